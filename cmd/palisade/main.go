@@ -1,0 +1,35 @@
+// Command palisade holds the project's pure-Go tooling, which never starts
+// Node: validating an org file and running the gates over a cloud assembly.
+//
+//	palisade validate [organization.yaml]   check an org file; exit 0, or list every problem and exit 1
+//	palisade gates [cdk.out]                run cfn-lint and cfn-guard, read cdk-nag's reports, print a summary
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+const usage = `usage:
+  palisade validate [org-file]   check an org file (default organization.yaml)
+  palisade gates [outdir]        run the gates over a synthesized cloud assembly (default cdk.out)`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, usage)
+		os.Exit(2)
+	}
+	var code int
+	switch os.Args[1] {
+	case "validate":
+		code = runValidate(os.Args[2:], os.Stdout, os.Stderr)
+	case "gates":
+		code = runGates(os.Args[2:], os.Stdout, os.Stderr)
+	case "-h", "--help", "help":
+		fmt.Println(usage)
+	default:
+		fmt.Fprintf(os.Stderr, "palisade: unknown command %q\n%s\n", os.Args[1], usage)
+		code = 2
+	}
+	os.Exit(code)
+}
