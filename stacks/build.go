@@ -1,0 +1,91 @@
+// Package stacks maps an organization onto CloudFormation stacks: build.go is
+// the one table from accounts and regions to stacks; each stack composes
+// constructs from palisade/constructs and reads only its slice of the org.
+package stacks
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/palisade-sec/palisade/config"
+)
+
+// Build adds the org's stacks to scope and returns them in creation order.
+// Per account and region:
+//
+//	security account, each region with a VPC   <org>-network-<account>-<region>
+//	workload accounts, each region with a VPC  <org>-network-<account>-<region>, after the security account's stack in that region
+//
+// The management account holds no VPC. Dependencies are added only between
+// stacks that are both in the (possibly filtered) org.
+func Build(scope constructs.Construct, org *config.Org) []awscdk.Stack {
+	var out []awscdk.Stack
+	securityNetwork := map[string]awscdk.Stack{}
+	sec := org.Security()
+	for _, acct := range append([]*config.Account{sec}, org.Workloads()...) {
+		if acct == nil {
+			continue
+		}
+		for _, region := range org.Regions {
+			vpc := acct.VPCs[region]
+			if vpc == nil {
+				continue
+			}
+			name := StackName(org.Name, "network", acct.Name, region)
+			s := NewNetwork(scope, name, &NetworkProps{
+				StackName:   name,
+				Description: fmt.Sprintf("palisade %s: hardened VPC of the %s account %s in %s", org.Name, acct.Role, acct.Name, region),
+				Account:     acct.ID,
+				Region:      region,
+				VPC:         vpc,
+			})
+			if acct == sec {
+				securityNetwork[region] = s.Stack
+			} else if dep := securityNetwork[region]; dep != nil {
+				s.AddStackDependency(dep, jsii.String("workload networks deploy after the security account's"))
+			}
+			out = append(out, s.Stack)
+		}
+	}
+	return out
+}
+
+// StackName is <org>-<purpose>-<account>-<region>, the name of every stack.
+func StackName(org, purpose, account, region string) string {
+	return org + "-" + purpose + "-" + account + "-" + region
+}
+
+// retention converts days (validated by config against the same list) to
+// the CDK enum; 0 means the construct's default.
+func retention(days int) awslogs.RetentionDays {
+	return retentionDays[days]
+}
+
+var retentionDays = map[int]awslogs.RetentionDays{
+	1:    awslogs.RetentionDays_ONE_DAY,
+	3:    awslogs.RetentionDays_THREE_DAYS,
+	5:    awslogs.RetentionDays_FIVE_DAYS,
+	7:    awslogs.RetentionDays_ONE_WEEK,
+	14:   awslogs.RetentionDays_TWO_WEEKS,
+	30:   awslogs.RetentionDays_ONE_MONTH,
+	60:   awslogs.RetentionDays_TWO_MONTHS,
+	90:   awslogs.RetentionDays_THREE_MONTHS,
+	120:  awslogs.RetentionDays_FOUR_MONTHS,
+	150:  awslogs.RetentionDays_FIVE_MONTHS,
+	180:  awslogs.RetentionDays_SIX_MONTHS,
+	365:  awslogs.RetentionDays_ONE_YEAR,
+	400:  awslogs.RetentionDays_THIRTEEN_MONTHS,
+	545:  awslogs.RetentionDays_EIGHTEEN_MONTHS,
+	731:  awslogs.RetentionDays_TWO_YEARS,
+	1096: awslogs.RetentionDays_THREE_YEARS,
+	1827: awslogs.RetentionDays_FIVE_YEARS,
+	2192: awslogs.RetentionDays_SIX_YEARS,
+	2557: awslogs.RetentionDays_SEVEN_YEARS,
+	2922: awslogs.RetentionDays_EIGHT_YEARS,
+	3288: awslogs.RetentionDays_NINE_YEARS,
+	3653: awslogs.RetentionDays_TEN_YEARS,
+}
