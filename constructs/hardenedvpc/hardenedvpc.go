@@ -139,8 +139,16 @@ func New(scope constructs.Construct, id string, props *Props) *Vpc {
 	c := constructs.NewConstruct(scope, &id)
 	v := &Vpc{Construct: c}
 
+	var azs *[]*string
+	maxAzs := jsii.Number(2)
+	if len(p.AvailabilityZones) > 0 {
+		azs, maxAzs = jsii.Strings(p.AvailabilityZones...), nil
+	}
 	private := awsec2.SubnetType_PRIVATE_WITH_EGRESS
 	nat := len(p.AvailabilityZones)
+	if azs == nil {
+		nat = int(*maxAzs)
+	}
 	switch p.NatGateways {
 	case NatSingle:
 		nat = 1
@@ -165,7 +173,8 @@ func New(scope constructs.Construct, id string, props *Props) *Vpc {
 	}
 	v.Vpc = awsec2.NewVpc(c, jsii.String("Vpc"), &awsec2.VpcProps{
 		IpAddresses:                  awsec2.IpAddresses_Cidr(jsii.String(p.Cidr)),
-		AvailabilityZones:            jsii.Strings(p.AvailabilityZones...),
+		AvailabilityZones:            azs,
+		MaxAzs:                       maxAzs,
 		NatGateways:                  jsii.Number(nat),
 		SubnetConfiguration:          &subnets,
 		EnableDnsHostnames:           jsii.Bool(true),

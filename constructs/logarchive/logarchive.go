@@ -82,6 +82,9 @@ func New(scope constructs.Construct, id string, props *Props) *Archive {
 	}
 
 	c := constructs.NewConstruct(scope, &id)
+	// Server access logs are admitted by a bucket policy, never an ACL
+	// (object ownership stays bucket-owner-enforced), in any app.
+	c.Node().SetContext(jsii.String("@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"), true)
 	a := &Archive{Construct: c}
 	stack := awscdk.Stack_Of(c)
 	accounts := p.DeliveryAccounts

@@ -1,0 +1,173 @@
+package logarchive_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/palisade-sec/palisade/constructs/logarchive"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	jsii.Close()
+	os.Exit(code)
+}
+
+type resource struct {
+	Type           string
+	Properties     map[string]any
+	DeletionPolicy string
+	Metadata       map[string]any
+}
+
+// synth returns the resources of a stack in account 222222222222 holding an
+// Archive made from props.
+func synth(t *testing.T, props *logarchive.Props) map[string]resource {
+	t.Helper()
+	app := awscdk.NewApp(&awscdk.AppProps{AnalyticsReporting: jsii.Bool(false)})
+	stack := awscdk.NewStack(app, jsii.String("Test"), &awscdk.StackProps{
+		Env: &awscdk.Environment{Account: jsii.String("222222222222"), Region: jsii.String("eu-west-1")},
+	})
+	logarchive.New(stack, "Archive", props)
+	var tpl struct{ Resources map[string]resource }
+	raw, _ := json.Marshal(app.Synth(nil).GetStackByName(stack.StackName()).Template())
+	if err := json.Unmarshal(raw, &tpl); err != nil {
+		t.Fatal(err)
+	}
+	return tpl.Resources
+}
+
+func str(v any) string { b, _ := json.Marshal(v); return string(b) }
+
+func byType(rs map[string]resource, typ string) map[string]resource {
+	out := map[string]resource{}
+	for id, r := range rs {
+		if r.Type == typ {
+			out[id] = r
+		}
+	}
+	return out
+}
+
+func TestBuckets(t *testing.T) {
+	rs := synth(t, nil)
+	buckets := byType(rs, "AWS::S3::Bucket")
+	if len(buckets) != 2 {
+		t.Fatalf("buckets: %d, want archive and access logs", len(buckets))
+	}
+	for id, b := range buckets {
+		p := b.Properties
+		if b.DeletionPolicy != "Retain" {
+			t.Errorf("%s: DeletionPolicy %q, want Retain", id, b.DeletionPolicy)
+		}
+		if got := str(p["PublicAccessBlockConfiguration"]); got != `{"BlockPublicAcls":true,"BlockPublicPolicy":true,"IgnorePublicAcls":true,"RestrictPublicBuckets":true}` {
+			t.Errorf("%s: public access block %s", id, got)
+		}
+		if str(p["VersioningConfiguration"]) != `{"Status":"Enabled"}` {
+			t.Errorf("%s: versioning %v", id, p["VersioningConfiguration"])
+		}
+		if !strings.Contains(str(p["OwnershipControls"]), "BucketOwnerEnforced") {
+			t.Errorf("%s: ownership %v", id, p["OwnershipControls"])
+		}
+		if !strings.Contains(str(p["NotificationConfiguration"]), `"EventBridgeEnabled":true`) {
+			t.Errorf("%s: events do not go to EventBridge", id)
+		}
+		enc := str(p["BucketEncryption"])
+		switch {
+		case strings.HasPrefix(id, "ArchiveBucket"):
+			if !strings.Contains(enc, `"SSEAlgorithm":"aws:kms"`) || !strings.Contains(enc, `"BucketKeyEnabled":true`) || !strings.Contains(enc, "KMSMasterKeyID") {
+				t.Errorf("archive encryption = %s, want SSE-KMS with the key and a bucket key", enc)
+			}
+			if !strings.Contains(str(p["LoggingConfiguration"]), "ArchiveAccessLogs") {
+				t.Errorf("archive server access logs = %v", p["LoggingConfiguration"])
+			}
+			if got := str(p["LifecycleConfiguration"]); !strings.Contains(got, `"StorageClass":"GLACIER_IR","TransitionInDays":90`) || strings.Contains(got, "ExpirationInDays") {
+				t.Errorf("archive lifecycle = %s, want Glacier IR at 90 days and no expiry", got)
+			}
+		case strings.HasPrefix(id, "ArchiveAccessLogs"):
+			if !strings.Contains(enc, `"SSEAlgorithm":"AES256"`) {
+				t.Errorf("access-log encryption = %s, want SSE-S3 (all server access logging accepts)", enc)
+			}
+			if !strings.Contains(str(b.Metadata), "NIST.800.53.R5-S3DefaultEncryptionKMS") {
+				t.Errorf("access-log bucket does not explain why it is not SSE-KMS: %v", b.Metadata)
+			}
+		default:
+			t.Errorf("unexpected bucket %s", id)
+		}
+	}
+	policies := str(byType(rs, "AWS::S3::BucketPolicy"))
+	for _, want := range []string{`"aws:SecureTransport":"false"`, `"s3:TlsVersion":1.2`} {
+		if strings.Count(policies, want) != 2 {
+			t.Errorf("both bucket policies should deny %s: %s", want, policies)
+		}
+	}
+}
+
+func TestDeliveryIsScopedToAccounts(t *testing.T) {
+	rs := synth(t, &logarchive.Props{DeliveryAccounts: []string{"333333333333", "444444444444"}})
+	var archivePolicy string
+	for _, p := range byType(rs, "AWS::S3::BucketPolicy") {
+		if s := str(p.Properties); strings.Contains(s, "LogDeliveryWrite") {
+			archivePolicy = s
+		}
+	}
+	for _, want := range []string{
+		`"Service":"delivery.logs.amazonaws.com"`,
+		`"aws:SourceAccount":["333333333333","444444444444"]`,
+		`/AWSLogs/333333333333/*`, `/AWSLogs/444444444444/*`,
+		`"s3:x-amz-acl":"bucket-owner-full-control"`,
+		`"arn:`, `:logs:*:333333333333:*"`,
+	} {
+		if !strings.Contains(archivePolicy, want) {
+			t.Errorf("archive policy lacks %s:\n%s", want, archivePolicy)
+		}
+	}
+	if strings.Contains(archivePolicy, "222222222222") {
+		t.Errorf("the archive's own account should not deliver unless listed:\n%s", archivePolicy)
+	}
+	for id, k := range byType(rs, "AWS::KMS::Key") {
+		pol := str(k.Properties["KeyPolicy"])
+		if k.Properties["EnableKeyRotation"] != true || k.DeletionPolicy != "Retain" {
+			t.Errorf("%s: rotation %v, deletion %s", id, k.Properties["EnableKeyRotation"], k.DeletionPolicy)
+		}
+		for _, want := range []string{"LogDeliveryEncrypt", `"aws:SourceAccount":["333333333333","444444444444"]`, "DenyGrantsExceptForAWSServices"} {
+			if !strings.Contains(pol, want) {
+				t.Errorf("%s: key policy lacks %s", id, want)
+			}
+		}
+	}
+}
+
+func TestExpiration(t *testing.T) {
+	rs := synth(t, &logarchive.Props{GlacierTransitionDays: 30, ExpirationDays: 400})
+	for id, b := range byType(rs, "AWS::S3::Bucket") {
+		if strings.HasPrefix(id, "ArchiveBucket") && !strings.Contains(str(b.Properties["LifecycleConfiguration"]), `"ExpirationInDays":400`) {
+			t.Errorf("lifecycle = %v", b.Properties["LifecycleConfiguration"])
+		}
+	}
+}
+
+func TestMisusePanics(t *testing.T) {
+	for _, tc := range []struct {
+		props *logarchive.Props
+		want  string
+	}{
+		{&logarchive.Props{DeliveryAccounts: []string{"12345"}}, "Props.DeliveryAccounts"},
+		{&logarchive.Props{GlacierTransitionDays: 90, ExpirationDays: 30}, "Props.ExpirationDays"},
+	} {
+		func() {
+			defer func() {
+				if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), tc.want) {
+					t.Errorf("%+v: panic %v, want one naming %s", tc.props, r, tc.want)
+				}
+			}()
+			synth(t, tc.props)
+		}()
+	}
+}
