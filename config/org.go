@@ -1,0 +1,178 @@
+// Package config is the organization model: the accounts, regions and VPCs
+// that palisade turns into stacks, loaded strictly from one YAML file and
+// validated as a whole before any construct exists.
+//
+// Load and LoadFile return an Org with every default applied (zones, NAT
+// strategy, subnet masks, the subnet plan itself), so callers never
+// re-derive them, or every problem in the file at once, each an *Error with
+// its file:line:col and path.
+//
+// The package is plain Go: it never imports CDK or jsii.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Role is what an account is for.
+type Role string
+
+// The roles an account can have. An org has exactly one management and one
+// security account and any number of workload accounts.
+const (
+	RoleManagement Role = "management" // the organization's management account; holds no workloads
+	RoleSecurity   Role = "security"   // the security tooling and log archive account
+	RoleWorkload   Role = "workload"   // an account that runs applications
+)
+
+// NATStrategy is how a VPC's private subnets reach the internet.
+type NATStrategy string
+
+// The NAT strategies.
+const (
+	NATPerAZ  NATStrategy = "perAz"  // one NAT gateway in each availability zone
+	NATSingle NATStrategy = "single" // one NAT gateway for the whole VPC
+	NATNone   NATStrategy = "none"   // no NAT gateways: private subnets are isolated
+)
+
+// Org is a whole organization file.
+type Org struct {
+	Name       string    // lowercase, at most 20 characters; used in stack names
+	HomeRegion string    // one of Regions
+	Regions    []string  // the regions palisade deploys to, in file order
+	Accounts   []Account // in file order
+	Source     string    // the file the org was loaded from, for messages
+}
+
+// Account is one AWS account of the org.
+type Account struct {
+	Name string
+	ID   string // 12 digits
+	Role Role
+	VPCs map[string]*VPC // key: region; nil or empty when the account has no VPC
+}
+
+// VPC is one VPC, with every default applied.
+type VPC struct {
+	CIDR              string      // an RFC 1918 network, /16 to /28
+	AZCount           int         // 2 to 6
+	AvailabilityZones []string    // resolved zone names, len == AZCount
+	NATGateways       NATStrategy // never empty
+	PublicSubnets     bool
+	PublicSubnetMask  int // 16 to 28; meaningful only with PublicSubnets
+	PrivateSubnetMask int // 16 to 28
+	// InterfaceEndpoints are service names such as "ssm" or "ecr.api",
+	// in file order.
+	InterfaceEndpoints []string
+	DedicatedTenancy   bool
+	BlockPublicAccess  bool // VPC Block Public Access, ingress mode
+	FlowLogs           FlowLogs
+	Subnets            []Subnet // the plan, in allocation order (see PlanSubnets)
+}
+
+// FlowLogs configures the VPC's flow logs beyond the default destination.
+type FlowLogs struct {
+	CloudWatch    bool // also send flow logs to an encrypted CloudWatch log group
+	RetentionDays int  // the log group's retention; 0 unless CloudWatch
+}
+
+// Subnet is one subnet of a VPC's plan.
+type Subnet struct {
+	Group string // "public" or "private"
+	AZ    string
+	CIDR  string
+}
+
+// Management returns the management account, or nil when a Filter left it out.
+func (o *Org) Management() *Account { return o.byRole(RoleManagement) }
+
+// Security returns the security account, or nil when a Filter left it out.
+func (o *Org) Security() *Account { return o.byRole(RoleSecurity) }
+
+// Workloads returns the workload accounts in file order.
+func (o *Org) Workloads() []*Account {
+	var out []*Account
+	for i := range o.Accounts {
+		if o.Accounts[i].Role == RoleWorkload {
+			out = append(out, &o.Accounts[i])
+		}
+	}
+	return out
+}
+
+func (o *Org) byRole(r Role) *Account {
+	for i := range o.Accounts {
+		if o.Accounts[i].Role == r {
+			return &o.Accounts[i]
+		}
+	}
+	return nil
+}
+
+// Filter returns a copy of the org restricted to the named accounts (each
+// given by name or by id) and regions; an empty slice means all of them.
+// Accounts and regions keep their file order, and each account keeps only
+// the VPCs in the kept regions. HomeRegion is kept even when it is filtered
+// out, since it is a fact about the org. A name that is not in the org is an
+// error that lists the valid ones.
+func (o *Org) Filter(accounts, regions []string) (*Org, error) {
+	var errs []error
+
+	keepRegion := map[string]bool{}
+	for _, r := range regions {
+		if !slices.Contains(o.Regions, r) {
+			errs = append(errs, fmt.Errorf("unknown region %q; the org's regions are %s", r, strings.Join(o.Regions, ", ")))
+		}
+		keepRegion[r] = true
+	}
+	keepAccount := map[int]bool{}
+	for _, a := range accounts {
+		i := slices.IndexFunc(o.Accounts, func(acc Account) bool { return acc.Name == a || acc.ID == a })
+		if i < 0 {
+			var valid []string
+			for _, acc := range o.Accounts {
+				valid = append(valid, fmt.Sprintf("%s (%s)", acc.Name, acc.ID))
+			}
+			errs = append(errs, fmt.Errorf("unknown account %q; the org's accounts are %s", a, strings.Join(valid, ", ")))
+			continue
+		}
+		keepAccount[i] = true
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+
+	out := &Org{Name: o.Name, HomeRegion: o.HomeRegion, Source: o.Source}
+	for _, r := range o.Regions {
+		if len(regions) == 0 || keepRegion[r] {
+			out.Regions = append(out.Regions, r)
+		}
+	}
+	for i, acc := range o.Accounts {
+		if len(accounts) > 0 && !keepAccount[i] {
+			continue
+		}
+		c := Account{Name: acc.Name, ID: acc.ID, Role: acc.Role}
+		if acc.VPCs != nil {
+			c.VPCs = map[string]*VPC{}
+			for r, v := range acc.VPCs {
+				if len(regions) == 0 || keepRegion[r] {
+					c.VPCs[r] = v.clone()
+				}
+			}
+		}
+		out.Accounts = append(out.Accounts, c)
+	}
+	return out, nil
+}
+
+func (v *VPC) clone() *VPC {
+	c := *v
+	c.AvailabilityZones = slices.Clone(v.AvailabilityZones)
+	c.InterfaceEndpoints = slices.Clone(v.InterfaceEndpoints)
+	c.Subnets = slices.Clone(v.Subnets)
+	return &c
+}

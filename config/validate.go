@@ -1,0 +1,481 @@
+package config
+
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Defaults applied to a VPC.
+const (
+	defaultAZCount           = 2
+	defaultPublicSubnetMask  = 24
+	defaultPrivateSubnetMask = 20
+	defaultRetentionDays     = 365
+	minAZCount               = 2
+	maxAZCount               = 6
+)
+
+var (
+	orgNameRE     = regexp.MustCompile(`^[a-z][a-z0-9-]{0,19}$`)
+	accountNameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
+	accountIDRE   = regexp.MustCompile(`^[0-9]{12}$`)
+
+	roles       = []Role{RoleManagement, RoleSecurity, RoleWorkload}
+	natStrategy = []NATStrategy{NATPerAZ, NATSingle, NATNone}
+
+	// interfaceEndpoints are the AWS services a VPC can have interface
+	// endpoints for, by the name that follows com.amazonaws.<region>.
+	interfaceEndpoints = []string{
+		"ssm", "ssmmessages", "ec2messages", "kms", "logs", "sts", "secretsmanager",
+		"monitoring", "ecr.api", "ecr.dkr", "ec2", "sns", "sqs", "events",
+	}
+
+	// retentionDays are the retention periods CloudWatch Logs accepts.
+	retentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+
+	privateRanges = []netip.Prefix{
+		netip.MustParsePrefix("10.0.0.0/8"),
+		netip.MustParsePrefix("172.16.0.0/12"),
+		netip.MustParsePrefix("192.168.0.0/16"),
+	}
+)
+
+// require reports whether parent.name holds a value, and reports it missing
+// (at the parent's position) when it holds none and was not already
+// reported as the wrong type.
+func (d *decoder) require(parent, name, what string) bool {
+	p := join(parent, name)
+	if d.set[p] {
+		return true
+	}
+	if !d.bad[p] {
+		pos, ok := d.pos[p] // present but null
+		if !ok {
+			pos = d.pos[parent]
+		}
+		d.errorAt(pos, p, "is required: %s", what)
+	}
+	return false
+}
+
+func (d *decoder) validate(org *Org) {
+	if !d.rootOK {
+		return
+	}
+	if d.require("", "name", "the org's name, used in stack names") && !orgNameRE.MatchString(org.Name) {
+		d.errorf("name", "%q is not a valid org name: use 1 to 20 lowercase letters, digits and hyphens, starting with a letter", org.Name)
+	}
+
+	listed := d.validateRegions(org)
+
+	if d.require("", "homeRegion", "one of regions, where org-wide resources live") && listed != nil && !listed[org.HomeRegion] {
+		d.errorf("homeRegion", "%q is not in regions (%s); add it there or pick one of them", org.HomeRegion, strings.Join(org.Regions, ", "))
+	}
+
+	d.validateAccounts(org)
+	d.validateVPCs(org, listed)
+}
+
+// validateRegions checks the regions list and returns the set of regions it
+// names, or nil when the list itself is unusable.
+func (d *decoder) validateRegions(org *Org) map[string]bool {
+	if !d.require("", "regions", "the list of regions to deploy to, like [us-east-1]") {
+		return nil
+	}
+	if len(org.Regions) == 0 {
+		d.errorf("regions", "is empty: list at least one region, like [us-east-1]")
+		return nil
+	}
+	listed := map[string]bool{}
+	first := map[string]int{}
+	for i, r := range org.Regions {
+		p := item("regions", i)
+		listed[r] = true
+		if !d.set[p] {
+			if !d.bad[p] {
+				d.errorf(p, "is empty: name a region, like us-east-1")
+			}
+			continue
+		}
+		if _, ok := regionZones[r]; !ok {
+			d.errorf(p, "%s", unknownRegion(r))
+		}
+		if j, dup := first[r]; dup {
+			d.errorf(p, "duplicate region %q; it is already regions[%d]", r, j)
+			continue
+		}
+		first[r] = i
+	}
+	return listed
+}
+
+func unknownRegion(r string) string {
+	if near := closestRegion(r); near != "" {
+		return fmt.Sprintf("%q is not an AWS commercial region; the closest is %s", r, near)
+	}
+	return fmt.Sprintf("%q is not an AWS commercial region; use one of %s", r, strings.Join(knownRegions(), ", "))
+}
+
+func knownRegions() []string {
+	var out []string
+	for r := range regionZones {
+		out = append(out, r)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// closestRegion returns the known region within two edits of r, if any.
+func closestRegion(r string) string {
+	best, bestDist := "", 3
+	for _, k := range knownRegions() {
+		if dist := editDistance(strings.ToLower(r), k); dist < bestDist {
+			best, bestDist = k, dist
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b, computed only
+// for short strings (region names); longer ones count as far apart.
+func editDistance(a, b string) int {
+	if len(a) > 64 || len(b) > 64 {
+		return 1 << 30
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+func (d *decoder) validateAccounts(org *Org) {
+	if !d.require("", "accounts", "the list of accounts, with one management and one security account") {
+		return
+	}
+	if len(org.Accounts) == 0 {
+		d.errorf("accounts", "is empty: an org needs one management account, one security account and any number of workload accounts")
+		return
+	}
+	names := map[string]int{}
+	ids := map[string]int{}
+	byRole := map[Role][]int{}
+	rolesKnown := true
+	for i := range org.Accounts {
+		acc := &org.Accounts[i]
+		p := item("accounts", i)
+		if d.bad[p] {
+			rolesKnown = false
+			continue
+		}
+		if d.require(p, "name", "a short lowercase name, like prod") {
+			np := join(p, "name")
+			switch j, dup := names[acc.Name]; {
+			case !accountNameRE.MatchString(acc.Name):
+				d.errorf(np, "%q is not a valid account name: use 1 to 32 lowercase letters, digits and hyphens, starting with a letter", acc.Name)
+			case dup:
+				d.errorf(np, "duplicate account name %q; accounts[%d] already has it", acc.Name, j)
+			default:
+				names[acc.Name] = i
+			}
+		}
+		if d.require(p, "id", `the 12-digit AWS account id, quoted, like "123456789012"`) {
+			ip := join(p, "id")
+			switch j, dup := ids[acc.ID]; {
+			case !accountIDRE.MatchString(acc.ID):
+				d.errorf(ip, "%q is not a valid AWS account id: use exactly 12 digits", acc.ID)
+			case dup:
+				d.errorf(ip, "duplicate account id %q; accounts[%d] already has it", acc.ID, j)
+			default:
+				ids[acc.ID] = i
+			}
+		}
+		if d.require(p, "role", "one of "+joinValues(roles)) {
+			if slices.Contains(roles, acc.Role) {
+				byRole[acc.Role] = append(byRole[acc.Role], i)
+			} else {
+				d.errorf(join(p, "role"), "%q is not a valid role; use one of %s", acc.Role, joinValues(roles))
+				rolesKnown = false
+			}
+		} else {
+			rolesKnown = false
+		}
+		if acc.Role == RoleManagement && len(acc.VPCs) > 0 {
+			d.errorf(join(p, "vpcs"), "the management account holds no workloads, so it has no VPCs; move the VPC to a workload account")
+		}
+	}
+	for _, r := range []Role{RoleManagement, RoleSecurity} {
+		found := byRole[r]
+		if len(found) == 0 && rolesKnown {
+			d.errorf("accounts", "no %s account: exactly one account needs role: %s", r, r)
+		}
+		for _, i := range found[min(1, len(found)):] {
+			d.errorf(join(item("accounts", i), "role"), "a second %s account; accounts[%d] is already the %s account and an org has exactly one", r, found[0], r)
+		}
+	}
+}
+
+func joinValues[T ~string](vals []T) string {
+	s := make([]string, len(vals))
+	for i, v := range vals {
+		s[i] = string(v)
+	}
+	return strings.Join(s, ", ")
+}
+
+// cidrRef is a valid VPC CIDR, for the org-wide overlap check.
+type cidrRef struct {
+	path   string
+	prefix netip.Prefix
+}
+
+func (d *decoder) validateVPCs(org *Org, listed map[string]bool) {
+	var cidrs []cidrRef
+	for _, ref := range d.vpcs {
+		if d.bad[ref.path] || d.bad[item("accounts", ref.account)] {
+			continue
+		}
+		if listed != nil && !listed[ref.region] {
+			d.errorf(ref.path, "region %q is not in regions (%s); add it there or remove this VPC", ref.region, strings.Join(org.Regions, ", "))
+		}
+		if prefix, ok := d.validateVPC(ref.path, ref.region, ref.vpc); ok {
+			cidrs = append(cidrs, cidrRef{join(ref.path, "cidr"), prefix})
+		}
+	}
+	for i, a := range cidrs {
+		for _, b := range cidrs[:i] {
+			if a.prefix.Overlaps(b.prefix) {
+				d.errorf(a.path, "%s overlaps %s at %s; VPC CIDRs must not overlap anywhere in the org", a.prefix, b.prefix, b.path)
+			}
+		}
+	}
+}
+
+// validateVPC checks one VPC and applies its defaults. It returns the
+// VPC's prefix when the CIDR itself is valid.
+func (d *decoder) validateVPC(p, region string, v *VPC) (netip.Prefix, bool) {
+	prefix, cidrOK := d.validateCIDR(p, v.CIDR)
+	zonesOK := d.validateZones(p, region, v)
+
+	// NAT gateways and public subnets
+	natOK := true
+	np := join(p, "natGateways")
+	if !d.set[np] {
+		natOK = !d.bad[np]
+		v.NATGateways = NATPerAZ
+	} else if !slices.Contains(natStrategy, v.NATGateways) {
+		d.errorf(np, "%q is not a valid natGateways value; use one of %s", v.NATGateways, joinValues(natStrategy))
+		natOK = false
+	}
+	pp := join(p, "publicSubnets")
+	if !d.set[pp] {
+		v.PublicSubnets = v.NATGateways != NATNone
+	} else if natOK && !v.PublicSubnets && v.NATGateways != NATNone {
+		how := ""
+		if !d.set[np] {
+			how = " (the default)"
+		}
+		d.errorf(pp, "is false but natGateways is %s%s, and NAT gateways live in public subnets; set natGateways: none or publicSubnets: true", v.NATGateways, how)
+	}
+
+	// subnet masks
+	masksOK := true
+	mask := func(name string, dst *int, def int, used bool) {
+		mp := join(p, name)
+		if !d.set[mp] {
+			masksOK = masksOK && !d.bad[mp]
+			*dst = def
+			return
+		}
+		switch {
+		case !used:
+			d.errorf(mp, "has no effect without public subnets; remove it or set publicSubnets: true")
+		case *dst < minMask || *dst > maxMask:
+			d.errorf(mp, "%d is out of range: use %d to %d", *dst, minMask, maxMask)
+			masksOK = false
+		case cidrOK && *dst < prefix.Bits():
+			d.errorf(mp, "/%d is larger than the VPC %s: use %d or more", *dst, prefix, prefix.Bits())
+			masksOK = false
+		}
+	}
+	mask("publicSubnetMask", &v.PublicSubnetMask, defaultPublicSubnetMask, v.PublicSubnets || !natOK)
+	mask("privateSubnetMask", &v.PrivateSubnetMask, defaultPrivateSubnetMask, true)
+
+	d.validateEndpoints(p, v)
+	d.validateFlowLogs(p, v)
+
+	// the subnet plan
+	if cidrOK && zonesOK && masksOK && natOK {
+		azs := v.AvailabilityZones
+		resolved := len(azs) == v.AZCount
+		if !resolved {
+			// the region is unknown: check that the plan fits all the same
+			azs = make([]string, v.AZCount)
+		}
+		subnets, err := PlanSubnets(v.CIDR, azs, v.PublicSubnetMask, v.PrivateSubnetMask, v.PublicSubnets)
+		if err != nil {
+			d.errorf(p, "%s", err)
+		} else if resolved {
+			v.Subnets = subnets
+		}
+	}
+	return prefix, cidrOK
+}
+
+// validateCIDR checks a VPC's CIDR and returns its prefix when valid.
+func (d *decoder) validateCIDR(p, cidr string) (netip.Prefix, bool) {
+	if !d.require(p, "cidr", "the VPC's IPv4 range, like 10.0.0.0/16") {
+		return netip.Prefix{}, false
+	}
+	cp := join(p, "cidr")
+	prefix, err := netip.ParsePrefix(cidr)
+	switch {
+	case err != nil || !prefix.Addr().Is4():
+		d.errorf(cp, "%q is not a valid IPv4 CIDR, like 10.0.0.0/16", cidr)
+	case prefix.Bits() < minMask || prefix.Bits() > maxMask:
+		d.errorf(cp, "%q has a /%d prefix; AWS VPCs take /%d to /%d", cidr, prefix.Bits(), minMask, maxMask)
+	case prefix.Masked() != prefix:
+		d.errorf(cp, "%q is not a network address; did you mean %s", cidr, prefix.Masked())
+	case !slices.ContainsFunc(privateRanges, func(r netip.Prefix) bool { return r.Contains(prefix.Addr()) }):
+		d.errorf(cp, "%q is outside the private ranges of RFC 1918; use a range inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16", cidr)
+	default:
+		return prefix, true
+	}
+	return netip.Prefix{}, false
+}
+
+// validateZones checks azCount and availabilityZones and resolves the zone
+// names. It reports whether AZCount is valid.
+func (d *decoder) validateZones(p, region string, v *VPC) bool {
+	cp, zp := join(p, "azCount"), join(p, "availabilityZones")
+	if d.bad[cp] || d.bad[zp] {
+		return false
+	}
+	letters, knownRegion := regionZones[region]
+	countPath := cp
+	if d.set[zp] {
+		ok := true
+		first := map[string]int{}
+		for i, z := range v.AvailabilityZones {
+			ip := item(zp, i)
+			if d.bad[ip] {
+				ok = false
+				continue
+			}
+			if len(z) != len(region)+1 || !strings.HasPrefix(z, region) || z[len(z)-1] < 'a' || z[len(z)-1] > 'z' {
+				d.errorf(ip, "%q is not an availability zone of %s: use the region name and one letter, like %sa", z, region, region)
+				ok = false
+				continue
+			}
+			if j, dup := first[z]; dup {
+				d.errorf(ip, "duplicate availability zone %q; it is already availabilityZones[%d]", z, j)
+				ok = false
+				continue
+			}
+			first[z] = i
+		}
+		if d.set[cp] {
+			if v.AZCount != len(v.AvailabilityZones) {
+				d.errorf(zp, "lists %s but azCount is %d; make them match or drop azCount", plural(len(v.AvailabilityZones), "zone"), v.AZCount)
+				return false
+			}
+		} else {
+			v.AZCount = len(v.AvailabilityZones)
+			countPath = zp
+		}
+		if !ok {
+			return false
+		}
+	} else if !d.set[cp] {
+		v.AZCount = defaultAZCount
+	}
+
+	inRange := v.AZCount >= minAZCount && v.AZCount <= maxAZCount
+	fits := !knownRegion || v.AZCount <= len(letters)
+	switch {
+	case !inRange && countPath == cp:
+		d.errorf(cp, "%d is out of range: use %d to %d", v.AZCount, minAZCount, maxAZCount)
+	case !inRange:
+		d.errorf(zp, "lists %s; list %d to %d", plural(v.AZCount, "zone"), minAZCount, maxAZCount)
+	case !fits && countPath == cp:
+		d.errorf(cp, "%d is more than the %d availability zones %s offers: use at most %d", v.AZCount, len(letters), region, len(letters))
+	case !fits:
+		d.errorf(zp, "lists %d zones, more than the %d availability zones %s offers", v.AZCount, len(letters), region)
+	}
+	if !inRange || !fits {
+		return false
+	}
+	if knownRegion && !d.set[zp] {
+		v.AvailabilityZones = make([]string, v.AZCount)
+		for i := range v.AZCount {
+			v.AvailabilityZones[i] = region + letters[i:i+1]
+		}
+	}
+	return true
+}
+
+func (d *decoder) validateEndpoints(p string, v *VPC) {
+	ep := join(p, "interfaceEndpoints")
+	first := map[string]int{}
+	for i, e := range v.InterfaceEndpoints {
+		ip := item(ep, i)
+		if d.bad[ip] {
+			continue
+		}
+		if !slices.Contains(interfaceEndpoints, e) {
+			d.errorf(ip, "%q is not a supported interface endpoint; use one of %s", e, strings.Join(interfaceEndpoints, ", "))
+			continue
+		}
+		if j, dup := first[e]; dup {
+			d.errorf(ip, "duplicate interface endpoint %q; it is already interfaceEndpoints[%d]", e, j)
+			continue
+		}
+		first[e] = i
+	}
+}
+
+func (d *decoder) validateFlowLogs(p string, v *VPC) {
+	fp := join(p, "flowLogs")
+	cw, rp := join(fp, "cloudWatch"), join(fp, "retentionDays")
+	if d.bad[cw] || !d.set[rp] {
+		if v.FlowLogs.CloudWatch {
+			v.FlowLogs.RetentionDays = defaultRetentionDays
+		}
+		return
+	}
+	if !v.FlowLogs.CloudWatch {
+		d.errorf(rp, "applies only to the CloudWatch copy of the flow logs; set cloudWatch: true or remove retentionDays")
+		return
+	}
+	if !slices.Contains(retentionDays, v.FlowLogs.RetentionDays) {
+		days := make([]string, len(retentionDays))
+		for i, n := range retentionDays {
+			days[i] = strconv.Itoa(n)
+		}
+		d.errorf(rp, "%d days is not a retention CloudWatch Logs accepts; use one of %s", v.FlowLogs.RetentionDays, strings.Join(days, ", "))
+	}
+}
+
+// plural formats a count of things: "1 zone", "2 zones".
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
+}
