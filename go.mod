@@ -25,3 +25,6 @@ require (
 	golang.org/x/tools/cmd/godoc v0.1.0-deprecated // indirect
 	golang.org/x/tools/godoc v0.1.0-deprecated // indirect
 )
+
+// node_modules holds the CDK CLI, which ships Go init templates that are not code of ours.
+ignore ./node_modules

@@ -1,0 +1,50 @@
+# palisade: one entry point. `make synth` and `make test` set up what they need.
+ORG ?= organization.yaml
+
+export CDK_HOME := $(CURDIR)/.cdk
+export CDK_DISABLE_CLI_TELEMETRY := true
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export NODE_NO_WARNINGS := 1
+
+CDK := node_modules/.bin/cdk
+PALISADE := bin/palisade
+GO_SOURCES := $(shell find . -name '*.go' -not -path './node_modules/*' -not -path './cdk.out/*')
+
+.PHONY: setup validate synth test lint clean
+
+## setup: install the pinned CDK CLI and cfn-guard (npm ci), Go modules; check cfn-lint
+setup: node_modules/.installed
+	@go mod download
+	@command -v cfn-lint >/dev/null 2>&1 || { \
+	  echo "setup: cfn-lint is not on PATH; install it with: pip install cfn-lint==1.51.0" >&2; exit 1; }
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(PALISADE): $(GO_SOURCES) go.mod go.sum
+	@go build -o $@ ./cmd/palisade
+
+## validate: check an org file alone (ORG=path): exit 0, or every problem and exit 1
+validate: $(PALISADE)
+	@$(PALISADE) validate $(ORG)
+
+## synth: synthesize ORG into cdk.out with every gate on, then print the summary
+synth: setup $(PALISADE)
+	@$(PALISADE) validate $(ORG)
+	@rm -rf cdk.out
+	@$(CDK) synth --quiet -c org=$(ORG) $(if $(ACCOUNTS),-c accounts=$(ACCOUNTS)) $(if $(REGIONS),-c regions=$(REGIONS))
+	@$(PALISADE) gates cdk.out
+
+## test: the whole suite
+test: setup
+	CDK_VALIDATION=false go test ./...
+
+## lint: formatting and vet
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change: $$out" >&2; exit 1; fi
+	go vet ./...
+
+clean:
+	rm -rf cdk.out bin .cdk

@@ -1,0 +1,105 @@
+// Command palisade-app is the CDK app: it loads and validates the org file,
+// builds the org's stacks and synthesizes them with every check on.
+//
+// Context (cdk.json or -c):
+//
+//	org       the org file (default: organization.yaml, embedded in the binary)
+//	accounts  build only these accounts, by name or id, comma-separated
+//	regions   build only these regions, comma-separated
+//
+// The org file is loaded and validated before the CDK app exists, so a bad
+// one prints every problem and exits 1 without starting Node or writing a
+// cloud assembly.
+package main
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/palisade-sec/palisade/config"
+	"github.com/palisade-sec/palisade/stacks"
+)
+
+//go:embed organization.yaml
+var exampleOrg []byte
+
+func main() {
+	org, err := selectOrg()
+	if err == nil {
+		app := awscdk.NewApp(&awscdk.AppProps{AnalyticsReporting: jsii.Bool(false)})
+		stacks.AddChecks(app)
+		stacks.Build(app, org)
+		err = stacks.Synth(app)
+		jsii.Close()
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+// selectOrg loads the org file named by the context and keeps the accounts
+// and regions the context asks for.
+func selectOrg() (*config.Org, error) {
+	ctx, err := cliContext()
+	if err != nil {
+		return nil, err
+	}
+	var org *config.Org
+	if path := ctx["org"]; path == "" {
+		org, err = config.Load("organization.yaml (embedded)", exampleOrg)
+	} else {
+		org, err = config.LoadFile(path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return org.Filter(list(ctx["accounts"]), list(ctx["regions"]))
+}
+
+// cliContext reads the string context the CDK CLI hands the app: JSON in
+// CDK_CONTEXT_JSON, or in the file CONTEXT_OVERFLOW_LOCATION_ENV names when
+// it is large. aws-cdk-lib reads the same variables.
+func cliContext() (map[string]string, error) {
+	out := map[string]string{}
+	for _, src := range []struct{ env, file string }{
+		{"CDK_CONTEXT_JSON", ""}, {"", os.Getenv("CONTEXT_OVERFLOW_LOCATION_ENV")},
+	} {
+		data := []byte(os.Getenv(src.env))
+		if src.file != "" {
+			var err error
+			if data, err = os.ReadFile(src.file); err != nil {
+				return nil, fmt.Errorf("reading the CDK context: %w", err)
+			}
+		}
+		if len(data) == 0 {
+			continue
+		}
+		var ctx map[string]any
+		if err := json.Unmarshal(data, &ctx); err != nil {
+			return nil, fmt.Errorf("the CDK context is not JSON: %w", err)
+		}
+		for k, v := range ctx {
+			if s, ok := v.(string); ok {
+				out[k] = strings.TrimSpace(s)
+			}
+		}
+	}
+	return out, nil
+}
+
+func list(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
