@@ -30,10 +30,6 @@ package gates
 
 import (
 	"errors"
-	"fmt"
-	"maps"
-	"slices"
-	"strings"
 	"sync"
 )
 
@@ -52,17 +48,17 @@ type Options struct {
 	// GuardRules is a directory of .guard rule files. Default: the AWS
 	// Control Tower proactive rules in that same npm package.
 	GuardRules string
-	// Waivers maps a cfn-guard rule name to the reason its failures are
-	// accepted. Default (nil): the package's Waivers.
-	Waivers map[string]string
+	// Waivers accept failures of cfn-guard and cfn-lint rules on named
+	// resources, each with its reason. Default (nil): the package's Waivers.
+	Waivers []Waiver
 }
 
 // Report is the outcome of all gates over one cloud assembly.
 type Report struct {
 	// Stacks are the assembly's stacks, sorted by name.
 	Stacks []StackResult
-	// StaleWaivers are the cfn-guard waivers that matched no failure, sorted.
-	StaleWaivers []string
+	// StaleWaivers are the waivers that matched no failure.
+	StaleWaivers []Waiver
 }
 
 // StackResult is what the gates found in one stack.
@@ -135,9 +131,9 @@ func Run(opts Options) (*Report, error) {
 	if opts.Waivers == nil {
 		opts.Waivers = Waivers
 	}
-	for rule, reason := range opts.Waivers {
-		if strings.TrimSpace(reason) == "" {
-			return nil, fmt.Errorf("waiver %q has no reason: every waiver must say why the rule's failures are accepted", rule)
+	for _, w := range opts.Waivers {
+		if err := w.check(); err != nil {
+			return nil, err
 		}
 	}
 	tools, err := findTools(opts)
@@ -167,7 +163,7 @@ func Run(opts Options) (*Report, error) {
 	}
 
 	report := &Report{}
-	unused := maps.Clone(opts.Waivers)
+	used := make([]bool, len(opts.Waivers))
 	for _, s := range stacks {
 		report.Stacks = append(report.Stacks, StackResult{
 			Name:      s.name,
@@ -176,14 +172,15 @@ func Run(opts Options) (*Report, error) {
 			Template:  s.template,
 			Resources: s.resources,
 			Nag:       nag[s.name],
-			Lint:      acknowledge(s, lint[s.template]),
-			Guard:     guard[s.template].result(opts.Waivers, unused),
+			Lint:      waive("cfn-lint", acknowledge(s, lint[s.template]), opts.Waivers, used),
+			Guard:     guard[s.template].result(opts.Waivers, used),
 		})
 	}
-	for rule := range unused {
-		report.StaleWaivers = append(report.StaleWaivers, rule)
+	for i, w := range opts.Waivers {
+		if !used[i] {
+			report.StaleWaivers = append(report.StaleWaivers, w)
+		}
 	}
-	slices.Sort(report.StaleWaivers)
 	return report, nil
 }
 

@@ -25,10 +25,12 @@ const (
 var (
 	good = sync.OnceValues(func() (*gates.Report, error) {
 		// A waiver for a rule that fails nowhere in this assembly: stale.
-		return gates.Run(gates.Options{OutDir: "testdata/good", Waivers: map[string]string{staleWaiver: "test: a waiver that matches nothing"}})
+		return gates.Run(gates.Options{OutDir: "testdata/good", Waivers: []gates.Waiver{
+			{Tool: "cfn-guard", Rule: staleWaiver, Reason: "test: a waiver that matches nothing"}}})
 	})
 	bad = sync.OnceValues(func() (*gates.Report, error) {
-		return gates.Run(gates.Options{OutDir: "testdata/bad", Waivers: map[string]string{loggingWaiver: loggingReason}})
+		return gates.Run(gates.Options{OutDir: "testdata/bad", Waivers: []gates.Waiver{
+			{Tool: "cfn-guard", Rule: loggingWaiver, Reason: loggingReason}}})
 	})
 )
 
@@ -106,7 +108,7 @@ func TestGoodAssemblyPasses(t *testing.T) {
 	if len(lint) != 1 || lint[0].Rule != "W3010" || lint[0].Resource != "VpcSubnetA1B2C3D4" || !strings.Contains(lint[0].Reason, "Literal AZs") {
 		t.Errorf("Keys-222222222222-us-east-1 lint = %+v, want one W3010 on VpcSubnetA1B2C3D4 acknowledged by CDK", lint)
 	}
-	if !slices.Equal(r.StaleWaivers, []string{staleWaiver}) {
+	if len(r.StaleWaivers) != 1 || r.StaleWaivers[0].Rule != staleWaiver {
 		t.Errorf("StaleWaivers = %q, want [%s]", r.StaleWaivers, staleWaiver)
 	}
 
@@ -115,7 +117,7 @@ Keys-111111111111-eu-west-1  111111111111  eu-west-1  1          ok 1 warn 1 sup
 Keys-222222222222-us-east-1  222222222222  us-east-1  3          ok 1 warn 1 supp  ok 1 ack  ok 3 pass
 
 acknowledged by CDK: cfn-lint W3010 (1 resource in 1 stack): Literal AZs in template are the result of accessing stack.availabilityZones, this is expected and safe
-warning: stale waiver: cfn-guard rule s3_bucket_versioning_enabled_check failed nowhere: delete its waiver
+warning: stale waiver: cfn-guard s3_bucket_versioning_enabled_check (all resources) failed nowhere: delete its waiver
 
 gates: all passed (2 stacks)
 `
@@ -239,7 +241,8 @@ func TestCannotRun(t *testing.T) {
 		{"no cfn-guard", gates.Options{OutDir: "testdata/good", CfnGuard: "testdata/no-such-cfn-guard"}, "run make setup (npm ci)"},
 		{"no rules", gates.Options{OutDir: "testdata/good", GuardRules: "testdata/no-such-rules"}, "run make setup (npm ci)"},
 		{"no assembly", gates.Options{OutDir: "testdata/no-such-cdk.out"}, "synthesize the app first (cdk synth)"},
-		{"waiver without reason", gates.Options{OutDir: "testdata/good", Waivers: map[string]string{"some_rule": ""}}, "every waiver must say why"},
+		{"waiver without reason", gates.Options{OutDir: "testdata/good", Waivers: []gates.Waiver{{Tool: "cfn-guard", Rule: "some_rule"}}}, "every waiver must say why"},
+		{"waiver of an unknown tool", gates.Options{OutDir: "testdata/good", Waivers: []gates.Waiver{{Tool: "nag", Rule: "x", Reason: "a reason that is long enough"}}}, "is not cfn-guard or cfn-lint"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := gates.Run(tc.opts)
@@ -253,4 +256,45 @@ func TestCannotRun(t *testing.T) {
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	return lines[len(lines)-1]
+}
+
+// TestScopedWaivers: a waiver covers only the resources it names, for
+// cfn-guard and cfn-lint alike; a rule with one unwaived failure still fails.
+func TestScopedWaivers(t *testing.T) {
+	r, err := gates.Run(gates.Options{OutDir: "testdata/bad", Waivers: []gates.Waiver{
+		{Tool: "cfn-guard", Rule: loggingWaiver, Resources: []string{"Logs"}, Reason: loggingReason},
+		{Tool: "cfn-lint", Rule: "E3002", Resources: []string{"Vpc"}, Reason: "test: the bad CIDR is the point of this fixture"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range r.Stacks {
+		switch s.Name {
+		case "Guard":
+			for _, f := range s.Guard.Findings {
+				if f.Rule == loggingWaiver && (f.Reason != "") != strings.HasPrefix(f.Resource, "Logs") {
+					t.Errorf("%s on %s: reason %q; only Logs* is waived", f.Rule, f.Resource, f.Reason)
+				}
+			}
+			if s.Guard.Waived != 0 {
+				t.Errorf("guard waived %d rules; the logging rule still fails on Archive*", s.Guard.Waived)
+			}
+		case "Lint":
+			if lintFails(s.Lint) {
+				t.Errorf("lint still fails with E3002 waived on Vpc*: %+v", s.Lint)
+			}
+		}
+	}
+	if len(r.StaleWaivers) != 0 {
+		t.Errorf("stale waivers: %v", r.StaleWaivers)
+	}
+}
+
+func lintFails(fs []gates.Finding) bool {
+	for _, f := range fs {
+		if f.Reason == "" && (f.Level == "Error" || f.Level == "Warning") {
+			return true
+		}
+	}
+	return false
 }

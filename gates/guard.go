@@ -22,9 +22,10 @@ type guardVerdicts struct {
 	failed map[string][]Finding // rule name -> one finding per resource
 }
 
-// result counts the rules and applies the waivers, deleting each waiver that
-// matched from unused.
-func (v guardVerdicts) result(waivers, unused map[string]string) GuardResult {
+// result counts the rules and applies the waivers, marking in used each
+// waiver that matched. A rule counts as waived when every one of its failures
+// is waived, and as failed otherwise.
+func (v guardVerdicts) result(waivers []Waiver, used []bool) GuardResult {
 	var r GuardResult
 	for rule := range v.passed {
 		if _, failed := v.failed[rule]; !failed {
@@ -32,13 +33,13 @@ func (v guardVerdicts) result(waivers, unused map[string]string) GuardResult {
 		}
 	}
 	for _, rule := range slices.Sorted(maps.Keys(v.failed)) {
-		findings := v.failed[rule]
-		if reason, ok := waivers[rule]; ok {
+		findings := waive("cfn-guard", v.failed[rule], waivers, used)
+		allWaived := true
+		for _, f := range findings {
+			allWaived = allWaived && f.Reason != ""
+		}
+		if allWaived {
 			r.Waived++
-			delete(unused, rule)
-			for i := range findings {
-				findings[i].Reason = reason
-			}
 		} else {
 			r.Failed++
 		}

@@ -27,8 +27,8 @@ func (r *Report) Print(w io.Writer) {
 	failures := r.failures()
 	notes := failureNotes(failures)
 	notes = append(notes, r.accepted()...)
-	for _, rule := range r.StaleWaivers {
-		notes = append(notes, fmt.Sprintf("warning: stale waiver: cfn-guard rule %s failed nowhere: delete its waiver", rule))
+	for _, w := range r.StaleWaivers {
+		notes = append(notes, fmt.Sprintf("warning: stale waiver: %s failed nowhere: delete its waiver", w))
 	}
 	if len(notes) > 0 {
 		fmt.Fprintln(w)

@@ -1,0 +1,320 @@
+// Package test holds the app-level tests: the example organization
+// synthesized as a whole, through the same code paths as `cdk synth`, and
+// checked by every gate. It starts one Node process for all of them.
+package test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/palisade-sec/palisade/config"
+	"github.com/palisade-sec/palisade/gates"
+	"github.com/palisade-sec/palisade/stacks"
+)
+
+var (
+	root    string      // the repository
+	example *config.Org // organization.yaml
+	outdir  string      // the example org, synthesized once
+)
+
+func TestMain(m *testing.M) {
+	code := func() int {
+		var err error
+		if root, err = filepath.Abs(".."); err != nil {
+			panic(err)
+		}
+		if example, err = config.LoadFile(filepath.Join(root, "organization.yaml")); err != nil {
+			panic(err)
+		}
+		tmp, err := os.MkdirTemp("", "palisade-test-")
+		if err != nil {
+			panic(err)
+		}
+		defer os.RemoveAll(tmp)
+		outdir = filepath.Join(tmp, "cdk.out")
+		if err := synth(example, outdir); err != nil {
+			panic(err)
+		}
+		return m.Run()
+	}()
+	jsii.Close()
+	os.Exit(code)
+}
+
+// newApp makes an app with cdk.json's context (the feature flags), as the
+// CLI would hand it to app.go.
+func newApp(outdir string) awscdk.App {
+	var cdkJSON struct{ Context map[string]any }
+	data, err := os.ReadFile(filepath.Join(root, "cdk.json"))
+	if err != nil {
+		panic(err)
+	}
+	if err := json.Unmarshal(data, &cdkJSON); err != nil {
+		panic(err)
+	}
+	return awscdk.NewApp(&awscdk.AppProps{
+		AnalyticsReporting: jsii.Bool(false),
+		Context:            &cdkJSON.Context,
+		Outdir:             jsii.String(outdir),
+	})
+}
+
+// synth is what app.go does after loading the org.
+func synth(org *config.Org, outdir string) error {
+	app := newApp(outdir)
+	stacks.AddChecks(app)
+	stacks.Build(app, org)
+	return stacks.Synth(app)
+}
+
+type manifest struct {
+	Artifacts map[string]struct {
+		Type         string
+		Environment  string
+		Dependencies []string
+		Properties   struct{ TemplateFile string }
+	}
+}
+
+func readManifest(t *testing.T, dir string) manifest {
+	t.Helper()
+	var m manifest
+	data, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+type template struct {
+	Resources map[string]struct {
+		Type       string
+		Properties map[string]any
+	}
+}
+
+func readTemplate(t *testing.T, dir, stack string) template {
+	t.Helper()
+	var tpl template
+	data, err := os.ReadFile(filepath.Join(dir, stack+".template.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &tpl); err != nil {
+		t.Fatal(err)
+	}
+	return tpl
+}
+
+// TestStacks checks the org -> stacks table: one network stack per account
+// and region with a VPC, in the right environment, workloads after the
+// security account in the same region.
+func TestStacks(t *testing.T) {
+	m := readManifest(t, outdir)
+	want := map[string]string{} // stack -> environment
+	for _, a := range example.Accounts {
+		for region := range a.VPCs {
+			want[stacks.StackName(example.Name, "network", a.Name, region)] = "aws://" + a.ID + "/" + region
+		}
+	}
+	got := map[string]string{}
+	for id, a := range m.Artifacts { // a stack's artifact id is its name
+		if a.Type != "aws:cloudformation:stack" {
+			continue
+		}
+		got[id] = a.Environment
+		acct := strings.Split(id, "-")[2]
+		region := strings.TrimPrefix(id, example.Name+"-network-"+acct+"-")
+		sec := stacks.StackName(example.Name, "network", example.Security().Name, region)
+		hasDep := false
+		for _, d := range a.Dependencies {
+			hasDep = hasDep || d == sec
+		}
+		if acct != example.Security().Name && !hasDep {
+			t.Errorf("%s does not depend on %s (deps %v)", id, sec, a.Dependencies)
+		}
+	}
+	if len(got) != len(want) || len(got) != 6 {
+		t.Errorf("stacks = %v, want %v", got, want)
+	}
+	for name, env := range want {
+		if got[name] != env {
+			t.Errorf("%s: environment %q, want %q", name, got[name], env)
+		}
+	}
+}
+
+// TestSubnetPlan checks that CDK laid out exactly the subnets config planned,
+// so that validation ("the plan fits", "no overlaps") speaks of what deploys.
+func TestSubnetPlan(t *testing.T) {
+	for _, a := range example.Accounts {
+		for region, vpc := range a.VPCs {
+			name := stacks.StackName(example.Name, "network", a.Name, region)
+			var got []string
+			for _, r := range readTemplate(t, outdir, name).Resources {
+				if r.Type == "AWS::EC2::Subnet" {
+					got = append(got, r.Properties["AvailabilityZone"].(string)+" "+r.Properties["CidrBlock"].(string))
+				}
+			}
+			var want []string
+			for _, s := range vpc.Subnets {
+				want = append(want, s.AZ+" "+s.CIDR)
+			}
+			sort.Strings(got)
+			sort.Strings(want)
+			if strings.Join(got, ",") != strings.Join(want, ",") {
+				t.Errorf("%s: subnets %v, config planned %v", name, got, want)
+			}
+		}
+	}
+}
+
+// TestGates runs cfn-lint, cfn-guard and the cdk-nag reports over the
+// example org: everything passes or is waived with a reason.
+func TestGates(t *testing.T) {
+	report, err := gates.Run(gates.Options{OutDir: outdir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !report.OK() {
+		var b bytes.Buffer
+		report.Print(&b)
+		t.Fatalf("gates failed on the example org:\n%s", b.String())
+	}
+	for _, w := range report.StaleWaivers {
+		t.Errorf("stale waiver: %s matches nothing in the example org; delete it from gates/waivers.go", w)
+	}
+}
+
+// TestDeterministic synthesizes again and compares every template and asset
+// manifest byte for byte.
+func TestDeterministic(t *testing.T) {
+	again := filepath.Join(t.TempDir(), "cdk.out")
+	if err := synth(example, again); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(outdir, "*.json"))
+	if len(files) < 6 {
+		t.Fatalf("only %d files in %s", len(files), outdir)
+	}
+	for _, f := range files {
+		a, _ := os.ReadFile(f)
+		b, err := os.ReadFile(filepath.Join(again, filepath.Base(f)))
+		if err != nil || !bytes.Equal(a, b) {
+			t.Errorf("%s differs between two synths", filepath.Base(f))
+		}
+	}
+}
+
+// TestFilter builds one account in one region: one stack, no dependency on
+// a stack that is not in the app.
+func TestFilter(t *testing.T) {
+	org, err := example.Filter([]string{"prod"}, []string{"eu-west-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "cdk.out")
+	if err := synth(org, dir); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for id, a := range readManifest(t, dir).Artifacts {
+		if a.Type == "aws:cloudformation:stack" {
+			names = append(names, id)
+			for _, d := range a.Dependencies {
+				if !strings.HasSuffix(d, ".assets") {
+					t.Errorf("%s depends on %s", id, d)
+				}
+			}
+		}
+	}
+	if strings.Join(names, ",") != "example-network-prod-eu-west-1" {
+		t.Errorf("stacks = %v", names)
+	}
+}
+
+// TestNagFailsSynth proves the cdk-nag gate can fail: a stack with a bare
+// bucket fails synth with the rules it breaks, by construct path.
+func TestNagFailsSynth(t *testing.T) {
+	app := newApp(filepath.Join(t.TempDir(), "cdk.out"))
+	stacks.AddChecks(app)
+	stack := awscdk.NewStack(app, jsii.String("Bad"), &awscdk.StackProps{
+		Env: &awscdk.Environment{Account: jsii.String("333333333333"), Region: jsii.String("us-east-1")},
+	})
+	awss3.NewBucket(stack, jsii.String("Open"), &awss3.BucketProps{})
+	err := stacks.Synth(app)
+	if err == nil {
+		t.Fatal("a bucket without logging, TLS enforcement or KMS synthesized without error")
+	}
+	for _, want := range []string{"Bad/Open/Resource: AwsSolutions-S1", "Bad/Open/Resource: AwsSolutions-S10", "NIST.800.53.R5-S3DefaultEncryptionKMS"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+}
+
+// TestAppBinary runs the real app binary the way the CDK CLI does: a bad org
+// file prints every problem with its position, exits 1 and writes no
+// cloud assembly; the example org synthesizes.
+func TestAppBinary(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "palisade-app")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	run := func(org string) (string, string, error) {
+		out := filepath.Join(t.TempDir(), "cdk.out")
+		ctx, _ := json.Marshal(map[string]string{"org": org})
+		cmd := exec.Command(bin)
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "CDK_OUTDIR="+out, "CDK_CONTEXT_JSON="+string(ctx))
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		return out, stderr.String(), err
+	}
+
+	out, stderr, err := run("test/testdata/bad-org.yaml")
+	if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 1 {
+		t.Fatalf("bad org: %v, want exit 1; stderr:\n%s", err, stderr)
+	}
+	for _, want := range []string{
+		`test/testdata/bad-org.yaml:`,
+		`accounts[1].id`,
+		`accounts[2].vpcs[us-east-1].cidr: "10.0.0.0/33"`,
+		`accounts[3].vpcs[eu-west-1].natGateways`,
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("bad org: stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if strings.Contains(stderr, "panic") || strings.Contains(stderr, "goroutine") {
+		t.Errorf("bad org: stderr shows a panic:\n%s", stderr)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("bad org: %s exists (%v); nothing may be written", out, err)
+	}
+
+	out, stderr, err = run("organization.yaml")
+	if err != nil {
+		t.Fatalf("example org: %v\n%s", err, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(out, "example-network-prod-us-east-1.template.json")); err != nil {
+		t.Errorf("example org: %v", err)
+	}
+}

@@ -1,0 +1,576 @@
+"""moto_server 5.2.1 patched so the AWS CDK CLI can deploy palisade's stacks into it.
+
+Usage: python3 launcher.py -H 127.0.0.1 -p PORT   (the arguments of moto_server)
+
+The Go package beside this file (emulator.go) starts it; nothing here is
+palisade-specific except which CloudFormation types are modeled. Only moto
+5.2.1 and the standard library are used. Every patch is applied before the
+server starts and leaves moto's service APIs as they are: resources created
+through CloudFormation are created through the same backends the EC2, S3, IAM
+and Logs APIs read, so a test can read them back with any SDK.
+
+CloudFormation gaps that break the CDK CLI (TOOLCHAIN.md, "The moto emulator
+and the CDK CLI"):
+
+  1. DeleteChangeSet of a missing change set raises UnboundLocalError (HTTP
+     500); the CLI calls it before every update and in `cdk diff`. -> no-op.
+  2. DescribeChangeSet of a missing change set must fail with code
+     ChangeSetNotFound, the only error the CLI's waiter accepts.
+  3. ExecuteChangeSet leaves the stack without Outputs (the output map is
+     built from the empty template of REVIEW_IN_PROGRESS). -> rebuilt.
+  4. Fn::GetAtt <AWS::SSM::Parameter>.Value raises AttributeError, which drops
+     every output of the stack (the bootstrap stack's BootstrapVersion).
+  5. SSM-typed stack parameters are re-resolved from the previous *value* on
+     update (UsePreviousValue) -> AttributeError, HTTP 500. -> keep the value.
+  6. Change sets are looked up by name across all stacks of the account and
+     region (the CLI names them all cdk-deploy-change-set) and never removed.
+     -> looked up per stack, dropped once executed.
+
+CloudFormation types palisade's templates use that moto skips or half-applies
+(skipped types become "" when referenced, and their resources never exist):
+
+  AWS::EC2::NetworkAcl                     ec2 create/delete_network_acl
+  AWS::EC2::NetworkAclEntry                ec2 create/delete_network_acl_entry
+  AWS::EC2::SubnetNetworkAclAssociation    ec2 replace_network_acl_association
+  AWS::EC2::VPCBlockPublicAccessOptions    recorded only: moto has no API for it
+  AWS::S3::BucketPolicy                    s3 put/delete_bucket_policy
+  Custom::VpcRestrictDefaultSG             ec2 revoke_security_group_ingress/egress
+                                           on the default security group, which
+                                           is what CDK's Lambda handler does (moto
+                                           would run that Lambda in Docker)
+  AWS::EC2::VPC            + EnableDnsSupport/EnableDnsHostnames (ignored)
+  AWS::EC2::SecurityGroup  + SecurityGroupEgress (ignored: the group kept the
+                             default allow-all egress rule)
+  AWS::S3::Bucket          + VersioningConfiguration, PublicAccessBlockConfiguration
+  AWS::Logs::LogGroup      + KmsKeyId (ignored: moto read "kmsKeyId")
+  AWS::IAM::Role           + ManagedPolicyArns (ignored; AWS managed policies
+                             moto has not loaded are skipped with a warning)
+
+Organizations: CreateAccount takes the new account's id from the tag
+emulator:account-id when present (moto otherwise mints a random id), so an
+organization file's real ids can be created as they are.
+"""
+
+import json
+import logging
+import re
+import sys
+import threading
+
+log = logging.getLogger("palisade.emulator")
+
+ACCOUNT_ID_TAG = "emulator:account-id"
+MOTO_MODULE = "moto.palisade_emulator"
+MOTO_VERSION = "5.2.1"
+
+
+def patch():
+    """Apply every patch. Idempotent enough for one call per process."""
+    _patch_change_sets()
+    _patch_ssm()
+    _patch_existing_models()
+    _register_models()
+    _patch_organizations()
+
+
+# --- 1, 2, 3, 6: change sets ------------------------------------------------
+
+
+def _patch_change_sets():
+    import moto.cloudformation.models as cfm
+    import moto.cloudformation.responses as cfr
+    from moto.cloudformation.exceptions import CloudFormationError
+    from moto.core.responses import ActionResult, EmptyResult
+
+    class ChangeSetNotFound(CloudFormationError):
+        code = "ChangeSetNotFound"
+
+        def __init__(self, name):
+            super().__init__(message=f"ChangeSet [{name}] does not exist")
+
+    def find(backend, name, stack_name):
+        # An ARN names one change set; a name is only unique within a stack.
+        if name in backend.change_sets:
+            return name, backend.change_sets[name]
+        for cs_id, cs in list(backend.change_sets.items()):
+            if cs.change_set_name != name:
+                continue
+            if stack_name and stack_name not in (cs.stack_name, cs.stack_id):
+                continue
+            return cs_id, cs
+        return None, None
+
+    def delete_change_set(self, change_set_name, stack_name=None):
+        cs_id, _ = find(self, change_set_name, stack_name)
+        if cs_id is not None:
+            del self.change_sets[cs_id]
+
+    def describe_change_set(self, change_set_name, stack_name=None):
+        _, cs = find(self, change_set_name, stack_name)
+        if cs is None:
+            raise ChangeSetNotFound(change_set_name)
+        return cs
+
+    orig_execute = cfm.CloudFormationBackend.execute_change_set
+
+    def execute_change_set(self, change_set_name, stack_name=None):
+        cs_id, cs = find(self, change_set_name, stack_name)
+        if cs is None:
+            raise ChangeSetNotFound(change_set_name)
+        orig_execute(self, cs_id, stack_name)
+        stack = self.stacks[cs.stack_id]
+        stack._parse_template()
+        stack.output_map = stack._create_output_map()
+        self.change_sets.pop(cs_id, None)
+
+    cfm.CloudFormationBackend.delete_change_set = delete_change_set
+    cfm.CloudFormationBackend.describe_change_set = describe_change_set
+    cfm.CloudFormationBackend.execute_change_set = execute_change_set
+
+    def r_delete_change_set(self):
+        self.cloudformation_backend.delete_change_set(
+            change_set_name=self._get_param("ChangeSetName"),
+            stack_name=self._get_param("StackName"),
+        )
+        return EmptyResult()
+
+    def r_describe_change_set(self):
+        return ActionResult(
+            self.cloudformation_backend.describe_change_set(
+                change_set_name=self._get_param("ChangeSetName"),
+                stack_name=self._get_param("StackName"),
+            )
+        )
+
+    cfr.CloudFormationResponse.delete_change_set = r_delete_change_set
+    cfr.CloudFormationResponse.describe_change_set = r_describe_change_set
+
+
+# --- 4, 5: SSM parameters ---------------------------------------------------
+
+
+def _patch_ssm():
+    import moto.cloudformation.parsing as cfp
+    from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+    from moto.ssm.models import Parameter, ssm_backends
+
+    def get_cfn_attribute(self, attribute_name):
+        if attribute_name == "Value":
+            return self.value
+        if attribute_name == "Type":
+            return self.type
+        raise UnformattedGetAttTemplateException()
+
+    Parameter.get_cfn_attribute = get_cfn_attribute
+    Parameter.has_cfn_attr = classmethod(lambda cls, attr: attr in ("Value", "Type"))
+
+    orig = cfp.ResourceMap.parse_ssm_parameter
+
+    def parse_ssm_parameter(self, value, value_type):
+        # UsePreviousValue hands back the resolved value ("30"), not the name.
+        if ssm_backends[self._account_id][self._region_name].get_parameter(value) is None:
+            return value.split(",") if "List" in value_type else value
+        return orig(self, value, value_type)
+
+    cfp.ResourceMap.parse_ssm_parameter = parse_ssm_parameter
+
+
+# --- properties moto's own models ignore ----------------------------------
+
+
+def _wrap_create(cls, after):
+    """Run after(resource, properties, account_id, region_name) once cls's own
+    create_from_cloudformation_json has created the resource."""
+    orig = cls.create_from_cloudformation_json.__func__
+
+    def create(klass, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        resource = orig(klass, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        after(resource, cloudformation_json.get("Properties") or {}, account_id, region_name)
+        return resource
+
+    cls.create_from_cloudformation_json = classmethod(create)
+
+
+def _bool(v):
+    return v is True or str(v).lower() == "true"
+
+
+def _patch_existing_models():
+    from moto.ec2.models import ec2_backends
+    from moto.ec2.models.security_groups import SecurityGroup
+    from moto.ec2.models.vpcs import VPC
+    from moto.iam.models import Role, iam_backends
+    from moto.logs.models import LogGroup
+    from moto.s3.models import FakeBucket, s3_backends
+    from moto.utilities.utils import get_partition
+
+    def vpc_dns(vpc, props, account_id, region_name):
+        for prop, attr in (("EnableDnsSupport", "enable_dns_support"), ("EnableDnsHostnames", "enable_dns_hostnames")):
+            if prop in props:
+                ec2_backends[account_id][region_name].modify_vpc_attribute(vpc.id, attr, _bool(props[prop]))
+
+    _wrap_create(VPC, vpc_dns)
+
+    def sg_egress(sg, props, account_id, region_name):
+        # CloudFormation replaces the default allow-all egress rule with the
+        # listed ones when SecurityGroupEgress is present.
+        if "SecurityGroupEgress" not in props:
+            return
+        backend = ec2_backends[account_id][region_name]
+        if sg.egress_rules:
+            backend.revoke_security_group_egress(
+                sg.id, None, None, None, [], security_rule_ids=[r.id for r in sg.egress_rules]
+            )
+        for rule in props["SecurityGroupEgress"]:
+            ranges = []
+            if rule.get("CidrIp"):
+                ranges.append({"CidrIp": rule["CidrIp"], "Description": rule.get("Description", "")})
+            if rule.get("CidrIpv6"):
+                ranges.append({"CidrIpv6": rule["CidrIpv6"], "Description": rule.get("Description", "")})
+            groups = [{"GroupId": rule["DestinationSecurityGroupId"]}] if rule.get("DestinationSecurityGroupId") else []
+            prefixes = [{"PrefixListId": rule["DestinationPrefixListId"]}] if rule.get("DestinationPrefixListId") else []
+            backend.authorize_security_group_egress(
+                sg.id, str(rule["IpProtocol"]), rule.get("FromPort"), rule.get("ToPort"), ranges,
+                source_groups=groups, prefix_list_ids=prefixes, vpc_id=sg.vpc_id,
+            )
+
+    _wrap_create(SecurityGroup, sg_egress)
+
+    def bucket_config(bucket, props, account_id, region_name):
+        backend = s3_backends[account_id][get_partition(region_name)]
+        status = (props.get("VersioningConfiguration") or {}).get("Status")
+        if status:
+            backend.put_bucket_versioning(bucket.name, status)
+        pab = props.get("PublicAccessBlockConfiguration")
+        if pab:
+            backend.put_public_access_block(bucket.name, {k: _bool(v) for k, v in pab.items()})
+
+    _wrap_create(FakeBucket, bucket_config)
+
+    def log_group_key(group, props, account_id, region_name):
+        if props.get("KmsKeyId"):
+            group.kms_key_id = props["KmsKeyId"]
+
+    _wrap_create(LogGroup, log_group_key)
+
+    def role_managed_policies(role, props, account_id, region_name):
+        backend = iam_backends[account_id][get_partition(region_name)]
+        for arn in props.get("ManagedPolicyArns") or []:
+            try:
+                backend.attach_role_policy(arn, role.name)
+            except Exception as e:  # an AWS managed policy moto has not loaded
+                log.warning("role %s: managed policy %s not attached: %s", role.name, arn, e)
+
+    _wrap_create(Role, role_managed_policies)
+
+
+# --- models for types moto skips -------------------------------------------
+
+
+def _register_models():
+    import moto.cloudformation.parsing as cfp
+    from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+    from moto.core.common_models import CloudFormationModel
+    from moto.ec2.models import ec2_backends
+    from moto.s3.models import s3_backends
+    from moto.utilities.utils import get_partition
+
+    class Model(CloudFormationModel):
+        __module__ = MOTO_MODULE  # moto's model registry keys on moto.<service>
+        """Base of the launcher's models: a resource whose state lives in a
+        moto backend; the model only remembers how to find and delete it.
+        An update replaces the resource, as CloudFormation does for most
+        properties of these types."""
+
+        TYPE = ""
+        ATTRS = {}  # Fn::GetAtt name -> instance attribute
+
+        def __init__(self, physical_id, account_id, region_name, **attrs):
+            self.id = physical_id
+            self.account_id = account_id
+            self.region_name = region_name
+            for k, v in attrs.items():
+                setattr(self, k, v)
+
+        @property
+        def physical_resource_id(self):
+            return self.id
+
+        @classmethod
+        def cloudformation_type(cls):
+            return cls.TYPE
+
+        @staticmethod
+        def cloudformation_name_type():
+            return ""
+
+        @classmethod
+        def has_cfn_attr(cls, attr):
+            return attr in cls.ATTRS
+
+        def get_cfn_attribute(self, attribute_name):
+            if attribute_name in self.ATTRS:
+                return getattr(self, self.ATTRS[attribute_name])
+            raise UnformattedGetAttTemplateException()
+
+        def is_created(self):
+            return True
+
+        @classmethod
+        def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+            original_resource.delete(account_id, region_name)
+            return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+
+        @classmethod
+        def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+            pass  # resources are deleted through delete()
+
+        def delete(self, account_id, region_name):
+            pass
+
+    class NetworkAcl(Model):
+        __module__ = MOTO_MODULE  # moto's model registry keys on moto.<service>
+        TYPE = "AWS::EC2::NetworkAcl"
+        ATTRS = {"Id": "id", "VpcId": "vpc_id"}
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+            props = cloudformation_json["Properties"]
+            acl = ec2_backends[account_id][region_name].create_network_acl(props["VpcId"], tags=props.get("Tags"))
+            return cls(acl.id, account_id, region_name, vpc_id=props["VpcId"])
+
+        def delete(self, account_id, region_name):
+            ec2_backends[account_id][region_name].delete_network_acl(self.id)
+
+    class NetworkAclEntry(Model):
+        __module__ = MOTO_MODULE  # moto's model registry keys on moto.<service>
+        TYPE = "AWS::EC2::NetworkAclEntry"
+        ATTRS = {"Id": "id"}
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+            p = cloudformation_json["Properties"]
+            icmp = p.get("Icmp") or {}
+            ports = p.get("PortRange") or {}
+            egress = _bool(p.get("Egress", False))
+            rule = int(p["RuleNumber"])
+            ec2_backends[account_id][region_name].create_network_acl_entry(
+                network_acl_id=p["NetworkAclId"],
+                rule_number=rule,
+                protocol=str(p["Protocol"]),
+                rule_action=p["RuleAction"],
+                egress=egress,
+                cidr_block=p.get("CidrBlock"),
+                icmp_code=icmp.get("Code"),
+                icmp_type=icmp.get("Type"),
+                port_range_from=ports.get("From"),
+                port_range_to=ports.get("To"),
+                ipv6_cidr_block=p.get("Ipv6CidrBlock"),
+            )
+            physical = f"{p['NetworkAclId']}|{'egress' if egress else 'ingress'}|{rule}"
+            return cls(physical, account_id, region_name, acl_id=p["NetworkAclId"], egress=egress, rule=rule)
+
+        def delete(self, account_id, region_name):
+            ec2_backends[account_id][region_name].delete_network_acl_entry(self.acl_id, self.rule, self.egress)
+
+    class SubnetNetworkAclAssociation(Model):
+        __module__ = MOTO_MODULE  # moto's model registry keys on moto.<service>
+        TYPE = "AWS::EC2::SubnetNetworkAclAssociation"
+        ATTRS = {"AssociationId": "id"}
+
+        @staticmethod
+        def _association_of(backend, subnet_id):
+            for acl in backend.network_acls.values():
+                for assoc in acl.associations:
+                    if assoc.subnet_id == subnet_id:
+                        return assoc
+            raise ValueError(f"subnet {subnet_id} has no network ACL association")
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+            p = cloudformation_json["Properties"]
+            backend = ec2_backends[account_id][region_name]
+            current = cls._association_of(backend, p["SubnetId"])
+            new = backend.replace_network_acl_association(current.id, p["NetworkAclId"])
+            return cls(new.id, account_id, region_name, subnet_id=p["SubnetId"])
+
+        def delete(self, account_id, region_name):
+            # The subnet goes back to its VPC's default network ACL.
+            backend = ec2_backends[account_id][region_name]
+            subnet = backend.get_subnet(self.subnet_id)
+            default = next(a for a in backend.network_acls.values() if a.default and a.vpc_id == subnet.vpc_id)
+            backend.replace_network_acl_association(self._association_of(backend, self.subnet_id).id, default.id)
+
+    class VPCBlockPublicAccessOptions(Model):
+        __module__ = MOTO_MODULE  # moto's model registry keys on moto.<service>
+        # moto 5.2.1 has no VPC Block Public Access API: the settings are
+        # recorded on the resource only, so a stack that asks for them deploys.
+        TYPE = "AWS::EC2::VPCBlockPublicAccessOptions"
+        ATTRS = {"AccountId": "account_id", "ExclusionsAllowed": "exclusions_allowed"}
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+            p = cloudformation_json["Properties"]
+            return cls(account_id, account_id, region_name, mode=p.get("InternetGatewayBlockMode"), exclusions_allowed="allowed")
+
+    class BucketPolicy(Model):
+        __module__ = MOTO_MODULE  # moto's model registry keys on moto.<service>
+        TYPE = "AWS::S3::BucketPolicy"
+        ATTRS = {"Id": "id"}
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+            p = cloudformation_json["Properties"]
+            doc = p["PolicyDocument"]
+            if not isinstance(doc, str):
+                doc = json.dumps(doc)
+            s3_backends[account_id][get_partition(region_name)].put_bucket_policy(p["Bucket"], doc.encode())
+            return cls(p["Bucket"], account_id, region_name)
+
+        def delete(self, account_id, region_name):
+            s3_backends[account_id][get_partition(region_name)].delete_bucket_policy(self.id)
+
+    _patch_bucket_policy_conditions()
+
+    class VpcRestrictDefaultSG(Model):
+        __module__ = MOTO_MODULE  # moto's model registry keys on moto.<service>
+        # aws-cdk-lib's Custom::VpcRestrictDefaultSG Lambda handler revokes the
+        # default security group's ingress rule (the group itself) and its
+        # allow-all egress rule on Create, and puts them back on Delete. moto
+        # would run the Lambda in Docker; this does the same EC2 calls.
+        TYPE = "Custom::VpcRestrictDefaultSG"
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+            sg_id = cloudformation_json["Properties"]["DefaultSecurityGroupId"]
+            backend = ec2_backends[account_id][region_name]
+            sg = backend.get_security_group_by_name_or_id(sg_id)
+            if sg is None:
+                raise ValueError(f"Custom::VpcRestrictDefaultSG: no security group {sg_id}")
+            if sg.ingress_rules:
+                backend.revoke_security_group_ingress(sg_id, None, None, None, [], security_rule_ids=[r.id for r in sg.ingress_rules])
+            if sg.egress_rules:
+                backend.revoke_security_group_egress(sg_id, None, None, None, [], security_rule_ids=[r.id for r in sg.egress_rules])
+            return cls(sg_id, account_id, region_name)
+
+        def delete(self, account_id, region_name):
+            backend = ec2_backends[account_id][region_name]
+            sg = backend.get_security_group_by_name_or_id(self.id)
+            if sg is not None:
+                backend.authorize_security_group_ingress(self.id, "-1", None, None, [], source_groups=[{"GroupId": self.id}], vpc_id=sg.vpc_id)
+                backend.authorize_security_group_egress(self.id, "-1", None, None, [{"CidrIp": "0.0.0.0/0"}], vpc_id=sg.vpc_id)
+
+    models = {m.TYPE: m for m in (NetworkAcl, NetworkAclEntry, SubnetNetworkAclAssociation,
+                                  VPCBlockPublicAccessOptions, BucketPolicy, VpcRestrictDefaultSG)}
+    # moto builds its type map once, from CloudFormationModel's subclasses.
+    for fn in (cfp.get_model_list, cfp.get_model_map, cfp.get_name_type_map):
+        fn.cache_clear()
+    orig = cfp.resource_class_from_type
+
+    def resource_class_from_type(resource_type):
+        # Before moto's own lookup: it sends every Custom:: type to its
+        # Lambda-invoking CustomModel.
+        return models.get(resource_type) or orig(resource_type)
+
+    cfp.resource_class_from_type = resource_class_from_type
+
+
+def _patch_bucket_policy_conditions():
+    # moto enforces bucket policies on object requests but evaluates every
+    # Condition against an empty request context, and turns a statement whose
+    # condition does not match into an explicit deny, whatever its Effect. The
+    # TLS-only statement every CDK bucket carries (Deny s3:* when
+    # aws:SecureTransport is false) would then deny all object requests,
+    # including the CLI's asset uploads to the bootstrap bucket. Conditional
+    # statements are left out of enforcement; unconditional ones still apply.
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+    from moto.s3.models import FakeBucket
+
+    def get_permission(self, action, resource):
+        if self.policy is None:
+            return PermissionResult.NEUTRAL
+        doc = json.loads(self.policy.decode())
+        statements = doc.get("Statement", [])
+        if isinstance(statements, dict):
+            statements = [statements]
+        statements = [s for s in statements if "Condition" not in s]
+        if not statements:
+            return PermissionResult.NEUTRAL
+        return IAMPolicy(json.dumps({**doc, "Statement": statements})).is_action_permitted(action, resource)
+
+    FakeBucket.get_permission = get_permission
+
+
+# --- Organizations -----------------------------------------------------------
+
+
+def _patch_organizations():
+    import moto.organizations.models as om
+    from moto.organizations.exceptions import InvalidInputException
+
+    pinned = threading.local()
+    orig_make = om.utils.make_random_account_id
+
+    def make_random_account_id():
+        return getattr(pinned, "id", None) or orig_make()
+
+    om.utils.make_random_account_id = make_random_account_id
+    orig_create = om.OrganizationsBackend.create_account
+
+    def create_account(self, **kwargs):
+        tags = {t["Key"]: t["Value"] for t in kwargs.get("Tags") or []}
+        want = tags.get(ACCOUNT_ID_TAG)
+        if want is not None:
+            if not re.fullmatch(r"[0-9]{12}", want):
+                raise InvalidInputException(f"tag {ACCOUNT_ID_TAG}: {want!r} is not a 12-digit account id")
+            if any(a.id == want for a in self.accounts):
+                raise InvalidInputException(f"tag {ACCOUNT_ID_TAG}: account {want} is already in the organization")
+        pinned.id = want
+        try:
+            return orig_create(self, **kwargs)
+        finally:
+            pinned.id = None
+
+    om.OrganizationsBackend.create_account = create_account
+
+
+def _exit_with_parent(parent_pid):
+    # The Go side starts the server in a process group of its own, so a
+    # terminal's Ctrl-C or a killed test binary would leave it running: poll
+    # for the parent and stop (through moto's own SIGTERM handler) when it goes.
+    import os
+    import signal
+    import time
+
+    def watch():
+        while os.getppid() == parent_pid:
+            time.sleep(0.5)
+        log.warning("parent process %d is gone; stopping", parent_pid)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, daemon=True, name="exit-with-parent").start()
+
+
+def main(argv):
+    import os
+
+    logging.basicConfig(level=logging.INFO, format="%(name)s: %(levelname)s: %(message)s")
+    import moto
+
+    if moto.__version__ != MOTO_VERSION:
+        print(f"launcher.py patches moto {MOTO_VERSION}, found {moto.__version__}: "
+              f'pip install "moto[server]=={MOTO_VERSION}"', file=sys.stderr)
+        return 2
+    # moto reads the account from MOTO_ACCOUNT_ID before the request's own
+    # credentials; set, it would pin every request to one account.
+    os.environ.pop("MOTO_ACCOUNT_ID", None)
+    if os.environ.get("PALISADE_EMULATOR_PARENT_PID"):
+        _exit_with_parent(int(os.environ["PALISADE_EMULATOR_PARENT_PID"]))
+    patch()
+    from moto.server import main as server_main
+
+    return server_main(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
