@@ -34,7 +34,7 @@ validate: $(PALISADE)
 synth: setup $(PALISADE)
 	@$(PALISADE) validate $(ORG)
 	@rm -rf cdk.out
-	@$(CDK) synth --quiet -c org=$(ORG) $(if $(ACCOUNTS),-c accounts=$(ACCOUNTS)) $(if $(REGIONS),-c regions=$(REGIONS))
+	@$(CDK) synth --quiet -c org=$(ORG) $(if $(ACCOUNTS),-c accounts=$(ACCOUNTS)) $(if $(REGIONS),-c regions=$(REGIONS)) >/dev/null
 	@$(PALISADE) gates cdk.out
 
 ## test: the whole suite

@@ -118,6 +118,9 @@ type Finding struct {
 	// Reason, when not empty, is why the finding does not fail its gate:
 	// a waiver's or an acknowledgment's reason.
 	Reason string
+	// Waived says Reason comes from one of Options.Waivers (else from CDK's
+	// acknowledgment of a cfn-lint rule).
+	Waived bool
 }
 
 // Run checks every stack of the cloud assembly in opts.OutDir with all gates.

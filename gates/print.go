@@ -95,11 +95,15 @@ func (r *Report) accepted() []string {
 	type key struct{ kind, gate, rule, reason string }
 	type tally struct{ resources, stacks int }
 	counts := map[key]*tally{}
-	add := func(kind, gate string, findings []Finding) {
+	add := func(gate string, findings []Finding) {
 		seen := map[key]bool{}
 		for _, f := range findings {
 			if f.Reason == "" {
 				continue
+			}
+			kind := "acknowledged by CDK"
+			if f.Waived {
+				kind = "waived"
 			}
 			k := key{kind, gate, f.Rule, f.Reason}
 			if counts[k] == nil {
@@ -113,8 +117,8 @@ func (r *Report) accepted() []string {
 		}
 	}
 	for _, s := range r.Stacks {
-		add("acknowledged by CDK", "cfn-lint", s.Lint)
-		add("waived", "cfn-guard", s.Guard.Findings)
+		add("cfn-lint", s.Lint)
+		add("cfn-guard", s.Guard.Findings)
 	}
 	var out []string
 	for _, k := range slices.SortedFunc(maps.Keys(counts), func(a, b key) int {

@@ -64,7 +64,7 @@ func waive(tool string, findings []Finding, waivers []Waiver, used []bool) []Fin
 		}
 		for j, w := range waivers {
 			if w.covers(tool, f) {
-				findings[i].Reason = w.Reason
+				findings[i].Reason, findings[i].Waived = w.Reason, true
 				used[j] = true
 				break
 			}
