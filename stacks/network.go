@@ -61,5 +61,8 @@ func NewNetwork(scope constructs.Construct, id string, props *NetworkProps) *Net
 		FlowLogsToCloudWatch: v.FlowLogs.CloudWatch,
 		FlowLogRetention:     retention(v.FlowLogs.RetentionDays),
 	})
+	// Flow logs to S3 start delivering at once: let the archive's bucket
+	// policy exist first, so the log service never writes without it.
+	n.Vpc.FlowLog.Node().AddDependency(n.Archive.Bucket.Policy())
 	return n
 }

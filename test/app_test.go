@@ -104,6 +104,7 @@ type template struct {
 	Resources map[string]struct {
 		Type       string
 		Properties map[string]any
+		DependsOn  []string
 	}
 }
 
@@ -178,6 +179,44 @@ func TestSubnetPlan(t *testing.T) {
 			sort.Strings(want)
 			if strings.Join(got, ",") != strings.Join(want, ",") {
 				t.Errorf("%s: subnets %v, config planned %v", name, got, want)
+			}
+		}
+	}
+}
+
+// TestFlowLogsToTheArchive checks the wiring between the stack's two
+// constructs: the S3 flow log delivers to the stack's archive bucket and waits
+// for its bucket policy.
+func TestFlowLogsToTheArchive(t *testing.T) {
+	for _, a := range example.Accounts {
+		for region := range a.VPCs {
+			name := stacks.StackName(example.Name, "network", a.Name, region)
+			tpl := readTemplate(t, outdir, name)
+			var bucket, policy string
+			for id, r := range tpl.Resources {
+				switch {
+				case r.Type == "AWS::S3::Bucket" && strings.HasPrefix(id, "FlowLogArchiveBucket"):
+					bucket = id
+				case r.Type == "AWS::S3::BucketPolicy" && strings.HasPrefix(id, "FlowLogArchiveBucketPolicy"):
+					policy = id
+				}
+			}
+			found := false
+			for id, r := range tpl.Resources {
+				if r.Type != "AWS::EC2::FlowLog" || r.Properties["LogDestinationType"] != "s3" {
+					continue
+				}
+				found = true
+				dest, _ := json.Marshal(r.Properties["LogDestination"])
+				if !strings.Contains(string(dest), `"`+bucket+`","Arn"`) {
+					t.Errorf("%s/%s: destination %s, want the archive bucket %s", name, id, dest, bucket)
+				}
+				if policy == "" || !strings.Contains(strings.Join(r.DependsOn, ","), policy) {
+					t.Errorf("%s/%s: DependsOn %v lacks the archive bucket policy %q", name, id, r.DependsOn, policy)
+				}
+			}
+			if !found {
+				t.Errorf("%s: no flow log to S3", name)
 			}
 		}
 	}

@@ -105,6 +105,11 @@ type Vpc struct {
 	constructs.Construct
 	// Vpc is the VPC itself.
 	Vpc awsec2.Vpc
+	// PublicSubnets are the public subnets, one per AZ; empty without them.
+	PublicSubnets []awsec2.ISubnet
+	// PrivateSubnets are the private subnets, one per AZ: with egress through
+	// NAT, or isolated with NatNone.
+	PrivateSubnets []awsec2.ISubnet
 	// NoIngressSecurityGroup admits nothing; attach it to workloads.
 	NoIngressSecurityGroup awsec2.SecurityGroup
 	// EndpointSecurityGroup guards the interface endpoints; nil without them.
@@ -187,7 +192,13 @@ func New(scope constructs.Construct, id string, props *Props) *Vpc {
 		},
 	})
 
-	for _, sn := range *v.Vpc.PublicSubnets() {
+	v.PublicSubnets = *v.Vpc.PublicSubnets()
+	if nat > 0 {
+		v.PrivateSubnets = *v.Vpc.PrivateSubnets()
+	} else {
+		v.PrivateSubnets = *v.Vpc.IsolatedSubnets()
+	}
+	for _, sn := range v.PublicSubnets {
 		suppressTree(sn.Node().FindChild(jsii.String("DefaultRoute")), "NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW",
 			"public subnets hold only the NAT gateways (or subnets asked for explicitly): their default route to the internet "+
 				"gateway is what NAT egress needs; nothing there gets a public IP and the NACL denies SSH and RDP from outside")

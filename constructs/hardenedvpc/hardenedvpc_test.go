@@ -32,7 +32,10 @@ func template(t *testing.T, props *hardenedvpc.Props) map[string]resource {
 	})
 	stack.Node().SetContext(jsii.String("availability-zones:account=111111111111:region=us-east-1"),
 		[]string{"us-east-1a", "us-east-1b", "us-east-1c"})
-	hardenedvpc.New(stack, "Vpc", props)
+	v := hardenedvpc.New(stack, "Vpc", props)
+	if len(v.PrivateSubnets) == 0 {
+		t.Errorf("PrivateSubnets is empty")
+	}
 	var tpl struct{ Resources map[string]resource }
 	raw, err := json.Marshal(app.Synth(nil).GetStackByName(stack.StackName()).Template())
 	if err != nil {

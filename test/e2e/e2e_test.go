@@ -1,0 +1,209 @@
+// Package e2e is palisade's deploy lane: the example organization deployed
+// for real, offline, into the moto emulator with the real CDK CLI, then
+// read back with the AWS SDK. See README.md.
+package e2e
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/palisade-sec/palisade/config"
+)
+
+var (
+	demo = flag.Bool("demo", false, "print a readable report of what was deployed and verified")
+	keep = flag.Bool("keep", false, "keep the scratch directory (emulator log, CLI logs, cloud assemblies) when the lane passes")
+)
+
+// TestDeploy is the lane: emulator, organization, bootstrap, synth, deploy,
+// verify, redeploy. Each step is timed; a failure keeps the scratch
+// directory and names the emulator log.
+func TestDeploy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the deploy lane takes about a minute; run it with `make e2e`")
+	}
+	ctx, cancel := laneContext(t)
+	defer cancel()
+	l := newLane(t)
+
+	if err := l.step(ctx, "start emulator", l.startEmulator); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.step(ctx, "create organization", l.createOrganization); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.step(ctx, "bootstrap", l.bootstrap); err != nil {
+		t.Fatal(err)
+	}
+	var asm *assembly
+	if err := l.step(ctx, "synth", func(ctx context.Context) (err error) {
+		asm, err = l.synth(ctx, filepath.Join(l.dir, "cdk.out"))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.step(ctx, "deploy", func(ctx context.Context) error {
+		_, err := l.deploy(ctx, "deploy", asm)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	v := &verifier{endpoint: l.emu.Endpoint, org: l.org, creds: l.creds, mgmt: l.mgmt}
+	var got *verification
+	if err := l.step(ctx, "verify", func(ctx context.Context) (err error) {
+		got, err = v.verify(ctx, asm, l.environments())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range got.findings() {
+		t.Error(f)
+	}
+
+	// A lane that cannot fail proves nothing: verify again against an org
+	// file with deliberate mistakes and expect each to be reported where it is.
+	t.Run("WrongExpectationsAreReported", func(t *testing.T) {
+		wrongExpectationsAreReported(ctx, t, v, asm, l.environments())
+	})
+
+	if err := l.step(ctx, "redeploy", func(ctx context.Context) error {
+		_, err := l.redeploy(ctx)
+		return err
+	}); err != nil {
+		t.Error(err)
+	}
+
+	if *demo {
+		fmt.Print(report(l, asm, got))
+	}
+	var b strings.Builder
+	var total time.Duration
+	for _, s := range l.steps {
+		fmt.Fprintf(&b, "  %-20s %6.1fs\n", s.name, s.took.Seconds())
+		total += s.took
+	}
+	t.Logf("step timings:\n%s  %-20s %6.1fs", b.String(), "total", total.Seconds())
+}
+
+// wrongExpectationsAreReported verifies the deployed org against a copy of
+// the org file with one VPC's CIDR and NAT strategy changed, and checks that
+// the lane reports both, naming the account, region and resource.
+func wrongExpectationsAreReported(ctx context.Context, t *testing.T, v *verifier, asm *assembly, envs []env) {
+	org, err := config.LoadFile(v.org.Source)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var acct *config.Account
+	var region string
+	for i := range org.Accounts {
+		for _, r := range org.Regions {
+			if vpc := org.Accounts[i].VPCs[r]; vpc != nil && vpc.NATGateways != config.NATNone && acct == nil {
+				acct, region = &org.Accounts[i], r
+			}
+		}
+	}
+	if acct == nil {
+		t.Skip("the org file has no VPC with NAT gateways to break")
+	}
+	vpc := acct.VPCs[region]
+	realCIDR, realNAT := vpc.CIDR, vpc.NATGateways
+	vpc.CIDR = "10.255.0.0/16"
+	vpc.NATGateways = config.NATNone
+	wrong := *v
+	wrong.org = org
+	got, err := wrong.verify(ctx, asm, envs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cidr, nat bool
+	for _, f := range got.findings() {
+		s := f.String()
+		if f.account != acct.ID || f.region != region || !strings.Contains(s, "vpc-") {
+			t.Errorf("unexpected finding: %s", s)
+			continue
+		}
+		cidr = cidr || strings.Contains(s, fmt.Sprintf("CIDR is %s, want 10.255.0.0/16", realCIDR)) && strings.Contains(s, "AWS::EC2::VPC")
+		nat = nat || strings.Contains(s, "NAT gateways, want 0 (natGateways: none")
+		t.Logf("reported as expected: %s", s)
+	}
+	if !cidr {
+		t.Errorf("a VPC deployed with %s but expected with 10.255.0.0/16 in %s %s was not reported by CIDR and resource", realCIDR, acct.ID, region)
+	}
+	if !nat {
+		t.Errorf("a VPC deployed with NAT gateways %s but expected with none in %s %s was not reported", realNAT, acct.ID, region)
+	}
+}
+
+// laneContext is cancelled on Ctrl-C or SIGTERM, and shortly before the
+// test's deadline, so that every child process is killed and the emulator
+// stopped before `go test` gives up on the binary.
+func laneContext(t *testing.T) (context.Context, context.CancelFunc) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	if d, ok := t.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, d.Add(-15*time.Second))
+		return ctx, func() { cancel(); stop() }
+	}
+	return ctx, stop
+}
+
+// newLane checks what the lane needs, loads the org file and makes the
+// scratch directory, removed when the test passes and kept (and named)
+// when it fails.
+func newLane(t *testing.T) *lane {
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var missing []string
+	if _, err := os.Stat(filepath.Join(root, "node_modules", ".bin", "cdk")); err != nil {
+		missing = append(missing, "the CDK CLI (node_modules/.bin/cdk): run `make setup` (npm ci)")
+	}
+	python := os.Getenv("PYTHON")
+	if python == "" {
+		python = "python3"
+	}
+	if out, err := exec.Command(python, "-c", "import moto; print(moto.__version__)").Output(); err != nil || strings.TrimSpace(string(out)) != "5.2.1" {
+		missing = append(missing, fmt.Sprintf(`moto 5.2.1 for %s (found %q): pip install "moto[server]==5.2.1"`, python, strings.TrimSpace(string(out))))
+	}
+	if _, err := exec.LookPath("go"); err != nil {
+		missing = append(missing, "go on PATH (cdk.json's app is `go run .`)")
+	}
+	if len(missing) > 0 {
+		t.Fatalf("the deploy lane cannot run here; it needs:\n  %s\n(skip it with go test -short)", strings.Join(missing, "\n  "))
+	}
+
+	org, err := config.LoadFile(filepath.Join(root, "organization.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(root, "tmp"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dir, err := os.MkdirTemp(filepath.Join(root, "tmp"), "e2e-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &lane{root: root, dir: dir, org: org, logf: t.Logf}
+	t.Cleanup(func() {
+		if l.emu != nil {
+			l.emu.Stop()
+		}
+		if t.Failed() || *keep {
+			t.Logf("kept the lane's scratch directory %s; emulator log: %s", dir, filepath.Join(dir, "moto.log"))
+			return
+		}
+		os.RemoveAll(dir)
+	})
+	return l
+}

@@ -1,0 +1,448 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
+
+	"github.com/palisade-sec/palisade/config"
+	"github.com/palisade-sec/palisade/test/emulator"
+)
+
+// The names the lane gives things in the emulator.
+const (
+	// operatorUser is the management account's IAM user the lane acts as:
+	// it creates the organization and runs `cdk deploy`.
+	operatorUser = "palisade-e2e-operator"
+	// memberRole is the role Organizations creates in every new account,
+	// trusted by the management account; bootstrapping goes through it.
+	memberRole = "OrganizationAccountAccessRole"
+	// executionPolicyName is the customer-managed policy, from
+	// deploy/execution-policy.json, that CloudFormation deploys with.
+	executionPolicyName = "palisade-cfn-execution"
+	// accountIDTag asks the emulator's CreateAccount for a given account id
+	// (see test/emulator/launcher.py).
+	accountIDTag = "emulator:account-id"
+)
+
+// lane is one run: an emulator, the example organization created in it,
+// every account and region bootstrapped and every stack deployed through
+// the real CDK CLI.
+type lane struct {
+	root string     // the repository
+	dir  string     // scratch: emulator log, CLI logs, cloud assemblies
+	org  *config.Org
+	logf func(format string, args ...any)
+
+	emu   *emulator.Emulator
+	mgmt  aws.Credentials            // the management account's operator
+	creds map[string]aws.Credentials // account id -> memberRole credentials
+
+	mu    sync.Mutex
+	steps []timing
+}
+
+type timing struct {
+	name string
+	took time.Duration
+}
+
+// step runs fn as the lane step name, timing it.
+func (l *lane) step(ctx context.Context, name string, fn func(context.Context) error) error {
+	start := time.Now()
+	l.logf("%s ...", name)
+	err := fn(ctx)
+	took := time.Since(start).Round(10 * time.Millisecond)
+	l.mu.Lock()
+	l.steps = append(l.steps, timing{name, took})
+	l.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	l.logf("%s: done in %s", name, took)
+	return nil
+}
+
+func (l *lane) management() *config.Account { return l.org.Management() }
+
+// env is one account and region that holds stacks.
+type env struct{ account, region string }
+
+// environments are the accounts and regions with a VPC in the org file, in
+// file order: the ones the lane bootstraps.
+func (l *lane) environments() []env {
+	var out []env
+	for _, a := range l.org.Accounts {
+		for _, r := range l.org.Regions {
+			if a.VPCs[r] != nil {
+				out = append(out, env{a.ID, r})
+			}
+		}
+	}
+	return out
+}
+
+// startEmulator starts the patched moto server and clears its state.
+func (l *lane) startEmulator(ctx context.Context) error {
+	emu, err := emulator.Start(ctx, filepath.Join(l.dir, "moto.log"))
+	if err != nil {
+		return err
+	}
+	l.emu = emu
+	return emu.Reset(ctx)
+}
+
+// createOrganization creates the management account's operator, the
+// organization and, through Organizations, every other account of the org
+// file under its own id; then assumes memberRole in each.
+func (l *lane) createOrganization(ctx context.Context) error {
+	mgmt := l.management()
+	home := l.org.HomeRegion
+	// Before any credentials exist, act in the management account through
+	// moto's account header; everything after uses real (fake) keys.
+	boot := iam.NewFromConfig(asAccount(sdkConfig(l.emu.Endpoint, home, aws.Credentials{
+		AccessKeyID: "AKIAPALISADEE2EBOOT", SecretAccessKey: "fake", Source: "bootstrap",
+	}), mgmt.ID))
+	if _, err := boot.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(operatorUser)}); err != nil {
+		return fmt.Errorf("creating the operator user in the management account %s: %w", mgmt.ID, err)
+	}
+	key, err := boot.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(operatorUser)})
+	if err != nil {
+		return fmt.Errorf("creating the operator's access key: %w", err)
+	}
+	l.mgmt = aws.Credentials{
+		AccessKeyID:     aws.ToString(key.AccessKey.AccessKeyId),
+		SecretAccessKey: aws.ToString(key.AccessKey.SecretAccessKey),
+		Source:          "iam user " + operatorUser,
+	}
+
+	orgs := organizations.NewFromConfig(sdkConfig(l.emu.Endpoint, home, l.mgmt))
+	created, err := orgs.CreateOrganization(ctx, &organizations.CreateOrganizationInput{FeatureSet: orgtypes.OrganizationFeatureSetAll})
+	if err != nil {
+		return fmt.Errorf("creating the organization: %w", err)
+	}
+	if got := aws.ToString(created.Organization.MasterAccountId); got != mgmt.ID {
+		return fmt.Errorf("the organization's management account is %s, want %s (%s)", got, mgmt.ID, mgmt.Name)
+	}
+	for _, a := range l.org.Accounts {
+		if a.ID == mgmt.ID {
+			continue
+		}
+		out, err := orgs.CreateAccount(ctx, &organizations.CreateAccountInput{
+			AccountName: aws.String(a.Name),
+			Email:       aws.String(fmt.Sprintf("aws+%s-%s@example.invalid", l.org.Name, a.Name)),
+			Tags:        []orgtypes.Tag{{Key: aws.String(accountIDTag), Value: aws.String(a.ID)}},
+		})
+		if err != nil {
+			return fmt.Errorf("creating account %s (%s): %w", a.Name, a.ID, err)
+		}
+		if s := out.CreateAccountStatus; s.State != orgtypes.CreateAccountStateSucceeded || aws.ToString(s.AccountId) != a.ID {
+			return fmt.Errorf("creating account %s: state %s, id %s, want SUCCEEDED and %s", a.Name, s.State, aws.ToString(s.AccountId), a.ID)
+		}
+	}
+
+	l.creds = map[string]aws.Credentials{mgmt.ID: l.mgmt}
+	for _, a := range l.org.Accounts {
+		if a.ID == mgmt.ID {
+			continue
+		}
+		c, err := assumeRole(ctx, l.emu.Endpoint, home, l.mgmt, a.ID, memberRole)
+		if err != nil {
+			return fmt.Errorf("account %s: %w", a.Name, err)
+		}
+		l.creds[a.ID] = c
+	}
+	return nil
+}
+
+// bootstrap creates the execution policy in every account with stacks and
+// runs `cdk bootstrap` with that account's credentials for its regions,
+// trusting the management account; accounts in parallel.
+func (l *lane) bootstrap(ctx context.Context) error {
+	policy, err := os.ReadFile(filepath.Join(l.root, "deploy", "execution-policy.json"))
+	if err != nil {
+		return err
+	}
+	regions := map[string][]string{}
+	var accounts []string
+	for _, e := range l.environments() {
+		if regions[e.account] == nil {
+			accounts = append(accounts, e.account)
+		}
+		regions[e.account] = append(regions[e.account], e.region)
+	}
+	errs := make([]error, len(accounts))
+	var wg sync.WaitGroup
+	for i, acct := range accounts {
+		wg.Go(func() {
+			errs[i] = l.bootstrapAccount(ctx, acct, regions[acct], policy)
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func (l *lane) bootstrapAccount(ctx context.Context, account string, regions []string, policy []byte) error {
+	creds := l.creds[account]
+	c := newClients(l.emu.Endpoint, account, l.org.HomeRegion, creds)
+	out, err := c.iam.CreatePolicy(ctx, &iam.CreatePolicyInput{
+		PolicyName:     aws.String(executionPolicyName),
+		PolicyDocument: aws.String(string(policy)),
+		Description:    aws.String("What CloudFormation may do when it deploys palisade's stacks (deploy/execution-policy.json)"),
+	})
+	if err != nil {
+		return fmt.Errorf("account %s: creating the execution policy: %w", account, err)
+	}
+	args := []string{"bootstrap"}
+	for _, r := range regions {
+		args = append(args, "aws://"+account+"/"+r)
+	}
+	args = append(args, "--trust", l.management().ID,
+		"--cloudformation-execution-policies", aws.ToString(out.Policy.Arn))
+	_, err = l.cdk(ctx, "bootstrap-"+account, l.dir, creds, args...)
+	return err
+}
+
+// synth runs `cdk synth` in the repository, so cdk.json's app and context
+// are used, into out.
+func (l *lane) synth(ctx context.Context, out string) (*assembly, error) {
+	if _, err := l.cdk(ctx, "synth-"+filepath.Base(out), l.root, aws.Credentials{}, "synth", "--quiet", "--output", out); err != nil {
+		return nil, err
+	}
+	return readAssembly(out)
+}
+
+// deploy runs `cdk deploy --all` on the assembly with the management
+// account's credentials: every stack goes through its account's bootstrap
+// roles, in dependency order.
+func (l *lane) deploy(ctx context.Context, name string, asm *assembly) (string, error) {
+	return l.cdk(ctx, name, l.dir, l.mgmt, "deploy", "--all", "--app", asm.dir, "--require-approval", "never", "--progress", "events")
+}
+
+// stackState is what a no-op deploy must leave unchanged.
+type stackState struct {
+	status string
+	events int
+}
+
+func (l *lane) stackStates(ctx context.Context, asm *assembly) (map[string]stackState, error) {
+	out := map[string]stackState{}
+	for _, s := range asm.stacks {
+		cfn := newClients(l.emu.Endpoint, s.account, s.region, l.creds[s.account]).cfn
+		d, err := cfn.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(s.name)})
+		if err != nil {
+			return nil, fmt.Errorf("%s %s %s: %w", s.account, s.region, s.name, err)
+		}
+		n := 0
+		p := cloudformation.NewDescribeStackEventsPaginator(cfn, &cloudformation.DescribeStackEventsInput{StackName: aws.String(s.name)})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("%s %s %s: %w", s.account, s.region, s.name, err)
+			}
+			n += len(page.StackEvents)
+		}
+		out[s.name] = stackState{string(d.Stacks[0].StackStatus), n}
+	}
+	return out, nil
+}
+
+// redeploy synthesizes the app again, and checks that `cdk diff` sees no
+// differences and that a second `cdk deploy --all` changes nothing.
+func (l *lane) redeploy(ctx context.Context) (*assembly, error) {
+	asm, err := l.synth(ctx, filepath.Join(l.dir, "cdk.out.2"))
+	if err != nil {
+		return nil, err
+	}
+	diff, err := l.cdk(ctx, "diff", l.dir, l.mgmt, "diff", "--app", asm.dir, "--fail")
+	if err != nil {
+		return nil, fmt.Errorf("cdk diff after deploying: %w", err)
+	}
+	if !strings.Contains(diff, "Number of stacks with differences: 0") {
+		return nil, fmt.Errorf("cdk diff after deploying reports differences (log %s)", filepath.Join(l.dir, "diff.log"))
+	}
+	before, err := l.stackStates(ctx, asm)
+	if err != nil {
+		return nil, err
+	}
+	out, err := l.deploy(ctx, "deploy-2", asm)
+	if err != nil {
+		return nil, err
+	}
+	var errs []error
+	for _, s := range asm.stacks {
+		if !strings.Contains(out, s.name+" (no changes)") {
+			errs = append(errs, fmt.Errorf("%s %s %s: the second deploy did not report (no changes)", s.account, s.region, s.name))
+		}
+	}
+	after, err := l.stackStates(ctx, asm)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range asm.stacks {
+		if before[s.name] != after[s.name] {
+			errs = append(errs, fmt.Errorf("%s %s %s: the second deploy changed the stack: status %s -> %s, %d -> %d events",
+				s.account, s.region, s.name, before[s.name].status, after[s.name].status, before[s.name].events, after[s.name].events))
+		}
+	}
+	return asm, errors.Join(errs...)
+}
+
+// cdk runs the repository's CDK CLI in dir with creds (none for synth),
+// logging to <scratch>/<name>.log, and returns its output. The CLI and
+// whatever it starts (go run, the app) form a process group that is killed
+// when ctx ends.
+func (l *lane) cdk(ctx context.Context, name, dir string, creds aws.Credentials, args ...string) (string, error) {
+	logPath := filepath.Join(l.dir, name+".log")
+	f, err := os.Create(logPath)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	var out bytes.Buffer
+	cmd := exec.CommandContext(ctx, filepath.Join(l.root, "node_modules", ".bin", "cdk"), args...)
+	cmd.Dir = dir
+	cmd.Env = l.cliEnv(creds)
+	cmd.Stdout = io.MultiWriter(f, &out)
+	cmd.Stderr = cmd.Stdout
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 5 * time.Second
+	if err := cmd.Run(); err != nil {
+		return out.String(), fmt.Errorf("cdk %s: %w; log %s ends:\n%s", strings.Join(args, " "), err, logPath, lastLines(out.String(), 25))
+	}
+	return out.String(), nil
+}
+
+// cliEnv is the environment of a CLI run: this process's, minus anything
+// that could point it at real AWS (AWS_*, profiles, the CDK's own), plus the
+// emulator endpoint and creds.
+func (l *lane) cliEnv(creds aws.Credentials) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, "AWS_") || strings.HasPrefix(k, "CDK_") || strings.HasPrefix(k, "MOTO_") ||
+			slices.Contains([]string{"HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"}, k) {
+			continue
+		}
+		env = append(env, kv)
+	}
+	env = append(env,
+		"AWS_ENDPOINT_URL="+l.emu.Endpoint,
+		"AWS_REGION="+l.org.HomeRegion,
+		"AWS_DEFAULT_REGION="+l.org.HomeRegion,
+		"AWS_CONFIG_FILE="+filepath.Join(l.dir, "no-aws-config"),
+		"AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(l.dir, "no-aws-credentials"),
+		"AWS_EC2_METADATA_DISABLED=true",
+		"NO_PROXY=localhost,127.0.0.1",
+		"no_proxy=localhost,127.0.0.1",
+		"CDK_HOME="+filepath.Join(l.root, ".cdk"),
+		"CDK_DISABLE_CLI_TELEMETRY=true",
+		// The built-in CloudFormation validation is `make synth`'s business
+		// and costs ~2 s a synth; the lane checks what deploys.
+		"CDK_VALIDATION=false",
+		"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20",
+		"JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1",
+		"NODE_NO_WARNINGS=1",
+	)
+	if creds.AccessKeyID != "" {
+		env = append(env, "AWS_ACCESS_KEY_ID="+creds.AccessKeyID, "AWS_SECRET_ACCESS_KEY="+creds.SecretAccessKey)
+		if creds.SessionToken != "" {
+			env = append(env, "AWS_SESSION_TOKEN="+creds.SessionToken)
+		}
+	}
+	return env
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// assembly is a synthesized cloud assembly: its stacks, from manifest.json.
+type assembly struct {
+	dir    string
+	stacks []stackArtifact
+}
+
+type stackArtifact struct {
+	name            string
+	account, region string
+	dependencies    []string // names of the stacks it deploys after
+}
+
+func readAssembly(dir string) (*assembly, error) {
+	data, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		return nil, err
+	}
+	var m struct {
+		Artifacts map[string]struct {
+			Type         string
+			Environment  string
+			Dependencies []string
+			Properties   struct{ StackName string }
+		}
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("%s/manifest.json: %w", dir, err)
+	}
+	asm := &assembly{dir: dir}
+	for id, a := range m.Artifacts {
+		if a.Type != "aws:cloudformation:stack" {
+			continue
+		}
+		s := stackArtifact{name: id}
+		if a.Properties.StackName != "" {
+			s.name = a.Properties.StackName
+		}
+		envParts := strings.Split(strings.TrimPrefix(a.Environment, "aws://"), "/")
+		if len(envParts) != 2 {
+			return nil, fmt.Errorf("stack %s: environment %q is not aws://ACCOUNT/REGION", id, a.Environment)
+		}
+		s.account, s.region = envParts[0], envParts[1]
+		for _, d := range a.Dependencies {
+			if dep, ok := m.Artifacts[d]; ok && dep.Type == "aws:cloudformation:stack" {
+				s.dependencies = append(s.dependencies, d)
+			}
+		}
+		asm.stacks = append(asm.stacks, s)
+	}
+	slices.SortFunc(asm.stacks, func(a, b stackArtifact) int { return strings.Compare(a.name, b.name) })
+	return asm, nil
+}
+
+// stackResources lists a stack's resources.
+func stackResources(ctx context.Context, c *clients, stack string) ([]cfntypes.StackResourceSummary, error) {
+	var out []cfntypes.StackResourceSummary
+	p := cloudformation.NewListStackResourcesPaginator(c.cfn, &cloudformation.ListStackResourcesInput{StackName: aws.String(stack)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.StackResourceSummaries...)
+	}
+	return out, nil
+}
