@@ -34,6 +34,9 @@ func Load(name string, data []byte) (*Org, error) {
 	if err := joinErrors(d.errs); err != nil {
 		return nil, err
 	}
+	for _, a := range org.Accounts {
+		org.AllAccounts = append(org.AllAccounts, Account{Name: a.Name, ID: a.ID, Role: a.Role})
+	}
 	return org, nil
 }
 
@@ -610,8 +613,35 @@ func (d *decoder) decodeOrg(root ast.Node) *Org {
 				org.Accounts = append(org.Accounts, d.decodeAccount(it, ip, i))
 			}
 		}},
+		{"logging", func(n ast.Node, p string) { d.decodeLogging(n, p, &org.Logging) }},
 	})
 	return org
+}
+
+func (d *decoder) decodeLogging(n ast.Node, path string, l *Logging) {
+	d.mapping(n, path, []field{
+		{"archive", func(n ast.Node, p string) {
+			d.mapping(n, p, []field{
+				{"glacierTransitionDays", func(n ast.Node, p string) { d.integer(n, p, &l.Archive.GlacierTransitionDays) }},
+				{"expirationDays", func(n ast.Node, p string) { d.integer(n, p, &l.Archive.ExpirationDays) }},
+				{"objectLock", func(n ast.Node, p string) {
+					d.set[p] = true
+					d.mapping(n, p, []field{
+						{"mode", func(n ast.Node, p string) { d.str(n, p, &l.Archive.ObjectLockMode) }},
+						{"days", func(n ast.Node, p string) { d.integer(n, p, &l.Archive.ObjectLockDays) }},
+					})
+				}},
+			})
+		}},
+		{"forwardLogGroups", func(n ast.Node, p string) { d.strList(n, p, &l.ForwardLogGroups) }},
+		{"logGroupRetentionDays", func(n ast.Node, p string) { d.integer(n, p, &l.LogGroupRetentionDays) }},
+		{"trail", func(n ast.Node, p string) {
+			d.mapping(n, p, []field{
+				{"s3DataEvents", func(n ast.Node, p string) { d.boolean(n, p, &l.Trail.S3DataEvents) }},
+				{"cloudWatchLogs", func(n ast.Node, p string) { d.boolean(n, p, &l.Trail.CloudWatchLogs) }},
+			})
+		}},
+	})
 }
 
 func (d *decoder) decodeAccount(n ast.Node, path string, index int) Account {

@@ -40,6 +40,13 @@ func TestLoadBad(t *testing.T) {
 		line, col int
 		msg       string // a substring of the message
 	}{
+		{"logging-expiration-early", "logging.archive.expirationDays", 15, 21, "30 must be 0 (keep logs for ever) or more than glacierTransitionDays (90)"},
+		{"logging-loggroup-duplicate", "logging.forwardLogGroups[1]", 13, 41, "duplicate log group \"/var/log/messages\""},
+		{"logging-loggroup-invalid", "logging.forwardLogGroups[1]", 13, 41, "\"/var/log/my app\" is not a CloudWatch log group name"},
+		{"logging-objectlock-longer", "logging.archive.expirationDays", 14, 21, "400 is shorter than the Object Lock retention (730 days)"},
+		{"logging-objectlock-mode", "logging.archive.objectLock.mode", 15, 13, "\"forever\" is not an Object Lock mode; use governance or compliance"},
+		{"logging-retention", "logging.logGroupRetentionDays", 13, 26, "100 days is not a retention CloudWatch Logs accepts"},
+		{"logging-trail-unknown", "logging.trail.s3DataEvent", 14, 5, "unknown field \"s3DataEvent\"; allowed fields are s3DataEvents, cloudWatchLogs"},
 		{"account-id-duplicate", "accounts[2].id", 16, 9, "duplicate account id \"222222222222\""},
 		{"account-id-invalid", "accounts[2].id", 16, 9, "\"33333333333\" is not a valid AWS account id: use exactly 12 digits"},
 		{"account-id-number", "accounts[2].id", 16, 9, "quote it: id: \"333333333333\""},

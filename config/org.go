@@ -43,8 +43,39 @@ type Org struct {
 	Name       string    // lowercase, at most 20 characters; used in stack names
 	HomeRegion string    // one of Regions
 	Regions    []string  // the regions palisade deploys to, in file order
-	Accounts   []Account // in file order
-	Source     string    // the file the org was loaded from, for messages
+	Accounts   []Account // in file order; after Filter, the kept ones
+	// AllAccounts are every account of the file, without their VPCs, also
+	// after Filter: the security stack admits all of them whichever are built.
+	AllAccounts []Account
+	Logging     Logging // the central log archive, the drain and the trail
+	Source      string  // the file the org was loaded from, for messages
+}
+
+// Logging is where the org's logs go, with every default applied.
+type Logging struct {
+	Archive Archive
+	// ForwardLogGroups are the CloudWatch log groups every account creates
+	// and forwards to the security account (the CloudWatch agent writes them).
+	ForwardLogGroups []string
+	// LogGroupRetentionDays is how long those groups keep logs locally.
+	LogGroupRetentionDays int
+	Trail                 Trail
+}
+
+// Archive is the lifecycle of the central log archive.
+type Archive struct {
+	GlacierTransitionDays int // logs move to Glacier Instant Retrieval at this age
+	ExpirationDays        int // logs are deleted at this age; 0 keeps them for ever
+	// ObjectLockMode is "", "GOVERNANCE" or "COMPLIANCE"; with a mode, every
+	// object is locked for ObjectLockDays.
+	ObjectLockMode string
+	ObjectLockDays int
+}
+
+// Trail is the organization CloudTrail of the management account.
+type Trail struct {
+	S3DataEvents   bool // also record S3 object-level (data) events
+	CloudWatchLogs bool // also deliver to a CloudWatch log group in the management account
 }
 
 // Account is one AWS account of the org.
@@ -145,7 +176,8 @@ func (o *Org) Filter(accounts, regions []string) (*Org, error) {
 		return nil, errors.Join(errs...)
 	}
 
-	out := &Org{Name: o.Name, HomeRegion: o.HomeRegion, Source: o.Source}
+	out := &Org{Name: o.Name, HomeRegion: o.HomeRegion, Source: o.Source, AllAccounts: o.AllAccounts, Logging: o.Logging}
+	out.Logging.ForwardLogGroups = slices.Clone(o.Logging.ForwardLogGroups)
 	for _, r := range o.Regions {
 		if len(regions) == 0 || keepRegion[r] {
 			out.Regions = append(out.Regions, r)

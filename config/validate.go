@@ -15,6 +15,8 @@ const (
 	defaultPublicSubnetMask  = 24
 	defaultPrivateSubnetMask = 20
 	defaultRetentionDays     = 365
+	defaultGlacierDays       = 90
+	maxObjectLockDays        = 36500
 	minAZCount               = 2
 	maxAZCount               = 6
 )
@@ -23,6 +25,7 @@ var (
 	orgNameRE     = regexp.MustCompile(`^[a-z][a-z0-9-]{0,19}$`)
 	accountNameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
 	accountIDRE   = regexp.MustCompile(`^[0-9]{12}$`)
+	logGroupRE    = regexp.MustCompile(`^[.\-_/#A-Za-z0-9]{1,512}$`)
 
 	roles       = []Role{RoleManagement, RoleSecurity, RoleWorkload}
 	natStrategy = []NATStrategy{NATPerAZ, NATSingle, NATNone}
@@ -78,6 +81,7 @@ func (d *decoder) validate(org *Org) {
 
 	d.validateAccounts(org)
 	d.validateVPCs(org, listed)
+	d.validateLogging(&org.Logging)
 }
 
 // validateRegions checks the regions list and returns the set of regions it
@@ -464,12 +468,60 @@ func (d *decoder) validateFlowLogs(p string, v *VPC) {
 		return
 	}
 	if !slices.Contains(retentionDays, v.FlowLogs.RetentionDays) {
-		days := make([]string, len(retentionDays))
-		for i, n := range retentionDays {
-			days[i] = strconv.Itoa(n)
-		}
-		d.errorf(rp, "%d days is not a retention CloudWatch Logs accepts; use one of %s", v.FlowLogs.RetentionDays, strings.Join(days, ", "))
+		d.errorf(rp, "%d days is not a retention CloudWatch Logs accepts; use one of %s", v.FlowLogs.RetentionDays, retentionList())
 	}
+}
+
+func (d *decoder) validateLogging(l *Logging) {
+	ap := "logging.archive"
+	if l.Archive.GlacierTransitionDays == 0 && !d.set[join(ap, "glacierTransitionDays")] {
+		l.Archive.GlacierTransitionDays = defaultGlacierDays
+	}
+	if g := l.Archive.GlacierTransitionDays; g < 1 {
+		d.errorf(join(ap, "glacierTransitionDays"), "%d is not a number of days; use 1 or more", g)
+	}
+	if e := l.Archive.ExpirationDays; e < 0 || (e > 0 && e <= l.Archive.GlacierTransitionDays) {
+		d.errorf(join(ap, "expirationDays"), "%d must be 0 (keep logs for ever) or more than glacierTransitionDays (%d)", e, l.Archive.GlacierTransitionDays)
+	}
+	if lp := join(ap, "objectLock"); d.set[lp] {
+		mode := strings.ToUpper(l.Archive.ObjectLockMode)
+		if mode != "GOVERNANCE" && mode != "COMPLIANCE" {
+			d.errorf(join(lp, "mode"), "%q is not an Object Lock mode; use governance or compliance", l.Archive.ObjectLockMode)
+		}
+		l.Archive.ObjectLockMode = mode
+		if days := l.Archive.ObjectLockDays; days < 1 || days > maxObjectLockDays {
+			d.errorf(join(lp, "days"), "%d is not a retention in days; use 1 to %d", days, maxObjectLockDays)
+		} else if e := l.Archive.ExpirationDays; e > 0 && e < days {
+			d.errorf(join(ap, "expirationDays"), "%d is shorter than the Object Lock retention (%d days): locked logs cannot expire; raise expirationDays or lower objectLock.days", e, days)
+		}
+	}
+	first := map[string]int{}
+	for i, g := range l.ForwardLogGroups {
+		ip := item("logging.forwardLogGroups", i)
+		if !logGroupRE.MatchString(g) || strings.HasPrefix(g, "aws/") {
+			d.errorf(ip, "%q is not a CloudWatch log group name: use 1 to 512 of letters, digits and . - _ / #, not starting with aws/", g)
+			continue
+		}
+		if j, dup := first[g]; dup {
+			d.errorf(ip, "duplicate log group %q; it is already forwardLogGroups[%d]", g, j)
+			continue
+		}
+		first[g] = i
+	}
+	rp := "logging.logGroupRetentionDays"
+	if !d.set[rp] {
+		l.LogGroupRetentionDays = defaultRetentionDays
+	} else if !slices.Contains(retentionDays, l.LogGroupRetentionDays) {
+		d.errorf(rp, "%d days is not a retention CloudWatch Logs accepts; use one of %s", l.LogGroupRetentionDays, retentionList())
+	}
+}
+
+func retentionList() string {
+	days := make([]string, len(retentionDays))
+	for i, n := range retentionDays {
+		days[i] = strconv.Itoa(n)
+	}
+	return strings.Join(days, ", ")
 }
 
 // plural formats a count of things: "1 zone", "2 zones".

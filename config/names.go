@@ -1,0 +1,51 @@
+package config
+
+import "fmt"
+
+// The names other accounts need to reach the security account's log
+// archive and drain, and the management account's trail, derived from the
+// org file alone: each account computes them in plain Go, so no stack takes
+// a CloudFormation reference across accounts, and synth stays offline.
+
+// ArchiveBucketName is the central log archive bucket of the security
+// account in region: <org>-logs-<security account id>-<region>.
+func (o *Org) ArchiveBucketName(region string) string {
+	return fmt.Sprintf("%s-logs-%s-%s", o.Name, o.account(RoleSecurity).ID, region)
+}
+
+// ArchiveKeyAlias is the alias of the archive's KMS key in every region.
+func (o *Org) ArchiveKeyAlias() string { return "alias/" + o.Name + "-log-archive" }
+
+// ArchiveKeyAliasArn is the ARN of ArchiveKeyAlias in region.
+func (o *Org) ArchiveKeyAliasArn(partition, region string) string {
+	return fmt.Sprintf("arn:%s:kms:%s:%s:%s", partition, region, o.account(RoleSecurity).ID, o.ArchiveKeyAlias())
+}
+
+// LogDestinationName is the CloudWatch Logs destination of the log drain in
+// every region of the security account.
+func (o *Org) LogDestinationName() string { return o.Name + "-log-drain" }
+
+// TrailName is the organization trail of the management account.
+func (o *Org) TrailName() string { return o.Name + "-org-trail" }
+
+// AccountIDs are the ids of every account of the file, in file order.
+func (o *Org) AccountIDs() []string {
+	ids := make([]string, len(o.AllAccounts))
+	for i, a := range o.AllAccounts {
+		ids[i] = a.ID
+	}
+	return ids
+}
+
+// AccountByRole is the first account of the file with role r, also after
+// Filter; Load guarantees one management and one security account.
+func (o *Org) AccountByRole(r Role) Account { return o.account(r) }
+
+func (o *Org) account(r Role) Account {
+	for _, a := range o.AllAccounts {
+		if a.Role == r {
+			return a
+		}
+	}
+	return Account{}
+}

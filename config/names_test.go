@@ -1,0 +1,52 @@
+package config_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/palisade-sec/palisade/config"
+)
+
+func TestLoggingDefaultsAndNames(t *testing.T) {
+	org, err := config.LoadFile("../organization.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := org.Logging
+	if l.Archive.GlacierTransitionDays == 0 || l.LogGroupRetentionDays == 0 {
+		t.Errorf("defaults not applied: %+v", l)
+	}
+	// Names survive a filter that leaves the security account out.
+	prod, err := org.Filter([]string{"prod"}, []string{"eu-west-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range []*config.Org{org, prod} {
+		if got := o.ArchiveBucketName("eu-west-1"); got != "example-logs-222222222222-eu-west-1" {
+			t.Errorf("ArchiveBucketName = %q", got)
+		}
+		if got := o.ArchiveKeyAliasArn("aws", "eu-west-1"); got != "arn:aws:kms:eu-west-1:222222222222:alias/example-log-archive" {
+			t.Errorf("ArchiveKeyAliasArn = %q", got)
+		}
+		if got := o.AccountIDs(); !slices.Equal(got, []string{"111111111111", "222222222222", "333333333333", "444444444444"}) {
+			t.Errorf("AccountIDs = %v", got)
+		}
+		if got := o.AccountByRole(config.RoleManagement).ID; got != "111111111111" {
+			t.Errorf("management = %q", got)
+		}
+	}
+	if o := prod; o.LogDestinationName() != "example-log-drain" || o.TrailName() != "example-org-trail" {
+		t.Errorf("names: %q %q", o.LogDestinationName(), o.TrailName())
+	}
+}
+
+func TestLoggingDefaults(t *testing.T) {
+	org, err := config.LoadFile("testdata/good/minimal.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := config.Logging{Archive: config.Archive{GlacierTransitionDays: 90}, LogGroupRetentionDays: 365}
+	if got := org.Logging; got.Archive != want.Archive || got.LogGroupRetentionDays != 365 || len(got.ForwardLogGroups) != 0 || got.Trail != want.Trail {
+		t.Errorf("Logging = %+v, want %+v", got, want)
+	}
+}
