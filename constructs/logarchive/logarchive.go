@@ -7,9 +7,14 @@
 // an S3 bucket key, versioning, all public access blocked, object ownership
 // enforced to the bucket owner, TLS required (1.2 or later), server access
 // logs to the access-log bucket, object events to EventBridge, and a lifecycle that moves logs to Glacier
-// Instant Retrieval. Its bucket and key policies admit log delivery
-// (delivery.logs.amazonaws.com, used by VPC flow logs) only from the
-// accounts listed in Props.DeliveryAccounts, only under AWSLogs/<account>/.
+// Instant Retrieval, optional expiry and optional Object Lock. Its bucket and
+// key policies admit log delivery (delivery.logs.amazonaws.com, used by VPC
+// flow logs) only from the accounts listed in Props.DeliveryAccounts, only
+// under AWSLogs/<account>/, and CloudTrail only for the trails listed in
+// Props.TrailArns. Other writers of the same account (a Firehose delivery
+// stream, say) are granted through their IAM roles; nothing else can write.
+// Give the bucket a name and the key an alias, and other accounts can
+// compute both ARNs without a cross-account reference.
 //
 // The access-log bucket is encrypted with S3-managed keys, because S3 server
 // access logging cannot deliver to a bucket whose default encryption is
@@ -21,6 +26,7 @@ package logarchive
 import (
 	"fmt"
 	"regexp"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -32,9 +38,27 @@ import (
 
 // Props configure an Archive.
 type Props struct {
+	// BucketName names the archive bucket, so that other accounts can
+	// compute its ARN. Default: a name CloudFormation generates.
+	BucketName string
+	// KeyAlias names the key ("alias/..."), so that other accounts can
+	// compute its alias ARN. Default: no alias.
+	KeyAlias string
 	// DeliveryAccounts are the 12-digit ids of the accounts whose log
-	// deliveries may write to the archive. Default: the stack's account.
+	// deliveries (VPC flow logs) may write to the archive, each under
+	// AWSLogs/<account>/ only. Default: the stack's account.
 	DeliveryAccounts []string
+	// TrailArns are the CloudTrail trails (an organization trail of the
+	// management account) that may write to the archive under AWSLogs/ and
+	// encrypt with its key. Default: none.
+	TrailArns []string
+	// ObjectLockMode locks every new log version for ObjectLockDays:
+	// "GOVERNANCE" (users with s3:BypassGovernanceRetention may still delete)
+	// or "COMPLIANCE" (nobody may). Object Lock cannot be turned off once on.
+	// Default: "", no Object Lock.
+	ObjectLockMode string
+	// ObjectLockDays is the default retention with ObjectLockMode. Default: 365.
+	ObjectLockDays int
 	// GlacierTransitionDays is the age in days at which logs move to Glacier
 	// Instant Retrieval. Default: 90.
 	GlacierTransitionDays int
@@ -75,6 +99,24 @@ func New(scope constructs.Construct, id string, props *Props) *Archive {
 	}
 	if p.AccessLogExpirationDays == 0 {
 		p.AccessLogExpirationDays = 365
+	}
+	var retention awss3.ObjectLockRetention
+	if p.ObjectLockDays == 0 {
+		p.ObjectLockDays = 365
+	}
+	switch lock := awscdk.Duration_Days(jsii.Number(p.ObjectLockDays)); p.ObjectLockMode {
+	case "":
+	case "GOVERNANCE":
+		retention = awss3.ObjectLockRetention_Governance(lock)
+	case "COMPLIANCE":
+		retention = awss3.ObjectLockRetention_Compliance(lock)
+	default:
+		panic(fmt.Sprintf("logarchive: Props.ObjectLockMode %q is not \"\", \"GOVERNANCE\" or \"COMPLIANCE\"", p.ObjectLockMode))
+	}
+	for _, arn := range p.TrailArns {
+		if !strings.HasPrefix(arn, "arn:") || !strings.Contains(arn, ":cloudtrail:") {
+			panic(fmt.Sprintf("logarchive: Props.TrailArns: %q is not a CloudTrail trail ARN", arn))
+		}
 	}
 	if p.ExpirationDays != 0 && p.ExpirationDays <= p.GlacierTransitionDays {
 		panic(fmt.Sprintf("logarchive: Props.ExpirationDays %d must be 0 (keep for ever) or more than GlacierTransitionDays %d",
@@ -119,23 +161,33 @@ func New(scope constructs.Construct, id string, props *Props) *Archive {
 		EnableKeyRotation: jsii.Bool(true),
 		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
 	})
+	if p.KeyAlias != "" {
+		a.Key.AddAlias(jsii.String(p.KeyAlias))
+	}
 	denyGrantsExceptForAWSServices(a.Key)
 	expiration := awscdk.Duration(nil)
 	if p.ExpirationDays > 0 {
 		expiration = awscdk.Duration_Days(jsii.Number(p.ExpirationDays))
 	}
+	var name *string
+	if p.BucketName != "" {
+		name = jsii.String(p.BucketName)
+	}
 	a.Bucket = awss3.NewBucket(c, jsii.String("Bucket"), &awss3.BucketProps{
-		Encryption:             awss3.BucketEncryption_KMS,
-		EncryptionKey:          a.Key,
-		BucketKeyEnabled:       jsii.Bool(true),
-		Versioned:              jsii.Bool(true),
-		BlockPublicAccess:      awss3.BlockPublicAccess_BLOCK_ALL(),
-		ObjectOwnership:        awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
-		EnforceSSL:             jsii.Bool(true),
-		MinimumTLSVersion:      jsii.Number(1.2),
-		ServerAccessLogsBucket: a.AccessLogBucket,
-		ServerAccessLogsPrefix: jsii.String("archive/"),
-		RemovalPolicy:          awscdk.RemovalPolicy_RETAIN,
+		BucketName:                 name,
+		ObjectLockEnabled:          jsii.Bool(p.ObjectLockMode != ""),
+		ObjectLockDefaultRetention: retention,
+		Encryption:                 awss3.BucketEncryption_KMS,
+		EncryptionKey:              a.Key,
+		BucketKeyEnabled:           jsii.Bool(true),
+		Versioned:                  jsii.Bool(true),
+		BlockPublicAccess:          awss3.BlockPublicAccess_BLOCK_ALL(),
+		ObjectOwnership:            awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+		EnforceSSL:                 jsii.Bool(true),
+		MinimumTLSVersion:          jsii.Number(1.2),
+		ServerAccessLogsBucket:     a.AccessLogBucket,
+		ServerAccessLogsPrefix:     jsii.String("archive/"),
+		RemovalPolicy:              awscdk.RemovalPolicy_RETAIN,
 		LifecycleRules: &[]*awss3.LifecycleRule{{
 			Id: jsii.String("TierAndExpireLogs"),
 			Transitions: &[]*awss3.Transition{{
@@ -150,6 +202,9 @@ func New(scope constructs.Construct, id string, props *Props) *Archive {
 		"NIST.800.53.R5-S3BucketReplicationEnabled", "logs stay in the region they describe (data residency); versioning, retention on delete and S3's durability protect them",
 	)
 	a.allowLogDelivery(stack, accounts)
+	if len(p.TrailArns) > 0 {
+		a.allowTrails(p.TrailArns)
+	}
 	return a
 }
 
@@ -191,6 +246,55 @@ func (a *Archive) allowLogDelivery(stack awscdk.Stack, accounts []string) {
 		// In a key policy "*" is this key and nothing else.
 		Resources:  jsii.Strings("*"),
 		Conditions: &from,
+	}), nil)
+}
+
+// allowTrails lets CloudTrail, writing for the given trails only, put log
+// files under AWSLogs/ (an organization trail writes AWSLogs/<org id>/...,
+// an id the org file does not know, so the trail ARN is the fence) and
+// encrypt them with the key.
+func (a *Archive) allowTrails(trails []string) {
+	cloudtrail := awsiam.NewServicePrincipal(jsii.String("cloudtrail.amazonaws.com"), nil)
+	fromTrails := map[string]any{"StringEquals": map[string]any{"aws:SourceArn": trails}}
+	a.Bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("TrailAclCheck"),
+		Principals: &[]awsiam.IPrincipal{cloudtrail},
+		Actions:    jsii.Strings("s3:GetBucketAcl"),
+		Resources:  &[]*string{a.Bucket.BucketArn()},
+		Conditions: &fromTrails,
+	}))
+	a.Bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("TrailWrite"),
+		Principals: &[]awsiam.IPrincipal{cloudtrail},
+		Actions:    jsii.Strings("s3:PutObject"),
+		Resources:  &[]*string{a.Bucket.ArnForObjects(jsii.String("AWSLogs/*"))},
+		Conditions: &map[string]any{"StringEquals": map[string]any{
+			"aws:SourceArn": trails, "s3:x-amz-acl": "bucket-owner-full-control",
+		}},
+	}))
+	var trailContexts []string
+	for _, t := range trails {
+		// arn:aws:cloudtrail:region:account:trail/name -> the account's trails
+		if i := strings.LastIndex(t, ":trail/"); i > 0 {
+			trailContexts = append(trailContexts, t[:i]+":trail/*")
+		}
+	}
+	a.Key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("TrailEncrypt"),
+		Principals: &[]awsiam.IPrincipal{cloudtrail},
+		Actions:    jsii.Strings("kms:GenerateDataKey*"),
+		Resources:  jsii.Strings("*"), // in a key policy "*" is this key
+		Conditions: &map[string]any{
+			"StringEquals": map[string]any{"aws:SourceArn": trails},
+			"StringLike":   map[string]any{"kms:EncryptionContext:aws:cloudtrail:arn": trailContexts},
+		},
+	}), nil)
+	a.Key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("TrailDescribeKey"),
+		Principals: &[]awsiam.IPrincipal{cloudtrail},
+		Actions:    jsii.Strings("kms:DescribeKey"),
+		Resources:  jsii.Strings("*"), // in a key policy "*" is this key
+		Conditions: &fromTrails,
 	}), nil)
 }
 

@@ -160,6 +160,8 @@ func TestMisusePanics(t *testing.T) {
 	}{
 		{&logarchive.Props{DeliveryAccounts: []string{"12345"}}, "Props.DeliveryAccounts"},
 		{&logarchive.Props{GlacierTransitionDays: 90, ExpirationDays: 30}, "Props.ExpirationDays"},
+		{&logarchive.Props{ObjectLockMode: "governance"}, "Props.ObjectLockMode"},
+		{&logarchive.Props{TrailArns: []string{"arn:aws:s3:::bucket"}}, "Props.TrailArns"},
 	} {
 		func() {
 			defer func() {
@@ -169,5 +171,46 @@ func TestMisusePanics(t *testing.T) {
 			}()
 			synth(t, tc.props)
 		}()
+	}
+}
+
+func TestCentralArchive(t *testing.T) {
+	trail := "arn:aws:cloudtrail:us-east-1:111111111111:trail/example-org-trail"
+	rs := synth(t, &logarchive.Props{
+		BucketName: "example-logs-222222222222-eu-west-1", KeyAlias: "alias/example-log-archive",
+		TrailArns: []string{trail}, ObjectLockMode: "COMPLIANCE", ObjectLockDays: 400,
+	})
+	for id, b := range byType(rs, "AWS::S3::Bucket") {
+		if !strings.HasPrefix(id, "ArchiveBucket") {
+			continue
+		}
+		p := b.Properties
+		if p["BucketName"] != "example-logs-222222222222-eu-west-1" {
+			t.Errorf("bucket name = %v", p["BucketName"])
+		}
+		if got := str(p["ObjectLockConfiguration"]); p["ObjectLockEnabled"] != true || !strings.Contains(got, `"Days":400,"Mode":"COMPLIANCE"`) {
+			t.Errorf("object lock = %v %s", p["ObjectLockEnabled"], got)
+		}
+	}
+	aliases := byType(rs, "AWS::KMS::Alias")
+	if len(aliases) != 1 || !strings.Contains(str(aliases), `"AliasName":"alias/example-log-archive"`) {
+		t.Errorf("aliases = %v", aliases)
+	}
+	var policy string
+	for _, p := range byType(rs, "AWS::S3::BucketPolicy") {
+		if s := str(p.Properties); strings.Contains(s, "TrailWrite") {
+			policy = s
+		}
+	}
+	for _, want := range []string{`"Service":"cloudtrail.amazonaws.com"`, `"aws:SourceArn":["` + trail + `"]`, `/AWSLogs/*"`, "TrailAclCheck"} {
+		if !strings.Contains(policy, want) {
+			t.Errorf("bucket policy lacks %s:\n%s", want, policy)
+		}
+	}
+	for _, k := range byType(rs, "AWS::KMS::Key") {
+		pol := str(k.Properties["KeyPolicy"])
+		if !strings.Contains(pol, `"kms:EncryptionContext:aws:cloudtrail:arn":["arn:aws:cloudtrail:us-east-1:111111111111:trail/*"]`) {
+			t.Errorf("key policy does not fence CloudTrail to the management account's trails:\n%s", pol)
+		}
 	}
 }
