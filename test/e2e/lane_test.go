@@ -47,8 +47,8 @@ const (
 // every account and region bootstrapped and every stack deployed through
 // the real CDK CLI.
 type lane struct {
-	root string     // the repository
-	dir  string     // scratch: emulator log, CLI logs, cloud assemblies
+	root string // the repository
+	dir  string // scratch: emulator log, CLI logs, cloud assemblies
 	org  *config.Org
 	logf func(format string, args ...any)
 
@@ -58,11 +58,20 @@ type lane struct {
 
 	mu    sync.Mutex
 	steps []timing
+	bg    sync.WaitGroup // steps running in the background
 }
 
 type timing struct {
 	name string
 	took time.Duration
+}
+
+// background runs step name in a goroutine and returns a function that waits
+// for it. The lane's cleanup waits for every such goroutine.
+func (l *lane) background(ctx context.Context, name string, fn func(context.Context) error) func() error {
+	done := make(chan error, 1)
+	l.bg.Go(func() { done <- l.step(ctx, name, fn) })
+	return func() error { return <-done }
 }
 
 // step runs fn as the lane step name, timing it.
@@ -85,20 +94,6 @@ func (l *lane) management() *config.Account { return l.org.Management() }
 
 // env is one account and region that holds stacks.
 type env struct{ account, region string }
-
-// environments are the accounts and regions with a VPC in the org file, in
-// file order: the ones the lane bootstraps.
-func (l *lane) environments() []env {
-	var out []env
-	for _, a := range l.org.Accounts {
-		for _, r := range l.org.Regions {
-			if a.VPCs[r] != nil {
-				out = append(out, env{a.ID, r})
-			}
-		}
-	}
-	return out
-}
 
 // startEmulator starts the patched moto server and clears its state.
 func (l *lane) startEmulator(ctx context.Context) error {
@@ -176,14 +171,14 @@ func (l *lane) createOrganization(ctx context.Context) error {
 // bootstrap creates the execution policy in every account with stacks and
 // runs `cdk bootstrap` with that account's credentials for its regions,
 // trusting the management account; accounts in parallel.
-func (l *lane) bootstrap(ctx context.Context) error {
+func (l *lane) bootstrap(ctx context.Context, envs []env) error {
 	policy, err := os.ReadFile(filepath.Join(l.root, "deploy", "execution-policy.json"))
 	if err != nil {
 		return err
 	}
 	regions := map[string][]string{}
 	var accounts []string
-	for _, e := range l.environments() {
+	for _, e := range envs {
 		if regions[e.account] == nil {
 			accounts = append(accounts, e.account)
 		}
@@ -232,9 +227,11 @@ func (l *lane) synth(ctx context.Context, out string) (*assembly, error) {
 
 // deploy runs `cdk deploy --all` on the assembly with the management
 // account's credentials: every stack goes through its account's bootstrap
-// roles, in dependency order.
+// roles, in dependency order. Up to four stacks deploy at once (the CLI
+// still waits for a stack's dependencies): ~8 s instead of ~12 s here.
 func (l *lane) deploy(ctx context.Context, name string, asm *assembly) (string, error) {
-	return l.cdk(ctx, name, l.dir, l.mgmt, "deploy", "--all", "--app", asm.dir, "--require-approval", "never", "--progress", "events")
+	return l.cdk(ctx, name, l.dir, l.mgmt, "deploy", "--all", "--app", asm.dir,
+		"--require-approval", "never", "--progress", "events", "--concurrency", "4")
 }
 
 // stackState is what a no-op deploy must leave unchanged.
@@ -265,27 +262,24 @@ func (l *lane) stackStates(ctx context.Context, asm *assembly) (map[string]stack
 	return out, nil
 }
 
-// redeploy synthesizes the app again, and checks that `cdk diff` sees no
-// differences and that a second `cdk deploy --all` changes nothing.
-func (l *lane) redeploy(ctx context.Context) (*assembly, error) {
-	asm, err := l.synth(ctx, filepath.Join(l.dir, "cdk.out.2"))
-	if err != nil {
-		return nil, err
-	}
+// redeploy checks, with a second synthesis of the app, that `cdk diff`
+// sees no differences from what is deployed and that a second
+// `cdk deploy --all` changes nothing.
+func (l *lane) redeploy(ctx context.Context, asm *assembly) error {
 	diff, err := l.cdk(ctx, "diff", l.dir, l.mgmt, "diff", "--app", asm.dir, "--fail")
 	if err != nil {
-		return nil, fmt.Errorf("cdk diff after deploying: %w", err)
+		return fmt.Errorf("cdk diff after deploying: %w", err)
 	}
 	if !strings.Contains(diff, "Number of stacks with differences: 0") {
-		return nil, fmt.Errorf("cdk diff after deploying reports differences (log %s)", filepath.Join(l.dir, "diff.log"))
+		return fmt.Errorf("cdk diff after deploying reports differences (log %s)", filepath.Join(l.dir, "diff.log"))
 	}
 	before, err := l.stackStates(ctx, asm)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	out, err := l.deploy(ctx, "deploy-2", asm)
+	out, err := l.deploy(ctx, "deploy-again", asm)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var errs []error
 	for _, s := range asm.stacks {
@@ -295,7 +289,7 @@ func (l *lane) redeploy(ctx context.Context) (*assembly, error) {
 	}
 	after, err := l.stackStates(ctx, asm)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for _, s := range asm.stacks {
 		if before[s.name] != after[s.name] {
@@ -303,7 +297,7 @@ func (l *lane) redeploy(ctx context.Context) (*assembly, error) {
 				s.account, s.region, s.name, before[s.name].status, after[s.name].status, before[s.name].events, after[s.name].events))
 		}
 	}
-	return asm, errors.Join(errs...)
+	return errors.Join(errs...)
 }
 
 // cdk runs the repository's CDK CLI in dir with creds (none for synth),
@@ -334,8 +328,13 @@ func (l *lane) cdk(ctx context.Context, name, dir string, creds aws.Credentials,
 
 // cliEnv is the environment of a CLI run: this process's, minus anything
 // that could point it at real AWS (AWS_*, profiles, the CDK's own), plus the
-// emulator endpoint and creds.
+// emulator endpoint and creds. Before the emulator runs (synth makes no AWS
+// calls) the endpoint is a closed local port, so a stray call fails at once.
 func (l *lane) cliEnv(creds aws.Credentials) []string {
+	endpoint := "http://localhost:9"
+	if l.emu != nil && creds.AccessKeyID != "" {
+		endpoint = l.emu.Endpoint
+	}
 	var env []string
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
@@ -346,7 +345,7 @@ func (l *lane) cliEnv(creds aws.Credentials) []string {
 		env = append(env, kv)
 	}
 	env = append(env,
-		"AWS_ENDPOINT_URL="+l.emu.Endpoint,
+		"AWS_ENDPOINT_URL="+endpoint,
 		"AWS_REGION="+l.org.HomeRegion,
 		"AWS_DEFAULT_REGION="+l.org.HomeRegion,
 		"AWS_CONFIG_FILE="+filepath.Join(l.dir, "no-aws-config"),
@@ -390,6 +389,45 @@ type stackArtifact struct {
 	name            string
 	account, region string
 	dependencies    []string // names of the stacks it deploys after
+	template        string   // path of the template file
+}
+
+// environments are the accounts and regions that hold the assembly's
+// stacks, in the org file's order of accounts and regions.
+func (a *assembly) environments(org *config.Org) []env {
+	var out []env
+	for _, s := range a.stacks {
+		if e := (env{s.account, s.region}); !slices.Contains(out, e) {
+			out = append(out, e)
+		}
+	}
+	slices.SortStableFunc(out, func(x, y env) int { return orgOrder(org, x) - orgOrder(org, y) })
+	return out
+}
+
+// orgOrder ranks an account and region by their places in the org file.
+func orgOrder(org *config.Org, e env) int {
+	a := slices.IndexFunc(org.Accounts, func(acc config.Account) bool { return acc.ID == e.account })
+	return a*len(org.Regions) + slices.Index(org.Regions, e.region)
+}
+
+// templateResources returns the logical ids and types of a stack's template.
+func (s stackArtifact) templateResources() (map[string]string, error) {
+	data, err := os.ReadFile(s.template)
+	if err != nil {
+		return nil, err
+	}
+	var t struct {
+		Resources map[string]struct{ Type string }
+	}
+	if err := json.Unmarshal(data, &t); err != nil {
+		return nil, fmt.Errorf("%s: %w", s.template, err)
+	}
+	out := map[string]string{}
+	for id, r := range t.Resources {
+		out[id] = r.Type
+	}
+	return out, nil
 }
 
 func readAssembly(dir string) (*assembly, error) {
@@ -402,7 +440,7 @@ func readAssembly(dir string) (*assembly, error) {
 			Type         string
 			Environment  string
 			Dependencies []string
-			Properties   struct{ StackName string }
+			Properties   struct{ StackName, TemplateFile string }
 		}
 	}
 	if err := json.Unmarshal(data, &m); err != nil {
@@ -413,7 +451,7 @@ func readAssembly(dir string) (*assembly, error) {
 		if a.Type != "aws:cloudformation:stack" {
 			continue
 		}
-		s := stackArtifact{name: id}
+		s := stackArtifact{name: id, template: filepath.Join(dir, a.Properties.TemplateFile)}
 		if a.Properties.StackName != "" {
 			s.name = a.Properties.StackName
 		}

@@ -32,7 +32,7 @@ func report(l *lane, asm *assembly, v *verification) string {
 		line("  %-12s %s  %-10s  %s", a.Name, a.ID, a.Role, what)
 	}
 	line("")
-	envs := l.environments()
+	envs := asm.environments(l.org)
 	line("Bootstrapped %d environments with `cdk bootstrap --trust %s --cloudformation-execution-policies %s`", len(envs), mgmt.ID, executionPolicyName)
 	line("")
 	line("Verified:")

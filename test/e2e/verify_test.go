@@ -107,14 +107,14 @@ type verifier struct {
 // verify checks the organization, every bootstrapped environment and every
 // stack of asm against org. An error means the emulator could not be read;
 // failed expectations are findings.
-func (v *verifier) verify(ctx context.Context, asm *assembly, envs []env) (*verification, error) {
+func (v *verifier) verify(ctx context.Context, asm *assembly) (*verification, error) {
 	out := &verification{}
 	t, err := v.organization(ctx)
 	if err != nil {
 		return nil, err
 	}
 	out.targets = append(out.targets, t)
-	for _, e := range envs {
+	for _, e := range asm.environments(v.org) {
 		t, err := v.bootstrap(ctx, e)
 		if err != nil {
 			return nil, err
@@ -122,33 +122,31 @@ func (v *verifier) verify(ctx context.Context, asm *assembly, envs []env) (*veri
 		out.targets = append(out.targets, t)
 	}
 
-	// Every VPC of the org file has exactly one stack; every stack one VPC.
-	byEnv := map[env]stackArtifact{}
-	for _, s := range asm.stacks {
-		byEnv[env{s.account, s.region}] = s
-	}
-	for _, e := range envs {
-		s, ok := byEnv[e]
-		acct := v.account(e.account)
-		if !ok {
-			out.targets = append(out.targets, &target{title: "missing stack", account: e.account, region: e.region, checks: []check{{
-				name: "stack", findings: []finding{{account: e.account, region: e.region, resource: "VPC " + acct.VPCs[e.region].CIDR,
-					problem: fmt.Sprintf("the org file gives %s a VPC here, but no stack was deployed for it", acct.Name)}},
-			}}})
-			continue
-		}
-		t, err := v.stack(ctx, asm, s, acct, acct.VPCs[e.region])
+	stacks := slices.Clone(asm.stacks)
+	slices.SortStableFunc(stacks, func(a, b stackArtifact) int {
+		return orgOrder(v.org, env{a.account, a.region}) - orgOrder(v.org, env{b.account, b.region})
+	})
+	withVPC := map[env]bool{}
+	for _, s := range stacks {
+		t, hasVPC, err := v.stack(ctx, asm, s)
 		if err != nil {
 			return nil, err
 		}
 		out.targets = append(out.targets, t)
-		delete(byEnv, e)
+		if hasVPC {
+			withVPC[env{s.account, s.region}] = true
+		}
 	}
-	for e, s := range byEnv {
-		out.targets = append(out.targets, &target{title: s.name, account: e.account, region: e.region, stack: s.name, checks: []check{{
-			name: "stack", findings: []finding{{account: e.account, region: e.region, stack: s.name, resource: s.name,
-				problem: "deployed, but the org file has no VPC for this account and region"}},
-		}}})
+	// Every VPC of the org file is deployed.
+	for _, a := range v.org.Accounts {
+		for _, r := range v.org.Regions {
+			if a.VPCs[r] != nil && !withVPC[env{a.ID, r}] {
+				out.targets = append(out.targets, &target{title: "missing VPC", account: a.ID, region: r, checks: []check{{
+					name: "VPC", findings: []finding{{account: a.ID, region: r, resource: "VPC " + a.VPCs[r].CIDR,
+						problem: fmt.Sprintf("the org file gives %s a VPC here, but no deployed stack holds it", a.Name)}},
+				}}})
+			}
+		}
 	}
 	return out, nil
 }
@@ -267,6 +265,11 @@ func (v *verifier) bootstrap(ctx context.Context, e env) (*target, error) {
 	return t, nil
 }
 
+const (
+	typeVPC    = "AWS::EC2::VPC"
+	typeBucket = "AWS::S3::Bucket"
+)
+
 // resources indexes a stack's resources by type.
 type resources map[string][]cfntypes.StackResourceSummary
 
@@ -278,10 +281,18 @@ func (r resources) ids(typ string) []string {
 	return out
 }
 
-// label names a resource for a finding: id [type logical-id].
-func (r resources) label(id string) string {
-	for typ, list := range r {
-		for _, s := range list {
+// label names a resource for a finding: id [type logical-id]. Some types
+// share physical ids (a VPC and its gateway attachment, a bucket and its
+// policy), so the type is looked up among types, when given.
+func (r resources) label(id string, types ...string) string {
+	if len(types) == 0 {
+		for typ := range r {
+			types = append(types, typ)
+		}
+		sort.Strings(types)
+	}
+	for _, typ := range types {
+		for _, s := range r[typ] {
 			if aws.ToString(s.PhysicalResourceId) == id {
 				return fmt.Sprintf("%s [%s %s]", id, typ, aws.ToString(s.LogicalResourceId))
 			}
@@ -290,9 +301,12 @@ func (r resources) label(id string) string {
 	return id
 }
 
-// stack checks one network stack against the VPC the org file plans.
-func (v *verifier) stack(ctx context.Context, asm *assembly, s stackArtifact, acct *config.Account, vpc *config.VPC) (*target, error) {
-	t := &target{title: s.name, account: s.account, region: s.region, stack: s.name}
+// stack checks one stack: deployed in dependency order, every resource of
+// its template created, and its buckets, keys and roles hardened. A stack
+// with a VPC is also checked against the VPC the org file plans for its
+// account and region.
+func (v *verifier) stack(ctx context.Context, asm *assembly, s stackArtifact) (t *target, hasVPC bool, err error) {
+	t = &target{title: s.name, account: s.account, region: s.region, stack: s.name}
 	c := &checker{t: t}
 	cl := newClients(v.endpoint, s.account, s.region, v.creds[s.account])
 
@@ -300,21 +314,17 @@ func (v *verifier) stack(ctx context.Context, asm *assembly, s stackArtifact, ac
 	d, err := cl.cfn.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(s.name)})
 	if err != nil {
 		c.fail(s.name, "not deployed: %v", err)
-		return t, nil
+		return t, false, nil
 	}
 	stack := d.Stacks[0]
 	if stack.StackStatus != cfntypes.StackStatusCreateComplete && stack.StackStatus != cfntypes.StackStatusUpdateComplete {
 		c.fail(s.name, "status %s", stack.StackStatus)
 	}
-	// Dependencies: the CLI deploys a stack only after the ones it depends on.
+	// The CLI deploys a stack only after the stacks it depends on.
 	for _, dep := range s.dependencies {
-		var depStack stackArtifact
-		for _, o := range asm.stacks {
-			if o.name == dep {
-				depStack = o
-			}
-		}
-		dd, err := newClients(v.endpoint, depStack.account, depStack.region, v.creds[depStack.account]).cfn.
+		i := slices.IndexFunc(asm.stacks, func(o stackArtifact) bool { return o.name == dep })
+		o := asm.stacks[i]
+		dd, err := newClients(v.endpoint, o.account, o.region, v.creds[o.account]).cfn.
 			DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(dep)})
 		if err != nil {
 			c.fail(s.name, "depends on %s, which is not deployed: %v", dep, err)
@@ -326,36 +336,70 @@ func (v *verifier) stack(ctx context.Context, asm *assembly, s stackArtifact, ac
 	}
 	list, err := stackResources(ctx, cl, s.name)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s %s: %w", s.account, s.region, s.name, err)
+		return nil, false, fmt.Errorf("%s %s %s: %w", s.account, s.region, s.name, err)
 	}
 	res := resources{}
+	created := map[string]bool{}
 	for _, r := range list {
 		res[aws.ToString(r.ResourceType)] = append(res[aws.ToString(r.ResourceType)], r)
+		created[aws.ToString(r.LogicalResourceId)] = true
 		if r.ResourceStatus != cfntypes.ResourceStatusCreateComplete && r.ResourceStatus != cfntypes.ResourceStatusUpdateComplete {
 			c.fail(res.label(aws.ToString(r.PhysicalResourceId)), "status %s", r.ResourceStatus)
 		}
 	}
 	c.seen("%s, %d resources, deployed after %s", stack.StackStatus, len(list), orNone(s.dependencies))
 
-	vpcs := res.ids("AWS::EC2::VPC")
-	c.start("VPC")
-	if len(vpcs) != 1 {
-		c.fail(s.name, "has %d VPCs, want 1", len(vpcs))
-		return t, nil
+	// The emulator skips, with only a warning in its log, every type it has
+	// no CloudFormation model for: such a resource is in the template and
+	// nowhere else.
+	c.start("resources created")
+	want, err := s.templateResources()
+	if err != nil {
+		return nil, false, err
 	}
-	vpcID := vpcs[0]
-	if err := v.checkVPC(ctx, c, cl, res, vpcID, vpc); err != nil {
-		return nil, err
-	}
-	for _, step := range []func(context.Context, *checker, *clients, resources, string, *config.VPC) error{
-		v.checkSubnets, v.checkNAT, v.checkFlowLogs, v.checkBuckets, v.checkSecurityGroups, v.checkNetworkACLs,
-		v.checkEndpoints, v.checkKeys, v.checkRoles,
-	} {
-		if err := step(ctx, c, cl, res, vpcID, vpc); err != nil {
-			return nil, fmt.Errorf("%s %s %s: %w", s.account, s.region, s.name, err)
+	var missing []string
+	for id, typ := range want {
+		if !created[id] {
+			missing = append(missing, id)
+			c.fail(fmt.Sprintf("%s [%s]", id, typ), "is in the template but was not created: the emulator has no CloudFormation model "+
+				"for %s; add one to test/emulator/launcher.py", typ)
 		}
 	}
-	return t, nil
+	c.seen("all %d resources of the template", len(want)-len(missing))
+
+	for _, step := range []func(context.Context, *checker, *clients, resources) error{v.checkBuckets, v.checkKeys, v.checkRoles} {
+		if err := step(ctx, c, cl, res); err != nil {
+			return nil, false, fmt.Errorf("%s %s %s: %w", s.account, s.region, s.name, err)
+		}
+	}
+
+	vpcs := res.ids("AWS::EC2::VPC")
+	if len(vpcs) == 0 {
+		return t, false, nil
+	}
+	c.start("VPC")
+	acct := v.account(s.account)
+	var vpc *config.VPC
+	if acct != nil {
+		vpc = acct.VPCs[s.region]
+	}
+	switch {
+	case vpc == nil:
+		c.fail(res.label(vpcs[0], typeVPC), "the org file has no VPC for this account and region")
+		return t, true, nil
+	case len(vpcs) != 1:
+		c.fail(s.name, "has %d VPCs, want 1", len(vpcs))
+		return t, true, nil
+	}
+	vpcID := vpcs[0]
+	for _, step := range []func(context.Context, *checker, *clients, resources, string, *config.VPC) error{
+		v.checkVPC, v.checkSubnets, v.checkNAT, v.checkFlowLogs, v.checkSecurityGroups, v.checkNetworkACLs, v.checkEndpoints,
+	} {
+		if err := step(ctx, c, cl, res, vpcID, vpc); err != nil {
+			return nil, true, fmt.Errorf("%s %s %s: %w", s.account, s.region, s.name, err)
+		}
+	}
+	return t, true, nil
 }
 
 func orNone(s []string) string {
@@ -372,14 +416,14 @@ func (v *verifier) checkVPC(ctx context.Context, c *checker, cl *clients, res re
 	}
 	got := d.Vpcs[0]
 	if aws.ToString(got.CidrBlock) != want.CIDR {
-		c.fail(res.label(vpcID), "CIDR is %s, want %s", aws.ToString(got.CidrBlock), want.CIDR)
+		c.fail(res.label(vpcID, typeVPC), "CIDR is %s, want %s", aws.ToString(got.CidrBlock), want.CIDR)
 	}
 	tenancy := ec2types.TenancyDefault
 	if want.DedicatedTenancy {
 		tenancy = ec2types.TenancyDedicated
 	}
 	if got.InstanceTenancy != tenancy {
-		c.fail(res.label(vpcID), "tenancy %s, want %s", got.InstanceTenancy, tenancy)
+		c.fail(res.label(vpcID, typeVPC), "tenancy %s, want %s", got.InstanceTenancy, tenancy)
 	}
 	for _, attr := range []ec2types.VpcAttributeName{ec2types.VpcAttributeNameEnableDnsSupport, ec2types.VpcAttributeNameEnableDnsHostnames} {
 		a, err := cl.ec2.DescribeVpcAttribute(ctx, &ec2.DescribeVpcAttributeInput{VpcId: aws.String(vpcID), Attribute: attr})
@@ -391,7 +435,7 @@ func (v *verifier) checkVPC(ctx context.Context, c *checker, cl *clients, res re
 			on = a.EnableDnsHostnames
 		}
 		if on == nil || !aws.ToBool(on.Value) {
-			c.fail(res.label(vpcID), "%s is off", attr)
+			c.fail(res.label(vpcID, typeVPC), "%s is off", attr)
 		}
 	}
 	c.seen("%s %s, DNS support and hostnames on, %s tenancy", vpcID, aws.ToString(got.CidrBlock), got.InstanceTenancy)
@@ -539,7 +583,7 @@ func (v *verifier) checkFlowLogs(ctx context.Context, c *checker, cl *clients, r
 			return err
 		}
 		if key == "" {
-			c.fail(res.label(bucket), "archive bucket is not encrypted with SSE-KMS")
+			c.fail(res.label(bucket, typeBucket), "archive bucket is not encrypted with SSE-KMS")
 		} else if err := v.stackKeyRotates(ctx, c, cl, res, key, "archive bucket "+bucket); err != nil {
 			return err
 		}
@@ -626,7 +670,7 @@ func bucketKMSKey(ctx context.Context, cl *clients, bucket string) (string, erro
 
 // checkBuckets checks every bucket of the stack: default encryption,
 // versioning, and every public access block setting on.
-func (v *verifier) checkBuckets(ctx context.Context, c *checker, cl *clients, res resources, vpcID string, want *config.VPC) error {
+func (v *verifier) checkBuckets(ctx context.Context, c *checker, cl *clients, res resources) error {
 	c.start("buckets")
 	var seen []string
 	for _, b := range res.ids("AWS::S3::Bucket") {
@@ -635,21 +679,21 @@ func (v *verifier) checkBuckets(ctx context.Context, c *checker, cl *clients, re
 		if err == nil && len(e.ServerSideEncryptionConfiguration.Rules) > 0 && e.ServerSideEncryptionConfiguration.Rules[0].ApplyServerSideEncryptionByDefault != nil {
 			algo = string(e.ServerSideEncryptionConfiguration.Rules[0].ApplyServerSideEncryptionByDefault.SSEAlgorithm)
 		} else {
-			c.fail(res.label(b), "has no default encryption")
+			c.fail(res.label(b, typeBucket), "has no default encryption")
 		}
 		ver, err := cl.s3.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: aws.String(b)})
 		if err != nil {
 			return err
 		}
 		if ver.Status != "Enabled" {
-			c.fail(res.label(b), "versioning is %q, want Enabled", ver.Status)
+			c.fail(res.label(b, typeBucket), "versioning is %q, want Enabled", ver.Status)
 		}
 		pab, err := cl.s3.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: aws.String(b)})
 		if err != nil {
-			c.fail(res.label(b), "has no public access block: %v", err)
+			c.fail(res.label(b, typeBucket), "has no public access block: %v", err)
 		} else if p := pab.PublicAccessBlockConfiguration; !aws.ToBool(p.BlockPublicAcls) || !aws.ToBool(p.IgnorePublicAcls) ||
 			!aws.ToBool(p.BlockPublicPolicy) || !aws.ToBool(p.RestrictPublicBuckets) {
-			c.fail(res.label(b), "public access is not fully blocked")
+			c.fail(res.label(b, typeBucket), "public access is not fully blocked")
 		}
 		seen = append(seen, fmt.Sprintf("%s (%s)", b, algo))
 	}
@@ -804,7 +848,7 @@ func (v *verifier) checkEndpoints(ctx context.Context, c *checker, cl *clients, 
 }
 
 // checkKeys checks that every KMS key of the stack is enabled and rotates.
-func (v *verifier) checkKeys(ctx context.Context, c *checker, cl *clients, res resources, vpcID string, want *config.VPC) error {
+func (v *verifier) checkKeys(ctx context.Context, c *checker, cl *clients, res resources) error {
 	c.start("KMS keys")
 	for _, k := range res.ids("AWS::KMS::Key") {
 		d, err := cl.kms.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(k)})
@@ -828,7 +872,7 @@ func (v *verifier) checkKeys(ctx context.Context, c *checker, cl *clients, res r
 
 // checkRoles checks that every IAM role of the stack can be assumed by AWS
 // services only: no account, user or wildcard principal.
-func (v *verifier) checkRoles(ctx context.Context, c *checker, cl *clients, res resources, vpcID string, want *config.VPC) error {
+func (v *verifier) checkRoles(ctx context.Context, c *checker, cl *clients, res resources) error {
 	c.start("IAM roles")
 	var seen []string
 	for _, name := range res.ids("AWS::IAM::Role") {
