@@ -306,11 +306,12 @@ def _register_models():
     from moto.utilities.utils import get_partition
 
     class Model(CloudFormationModel):
-        __module__ = MOTO_MODULE  # moto's model registry keys on moto.<service>
         """Base of the launcher's models: a resource whose state lives in a
         moto backend; the model only remembers how to find and delete it.
         An update replaces the resource, as CloudFormation does for most
         properties of these types."""
+
+        __module__ = MOTO_MODULE  # moto's model registry keys on moto.<service>
 
         TYPE = ""
         ATTRS = {}  # Fn::GetAtt name -> instance attribute
