@@ -20,8 +20,9 @@ import (
 )
 
 var (
-	demo = flag.Bool("demo", false, "print a readable report of what was deployed and verified")
-	keep = flag.Bool("keep", false, "keep the scratch directory (emulator log, CLI logs, cloud assemblies) when the lane passes")
+	demo    = flag.Bool("demo", false, "print a readable report of what was deployed and verified")
+	keep    = flag.Bool("keep", false, "keep the scratch directory (emulator log, CLI logs, cloud assemblies) when the lane passes")
+	orgFile = flag.String("org", "organization.yaml", "the org file to deploy, relative to the repository")
 )
 
 // TestDeploy is the lane: emulator, organization, synth, bootstrap, deploy,
@@ -172,7 +173,11 @@ func newLane(t *testing.T) (*lane, context.Context) {
 		t.Fatalf("the deploy lane cannot run here; it needs:\n  %s\n(skip it with go test -short)", strings.Join(missing, "\n  "))
 	}
 
-	org, err := config.LoadFile(filepath.Join(root, "organization.yaml"))
+	orgPath := *orgFile
+	if !filepath.IsAbs(orgPath) {
+		orgPath = filepath.Join(root, orgPath)
+	}
+	org, err := config.LoadFile(orgPath)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -216,10 +216,10 @@ func (l *lane) bootstrapAccount(ctx context.Context, account string, regions []s
 	return err
 }
 
-// synth runs `cdk synth` in the repository, so cdk.json's app and context
-// are used, into out.
+// synth runs `cdk synth` of the lane's org file in the repository, so
+// cdk.json's app and context are used, into out.
 func (l *lane) synth(ctx context.Context, out string) (*assembly, error) {
-	if _, err := l.cdk(ctx, "synth-"+filepath.Base(out), l.root, aws.Credentials{}, "synth", "--quiet", "--output", out); err != nil {
+	if _, err := l.cdk(ctx, "synth-"+filepath.Base(out), l.root, aws.Credentials{}, "synth", "--quiet", "--output", out, "-c", "org="+l.org.Source); err != nil {
 		return nil, err
 	}
 	return readAssembly(out)
