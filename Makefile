@@ -41,6 +41,15 @@ synth: setup $(PALISADE)
 test: setup
 	CDK_VALIDATION=false go test ./...
 
+## e2e: deploy ORG into the moto emulator with the real CDK CLI, read it back, redeploy (~40 s; needs python3 with moto 5.2.1)
+.PHONY: e2e demo
+e2e: node_modules/.installed
+	go test ./test/e2e -run TestDeploy -count=1 -v -args -org $(ORG)
+
+## demo: the e2e lane, then a readable report of the accounts, stacks and every check
+demo: node_modules/.installed
+	@go test ./test/e2e -run TestDeploy -count=1 -v -args -org $(ORG) -demo
+
 ## lint: formatting and vet
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change: $$out" >&2; exit 1; fi
