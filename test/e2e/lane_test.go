@@ -317,10 +317,15 @@ func (l *lane) cdk(ctx context.Context, name, dir string, creds aws.Credentials,
 	cmd.Env = l.cliEnv(creds)
 	cmd.Stdout = io.MultiWriter(f, &out)
 	cmd.Stderr = cmd.Stdout
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Own process group, killed as a whole when ctx ends; and killed by the
+	// kernel should this process die without cleaning up.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Run(); err != nil {
+		if ctx.Err() != nil {
+			return out.String(), fmt.Errorf("cdk %s: stopped (%v); log %s", args[0], context.Cause(ctx), logPath)
+		}
 		return out.String(), fmt.Errorf("cdk %s: %w; log %s ends:\n%s", strings.Join(args, " "), err, logPath, lastLines(out.String(), 25))
 	}
 	return out.String(), nil

@@ -8,8 +8,9 @@
 //	// point clients and the CDK CLI at emu.Endpoint (http://localhost:PORT)
 //
 // The server runs in its own process group, which Stop signals as a whole;
-// it also exits by itself when the process that started it dies, so even a
-// test binary killed by a timeout leaves nothing behind. Its output goes to
+// it also exits by itself when the process that started it dies (the
+// kernel's parent-death signal, and the launcher watching its parent), so
+// even a test binary killed by a timeout leaves nothing behind. Its output goes to
 // the log file; a caller keeps the file when something failed and prints
 // LogPath.
 //
@@ -95,7 +96,7 @@ func start(ctx context.Context, python, script, logPath string) (*Emulator, erro
 
 	cmd := exec.Command(python, script, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	cmd.Env = append(environ(),
 		"PALISADE_EMULATOR_PARENT_PID="+strconv.Itoa(os.Getpid()),
 		"PYTHONUNBUFFERED=1",
