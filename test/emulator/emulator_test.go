@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -232,6 +233,76 @@ func TestModels(t *testing.T) {
 			t.Errorf("attached %+v: %v, want %s", a, err, res["Policy"])
 		}
 	})
+}
+
+// The log pipeline's types, wired as palisade's logdrain, logforward and
+// orgtrail constructs wire them: a Firehose stream into a bucket behind a
+// CloudWatch Logs destination, a log group subscribed to it, and a trail.
+const logTemplate = `{
+  "Resources": {
+    "Bucket": {"Type": "AWS::S3::Bucket"},
+    "Key": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {"Version": "2012-10-17",
+      "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "kms:*", "Resource": "*"}]}}},
+    "Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {"Version": "2012-10-17",
+      "Statement": [{"Effect": "Allow", "Principal": {"Service": "firehose.amazonaws.com"}, "Action": "sts:AssumeRole"}]}}},
+    "Errors": {"Type": "AWS::Logs::LogGroup"},
+    "ErrorStream": {"Type": "AWS::Logs::LogStream", "Properties": {"LogGroupName": {"Ref": "Errors"}, "LogStreamName": "DestinationDelivery"}},
+    "Stream": {"Type": "AWS::KinesisFirehose::DeliveryStream", "Properties": {"DeliveryStreamType": "DirectPut",
+      "DeliveryStreamEncryptionConfigurationInput": {"KeyType": "CUSTOMER_MANAGED_CMK", "KeyArn": {"Fn::GetAtt": ["Key", "Arn"]}},
+      "ExtendedS3DestinationConfiguration": {"BucketARN": {"Fn::GetAtt": ["Bucket", "Arn"]}, "RoleARN": {"Fn::GetAtt": ["Role", "Arn"]},
+        "Prefix": "cwlogs/!{partitionKeyFromQuery:owner}/", "ErrorOutputPrefix": "errors/", "CompressionFormat": "GZIP",
+        "BufferingHints": {"SizeInMBs": 64, "IntervalInSeconds": 300},
+        "DynamicPartitioningConfiguration": {"Enabled": true},
+        "CloudWatchLoggingOptions": {"Enabled": true, "LogGroupName": {"Ref": "Errors"}, "LogStreamName": "DestinationDelivery"}}}},
+    "Destination": {"Type": "AWS::Logs::Destination", "Properties": {"DestinationName": "example-log-drain",
+      "TargetArn": {"Fn::GetAtt": ["Stream", "Arn"]}, "RoleArn": {"Fn::GetAtt": ["Role", "Arn"]},
+      "DestinationPolicy": "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":[\"333333333333\"]},\"Action\":\"logs:PutSubscriptionFilter\",\"Resource\":\"*\"}]}"}},
+    "Forwarded": {"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": "/var/log/secure"}},
+    "Subscription": {"Type": "AWS::Logs::SubscriptionFilter", "Properties": {"LogGroupName": {"Ref": "Forwarded"},
+      "DestinationArn": {"Fn::GetAtt": ["Destination", "Arn"]}, "FilterPattern": ""}},
+    "Trail": {"Type": "AWS::CloudTrail::Trail", "Properties": {"TrailName": "example-org-trail", "IsLogging": true,
+      "IsOrganizationTrail": true, "IsMultiRegionTrail": true, "IncludeGlobalServiceEvents": true, "EnableLogFileValidation": true,
+      "S3BucketName": {"Ref": "Bucket"}, "KMSKeyId": {"Fn::GetAtt": ["Key", "Arn"]},
+      "AdvancedEventSelectors": [{"Name": "management", "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}]}]}}
+  }
+}`
+
+// TestLogPipelineModels deploys the log pipeline's types and reads them back.
+func TestLogPipelineModels(t *testing.T) {
+	emu := start(t)
+	ctx := context.Background()
+	cfg := config(emu)
+	cfn := cloudformation.NewFromConfig(cfg)
+	if _, err := cfn.CreateStack(ctx, &cloudformation.CreateStackInput{StackName: aws.String("logs"), TemplateBody: aws.String(logTemplate)}); err != nil {
+		t.Fatal(err)
+	}
+	list, err := cfn.ListStackResources(ctx, &cloudformation.ListStackResourcesInput{StackName: aws.String("logs")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := map[string]string{}
+	for _, r := range list.StackResourceSummaries {
+		res[aws.ToString(r.LogicalResourceId)] = aws.ToString(r.PhysicalResourceId)
+	}
+	for _, id := range []string{"ErrorStream", "Stream", "Destination", "Subscription", "Trail"} {
+		if res[id] == "" {
+			t.Errorf("%s was not created", id)
+		}
+	}
+	logs := cloudwatchlogs.NewFromConfig(cfg)
+	d, err := logs.DescribeDestinations(ctx, &cloudwatchlogs.DescribeDestinationsInput{DestinationNamePrefix: aws.String("example-log-drain")})
+	if err != nil || len(d.Destinations) != 1 || !strings.Contains(aws.ToString(d.Destinations[0].TargetArn), ":firehose:") ||
+		!strings.Contains(aws.ToString(d.Destinations[0].AccessPolicy), "333333333333") {
+		t.Errorf("destination %+v: %v, want one targeting the Firehose stream with its policy", d, err)
+	}
+	f, err := logs.DescribeSubscriptionFilters(ctx, &cloudwatchlogs.DescribeSubscriptionFiltersInput{LogGroupName: aws.String("/var/log/secure")})
+	if err != nil || len(f.SubscriptionFilters) != 1 || !strings.HasSuffix(aws.ToString(f.SubscriptionFilters[0].DestinationArn), ":destination:example-log-drain") {
+		t.Errorf("subscription filters %+v: %v, want one to the destination", f, err)
+	}
+	tr, err := cloudtrail.NewFromConfig(cfg).GetTrailStatus(ctx, &cloudtrail.GetTrailStatusInput{Name: aws.String("example-org-trail")})
+	if err != nil || !aws.ToBool(tr.IsLogging) {
+		t.Errorf("trail status %+v: %v, want logging", tr, err)
+	}
 }
 
 // TestChangeSets covers the change set calls the CDK CLI makes around every

@@ -38,6 +38,15 @@ CloudFormation types palisade's templates use that moto skips or half-applies
                                            on the default security group, which
                                            is what CDK's Lambda handler does (moto
                                            would run that Lambda in Docker)
+  AWS::Logs::LogStream                     logs create/delete_log_stream
+  AWS::KinesisFirehose::DeliveryStream     firehose create/delete_delivery_stream
+  AWS::Logs::Destination                   logs put_destination(+_policy)
+  AWS::Logs::SubscriptionFilter            logs put_subscription_filter; a
+                                           CloudWatch Logs destination (moto's
+                                           API refuses one) is checked to exist
+                                           in its account and attached directly
+  AWS::CloudTrail::Trail                   cloudtrail create_trail,
+                                           put_event_selectors, start_logging
   AWS::EC2::VPC            + EnableDnsSupport/EnableDnsHostnames (ignored)
   AWS::EC2::SecurityGroup  + SecurityGroupEgress (ignored: the group kept the
                              default allow-all egress rule)
@@ -491,8 +500,125 @@ def _register_models():
                 backend.authorize_security_group_ingress(self.id, "-1", None, None, [], source_groups=[{"GroupId": self.id}], vpc_id=sg.vpc_id)
                 backend.authorize_security_group_egress(self.id, "-1", None, None, [{"CidrIp": "0.0.0.0/0"}], vpc_id=sg.vpc_id)
 
+    # --- the log pipeline: drain (Firehose + destination), forwarding, trail
+
+    from moto.cloudtrail.models import cloudtrail_backends
+    from moto.firehose.models import firehose_backends
+    from moto.logs.models import logs_backends
+
+    class LogStream(Model):
+        __module__ = MOTO_MODULE
+        TYPE = "AWS::Logs::LogStream"
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+            p = cloudformation_json["Properties"]
+            name = p.get("LogStreamName") or resource_name
+            logs_backends[account_id][region_name].create_log_stream(p["LogGroupName"], name)
+            return cls(name, account_id, region_name, group=p["LogGroupName"])
+
+        def delete(self, account_id, region_name):
+            logs_backends[account_id][region_name].delete_log_stream(self.group, self.id)
+
+    class DeliveryStream(Model):
+        __module__ = MOTO_MODULE
+        TYPE = "AWS::KinesisFirehose::DeliveryStream"
+        ATTRS = {"Arn": "arn"}
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+            p = cloudformation_json["Properties"]
+            # Firehose names are at most 64 characters; CloudFormation's
+            # generated names are stack-logical id-suffix.
+            name = p.get("DeliveryStreamName") or resource_name[-64:].lstrip("-")
+            arn = firehose_backends[account_id][region_name].create_delivery_stream(
+                region_name, name, p.get("DeliveryStreamType", "DirectPut"),
+                p.get("KinesisStreamSourceConfiguration"), p.get("DeliveryStreamEncryptionConfigurationInput"),
+                p.get("S3DestinationConfiguration"), p.get("ExtendedS3DestinationConfiguration"),
+                p.get("RedshiftDestinationConfiguration"), p.get("ElasticsearchDestinationConfiguration"),
+                p.get("SplunkDestinationConfiguration"), p.get("HttpEndpointDestinationConfiguration"),
+                p.get("SnowflakeDestinationConfiguration"), p.get("Tags") or [],
+            )
+            return cls(name, account_id, region_name, arn=arn)
+
+        def delete(self, account_id, region_name):
+            firehose_backends[account_id][region_name].delete_delivery_stream(self.id)
+
+    class Destination(Model):
+        __module__ = MOTO_MODULE
+        TYPE = "AWS::Logs::Destination"
+        ATTRS = {"Arn": "arn"}
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+            p = cloudformation_json["Properties"]
+            backend = logs_backends[account_id][region_name]
+            d = backend.put_destination(p["DestinationName"], p["RoleArn"], p["TargetArn"], {})
+            if p.get("DestinationPolicy"):
+                backend.put_destination_policy(p["DestinationName"], p["DestinationPolicy"])
+            return cls(p["DestinationName"], account_id, region_name, arn=d.arn)
+
+        def delete(self, account_id, region_name):
+            logs_backends[account_id][region_name].delete_destination(self.id)
+
+    class SubscriptionFilter(Model):
+        # moto's PutSubscriptionFilter takes a CloudWatch Logs destination ARN
+        # for a log group and fails; a destination, possibly in another
+        # account (the point of one), is checked to exist and then attached.
+        __module__ = MOTO_MODULE
+        TYPE = "AWS::Logs::SubscriptionFilter"
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+            p = cloudformation_json["Properties"]
+            name = p.get("FilterName") or resource_name
+            backend = logs_backends[account_id][region_name]
+            dest = p["DestinationArn"]
+            parts = dest.split(":")
+            if len(parts) >= 7 and parts[2] == "logs" and parts[5] == "destination":
+                target = logs_backends[parts[4]][parts[3]]
+                if dest not in target.destinations:
+                    raise ValueError(f"AWS::Logs::SubscriptionFilter {name}: destination {dest} does not exist")
+                group = backend.groups.get(p["LogGroupName"])
+                if group is None:
+                    raise ValueError(f"AWS::Logs::SubscriptionFilter {name}: log group {p['LogGroupName']} does not exist")
+                group.put_subscription_filter(name, p.get("FilterPattern", ""), dest, p.get("RoleArn"))
+            else:
+                backend.put_subscription_filter(p["LogGroupName"], name, p.get("FilterPattern", ""), dest, p.get("RoleArn"))
+            return cls(name, account_id, region_name, group=p["LogGroupName"])
+
+        def delete(self, account_id, region_name):
+            logs_backends[account_id][region_name].delete_subscription_filter(self.group, self.id)
+
+    class Trail(Model):
+        __module__ = MOTO_MODULE
+        TYPE = "AWS::CloudTrail::Trail"
+        ATTRS = {"Arn": "arn", "SnsTopicArn": "topic_arn"}
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+            p = cloudformation_json["Properties"]
+            name = p.get("TrailName") or resource_name[-128:].lstrip("-")
+            backend = cloudtrail_backends[account_id][region_name]
+            trail = backend.create_trail(
+                name, p["S3BucketName"], p.get("S3KeyPrefix"), p.get("SnsTopicName"),
+                _bool(p.get("IncludeGlobalServiceEvents", True)), _bool(p.get("IsMultiRegionTrail", False)),
+                _bool(p.get("EnableLogFileValidation", False)), _bool(p.get("IsOrganizationTrail", False)),
+                p.get("CloudWatchLogsLogGroupArn"), p.get("CloudWatchLogsRoleArn"), p.get("KMSKeyId"),
+                p.get("Tags") or [],
+            )
+            if p.get("EventSelectors") or p.get("AdvancedEventSelectors"):
+                backend.put_event_selectors(name, p.get("EventSelectors"), p.get("AdvancedEventSelectors"))
+            if _bool(p.get("IsLogging", False)):
+                backend.start_logging(name)
+            return cls(name, account_id, region_name, arn=trail.arn, topic_arn=trail.topic_arn)
+
+        def delete(self, account_id, region_name):
+            cloudtrail_backends[account_id][region_name].delete_trail(self.id)
+
     models = {m.TYPE: m for m in (NetworkAcl, NetworkAclEntry, SubnetNetworkAclAssociation,
-                                  VPCBlockPublicAccessOptions, BucketPolicy, VpcRestrictDefaultSG)}
+                                  VPCBlockPublicAccessOptions, BucketPolicy, VpcRestrictDefaultSG,
+                                  LogStream, DeliveryStream, Destination, SubscriptionFilter, Trail)}
     # moto builds its type map once, from CloudFormationModel's subclasses.
     for fn in (cfp.get_model_list, cfp.get_model_map, cfp.get_name_type_map):
         fn.cache_clear()
