@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"sort"
@@ -116,6 +117,14 @@ func (v *verifier) verify(ctx context.Context, asm *assembly) (*verification, er
 	out.targets = append(out.targets, t)
 	for _, e := range asm.environments(v.org) {
 		t, err := v.bootstrap(ctx, e)
+		if err != nil {
+			return nil, err
+		}
+		out.targets = append(out.targets, t)
+	}
+
+	if envs := asm.environments(v.org); len(envs) > 0 {
+		t, err := v.executionPolicy(ctx, asm, envs[0])
 		if err != nil {
 			return nil, err
 		}
@@ -269,6 +278,97 @@ const (
 	typeVPC    = "AWS::EC2::VPC"
 	typeBucket = "AWS::S3::Bucket"
 )
+
+// servicePrefix is the IAM service prefix of a CloudFormation type's
+// service, where it is not simply the lowercased service name.
+var servicePrefix = map[string]string{
+	"KinesisFirehose":        "firehose",
+	"ElasticLoadBalancingV2": "elasticloadbalancing",
+	"AccessAnalyzer":         "access-analyzer",
+	"Lambda":                 "lambda",
+}
+
+// executionPolicy checks, statically, that the execution policy the lane
+// bootstrapped with allows some action of every service whose resources
+// the templates declare. moto does not evaluate IAM, so this is the only
+// sign in the lane that a new resource type needs the policy extended.
+func (v *verifier) executionPolicy(ctx context.Context, asm *assembly, e env) (*target, error) {
+	t := &target{title: "execution policy " + executionPolicyName, account: e.account, region: e.region}
+	c := &checker{t: t}
+	c.start("covers every service")
+	cl := newClients(v.endpoint, e.account, e.region, v.creds[e.account])
+	arn := "arn:aws:iam::" + e.account + ":policy/" + executionPolicyName
+	p, err := cl.iam.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String(arn)})
+	if err != nil {
+		c.fail(arn, "%v", err)
+		return t, nil
+	}
+	pv, err := cl.iam.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: aws.String(arn), VersionId: p.Policy.DefaultVersionId})
+	if err != nil {
+		return nil, err
+	}
+	doc, err := policyDocument(aws.ToString(pv.PolicyVersion.Document))
+	if err != nil {
+		return nil, err
+	}
+	var policy struct {
+		Statement []struct {
+			Effect string
+			Action json.RawMessage
+		}
+	}
+	if err := json.Unmarshal([]byte(doc), &policy); err != nil {
+		return nil, fmt.Errorf("%s: %w", arn, err)
+	}
+	allowed := map[string]bool{}
+	for _, s := range policy.Statement {
+		if s.Effect != "Allow" {
+			continue
+		}
+		var actions []string
+		if json.Unmarshal(s.Action, &actions) != nil {
+			var one string
+			_ = json.Unmarshal(s.Action, &one)
+			actions = []string{one}
+		}
+		for _, a := range actions {
+			service, _, _ := strings.Cut(a, ":")
+			allowed[service] = true
+		}
+	}
+	needed := map[string][]string{} // service -> types
+	for _, s := range asm.stacks {
+		res, err := s.templateResources()
+		if err != nil {
+			return nil, err
+		}
+		for _, typ := range res {
+			parts := strings.Split(typ, "::")
+			service := ""
+			switch {
+			case parts[0] == "Custom":
+				service = "lambda" // CloudFormation invokes the handler with the execution role
+			case len(parts) == 3 && parts[0] == "AWS" && parts[1] != "CDK" && parts[1] != "CloudFormation":
+				service = servicePrefix[parts[1]]
+				if service == "" {
+					service = strings.ToLower(parts[1])
+				}
+			}
+			if service != "" && !slices.Contains(needed[service], typ) {
+				needed[service] = append(needed[service], typ)
+			}
+		}
+	}
+	services := slices.Sorted(maps.Keys(needed))
+	for _, s := range services {
+		if !allowed[s] {
+			slices.Sort(needed[s])
+			c.fail(arn, "allows no %s action, but the stacks declare %s: extend deploy/execution-policy.json", s, strings.Join(needed[s], ", "))
+		}
+	}
+	c.seen("allows actions of every service the templates use: %s (moto does not evaluate IAM: see README)", strings.Join(services, ", "))
+	return t, nil
+}
 
 // resources indexes a stack's resources by type.
 type resources map[string][]cfntypes.StackResourceSummary
@@ -915,11 +1015,9 @@ func roleTrust(ctx context.Context, cl *clients, name string) (trust, error) {
 	if err != nil {
 		return trust{}, err
 	}
-	doc := aws.ToString(r.Role.AssumeRolePolicyDocument)
-	if strings.HasPrefix(doc, "%7B") { // IAM returns it URL-encoded
-		if doc, err = url.QueryUnescape(doc); err != nil {
-			return trust{}, err
-		}
+	doc, err := policyDocument(aws.ToString(r.Role.AssumeRolePolicyDocument))
+	if err != nil {
+		return trust{}, err
 	}
 	var p struct {
 		Statement []struct {
@@ -963,5 +1061,15 @@ func roleTrust(ctx context.Context, cl *clients, name string) (trust, error) {
 	}
 	sort.Strings(t.services)
 	sort.Strings(t.aws)
+	t.services, t.aws = slices.Compact(t.services), slices.Compact(t.aws)
 	return t, nil
+}
+
+// policyDocument decodes a policy document as IAM returns it: URL-encoded
+// (RFC 3986), or as is.
+func policyDocument(doc string) (string, error) {
+	if strings.HasPrefix(doc, "{") {
+		return doc, nil
+	}
+	return url.PathUnescape(doc)
 }
