@@ -642,7 +642,8 @@ func (v *verifier) checkNAT(ctx context.Context, c *checker, cl *clients, res re
 }
 
 // checkFlowLogs checks the VPC's flow logs: traffic ALL to the stack's
-// archive bucket (SSE-KMS with a key of the stack that rotates) and, when
+// archive bucket (SSE-KMS with a key of the stack that rotates), or to the
+// security account's central archive of the region, and, when
 // the org file asks, to a KMS-encrypted log group of the stack with its
 // retention, delivered by a role only the flow-logs service can assume.
 func (v *verifier) checkFlowLogs(ctx context.Context, c *checker, cl *clients, res resources, vpcID string, want *config.VPC) error {
@@ -668,26 +669,46 @@ func (v *verifier) checkFlowLogs(ctx context.Context, c *checker, cl *clients, r
 	}
 	var seen []string
 	if len(toS3) != 1 {
-		c.fail("VPC "+vpcID, "has %d flow logs to S3, want 1 (to the stack's archive bucket)", len(toS3))
+		c.fail("VPC "+vpcID, "has %d flow logs to S3, want 1 (to the log archive)", len(toS3))
 	}
+	central := v.org.ArchiveBucketName(cl.region)
 	for _, f := range toS3 {
 		id := aws.ToString(f.FlowLogId)
 		dest := aws.ToString(f.LogDestination)
 		bucket := strings.TrimPrefix(dest, "arn:aws:s3:::")
-		if !slices.Contains(res.ids("AWS::S3::Bucket"), bucket) {
-			c.fail(res.label(id), "delivers to %s, which is not a bucket of this stack", dest)
-			continue
+		switch {
+		case slices.Contains(res.ids(typeBucket), bucket):
+			// The stack's own archive: its key must be a key of the stack.
+			key, err := bucketKMSKey(ctx, cl, bucket)
+			if err != nil {
+				return err
+			}
+			if key == "" {
+				c.fail(res.label(bucket, typeBucket), "archive bucket is not encrypted with SSE-KMS")
+			} else if err := v.stackKeyRotates(ctx, c, cl, res, key, "archive bucket "+bucket); err != nil {
+				return err
+			}
+			seen = append(seen, fmt.Sprintf("ALL to the stack's archive %s (SSE-KMS, rotating key)", dest))
+		case bucket == central:
+			// The security account's central archive of this region.
+			sec := v.org.AccountByRole(config.RoleSecurity).ID
+			scl := newClients(v.endpoint, sec, cl.region, v.creds[sec])
+			key, err := bucketKMSKey(ctx, scl, bucket)
+			if err != nil {
+				return err
+			}
+			if key == "" {
+				c.fail(bucket, "the central archive (account %s) is not encrypted with SSE-KMS", sec)
+				break
+			}
+			r, err := scl.kms.GetKeyRotationStatus(ctx, &kms.GetKeyRotationStatusInput{KeyId: aws.String(key)})
+			if err != nil || !r.KeyRotationEnabled {
+				c.fail(key, "encrypts the central archive %s but does not rotate (%v)", bucket, err)
+			}
+			seen = append(seen, fmt.Sprintf("ALL to the central archive %s in %s (SSE-KMS, rotating key)", dest, sec))
+		default:
+			c.fail(res.label(id), "delivers to %s, which is neither a bucket of this stack nor the central archive %s", dest, central)
 		}
-		key, err := bucketKMSKey(ctx, cl, bucket)
-		if err != nil {
-			return err
-		}
-		if key == "" {
-			c.fail(res.label(bucket, typeBucket), "archive bucket is not encrypted with SSE-KMS")
-		} else if err := v.stackKeyRotates(ctx, c, cl, res, key, "archive bucket "+bucket); err != nil {
-			return err
-		}
-		seen = append(seen, fmt.Sprintf("ALL to archive %s (SSE-KMS, rotating key)", dest))
 	}
 
 	wantLogs := 0
