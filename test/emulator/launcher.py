@@ -57,9 +57,20 @@ CloudFormation types palisade's templates use that moto skips or half-applies
   AWS::KMS::Key            KeyPolicy kept as JSON text (stock: the template's
                              object, and DescribeKey & co. fail with HTTP 500)
 
-Organizations: CreateAccount takes the new account's id from the tag
-emulator:account-id when present (moto otherwise mints a random id), so an
-organization file's real ids can be created as they are.
+Also:
+
+  S3 bucket policies are enforced by moto on object requests with every
+  Condition evaluated against an empty context, so CDK's TLS-only deny
+  denied everything (asset uploads included): conditional statements are
+  left out of enforcement.
+  Organizations CreateAccount takes the new account's id from the tag
+  emulator:account-id when present (moto otherwise mints a random id), so an
+  organization file's real ids can be created as they are.
+  A backend crash (HTTP 500) is logged with its traceback; moto's debug-mode
+  app logged nothing.
+  The server exits when the process that started it goes
+  (PALISADE_EMULATOR_PARENT_PID), and refuses to start on a moto other than
+  5.2.1.
 """
 
 import json
