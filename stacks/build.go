@@ -15,18 +15,45 @@ import (
 )
 
 // Build adds the org's stacks to scope and returns them in creation order.
-// Per account and region:
+// This is the whole table:
 //
-//	security account, each region with a VPC   <org>-network-<account>-<region>
-//	workload accounts, each region with a VPC  <org>-network-<account>-<region>, after the security account's stack in that region
+//	security account, every region          <org>-logarchive-<account>-<region>  the central log archive
+//	security and workload accounts,
+//	  every region with a VPC               <org>-network-<account>-<region>     the VPC; flow logs to the region's archive
 //
-// The management account holds no VPC. Dependencies are added only between
-// stacks that are both in the (possibly filtered) org.
+// The management account holds no VPC. Each stack deploys after the stacks
+// it writes into; dependencies are added only between stacks that are both
+// in the (possibly filtered) org. Names and ARNs that cross accounts come
+// from config, never from another stack's outputs.
 func Build(scope constructs.Construct, org *config.Org) []awscdk.Stack {
 	var out []awscdk.Stack
-	securityNetwork := map[string]awscdk.Stack{}
-	sec := org.Security()
-	for _, acct := range append([]*config.Account{sec}, org.Workloads()...) {
+	partition := *awscdk.Aws_PARTITION()
+	after := func(s, dep awscdk.Stack, why string) {
+		if dep != nil {
+			s.AddStackDependency(dep, jsii.String(why))
+		}
+	}
+
+	archives := map[string]awscdk.Stack{} // by region
+	if sec := org.Security(); sec != nil {
+		for _, region := range org.Regions {
+			name := StackName(org.Name, "logarchive", sec.Name, region)
+			s := NewLogArchive(scope, name, &LogArchiveProps{
+				StackName:        name,
+				Description:      fmt.Sprintf("palisade %s: central log archive of the organization in %s", org.Name, region),
+				Account:          sec.ID,
+				Region:           region,
+				BucketName:       org.ArchiveBucketName(region),
+				KeyAlias:         org.ArchiveKeyAlias(),
+				DeliveryAccounts: org.AccountIDs(),
+				Archive:          org.Logging.Archive,
+			})
+			archives[region] = s.Stack
+			out = append(out, s.Stack)
+		}
+	}
+
+	for _, acct := range append([]*config.Account{org.Security()}, org.Workloads()...) {
 		if acct == nil {
 			continue
 		}
@@ -37,17 +64,14 @@ func Build(scope constructs.Construct, org *config.Org) []awscdk.Stack {
 			}
 			name := StackName(org.Name, "network", acct.Name, region)
 			s := NewNetwork(scope, name, &NetworkProps{
-				StackName:   name,
-				Description: fmt.Sprintf("palisade %s: hardened VPC of the %s account %s in %s", org.Name, acct.Role, acct.Name, region),
-				Account:     acct.ID,
-				Region:      region,
-				VPC:         vpc,
+				StackName:        name,
+				Description:      fmt.Sprintf("palisade %s: hardened VPC of the %s account %s in %s", org.Name, acct.Role, acct.Name, region),
+				Account:          acct.ID,
+				Region:           region,
+				VPC:              vpc,
+				ArchiveBucketArn: fmt.Sprintf("arn:%s:s3:::%s", partition, org.ArchiveBucketName(region)),
 			})
-			if acct == sec {
-				securityNetwork[region] = s.Stack
-			} else if dep := securityNetwork[region]; dep != nil {
-				s.AddStackDependency(dep, jsii.String("workload networks deploy after the security account's"))
-			}
+			after(s.Stack, archives[region], "flow logs are delivered to the archive, whose policy must admit them first")
 			out = append(out, s.Stack)
 		}
 	}
