@@ -242,7 +242,7 @@ func (v *verifier) bootstrap(ctx context.Context, e env) (*target, error) {
 	trust, err := roleTrust(ctx, cl, deployRole)
 	if err != nil {
 		c.fail("role "+deployRole, "%v", err)
-	} else if !slices.Contains(trust.aws, "arn:aws:iam::"+mgmt+":root") {
+	} else if !slices.Contains(trust.aws, "arn:aws:iam::"+mgmt+":root") && !slices.Contains(trust.aws, mgmt) {
 		c.fail("role "+deployRole, "does not trust the management account %s (trusts %v)", mgmt, trust.aws)
 	} else {
 		c.seen("%s trusts %s", deployRole, strings.Join(trust.aws, ", "))
@@ -732,6 +732,11 @@ func (v *verifier) checkNetworkACLs(ctx context.Context, c *checker, cl *clients
 		id := aws.ToString(a.NetworkAclId)
 		for _, as := range a.Associations {
 			aclOf[aws.ToString(as.SubnetId)] = id
+		}
+		// The VPC's default ACL admits everything, as in AWS; it matters
+		// only while a subnet uses it, which the association check catches.
+		if len(a.Associations) == 0 && !slices.Contains(ours, id) {
+			continue
 		}
 		for _, e := range a.Entries {
 			if aws.ToBool(e.Egress) || e.RuleAction != ec2types.RuleActionAllow || aws.ToString(e.CidrBlock) != "0.0.0.0/0" {

@@ -45,6 +45,8 @@ CloudFormation types palisade's templates use that moto skips or half-applies
   AWS::Logs::LogGroup      + KmsKeyId (ignored: moto read "kmsKeyId")
   AWS::IAM::Role           + ManagedPolicyArns (ignored; AWS managed policies
                              moto has not loaded are skipped with a warning)
+  AWS::KMS::Key            KeyPolicy kept as JSON text (stock: the template's
+                             object, and DescribeKey & co. fail with HTTP 500)
 
 Organizations: CreateAccount takes the new account's id from the tag
 emulator:account-id when present (moto otherwise mints a random id), so an
@@ -66,11 +68,30 @@ MOTO_VERSION = "5.2.1"
 
 def patch():
     """Apply every patch. Idempotent enough for one call per process."""
+    _log_crashes()
     _patch_change_sets()
     _patch_ssm()
     _patch_existing_models()
     _register_models()
     _patch_organizations()
+
+
+def _log_crashes():
+    # moto's Flask app runs in debug mode: a crash in a backend becomes an
+    # HTML page with HTTP 500 and nothing in the log. Log the traceback, with
+    # the action, so a failed lane's emulator log says what broke.
+    from moto.core.responses import BaseResponse
+
+    orig = BaseResponse.call_action
+
+    def call_action(self):
+        try:
+            return orig(self)
+        except Exception:
+            log.exception("HTTP 500: %s.%s crashed", type(self).__name__, self._get_action())
+            raise
+
+    BaseResponse.call_action = call_action
 
 
 # --- 1, 2, 3, 6: change sets ------------------------------------------------
@@ -200,6 +221,7 @@ def _patch_existing_models():
     from moto.ec2.models.security_groups import SecurityGroup
     from moto.ec2.models.vpcs import VPC
     from moto.iam.models import Role, iam_backends
+    from moto.kms.models import Key
     from moto.logs.models import LogGroup
     from moto.s3.models import FakeBucket, s3_backends
     from moto.utilities.utils import get_partition
@@ -262,6 +284,14 @@ def _patch_existing_models():
                 log.warning("role %s: managed policy %s not attached: %s", role.name, arn, e)
 
     _wrap_create(Role, role_managed_policies)
+
+    def key_policy_json(key, props, account_id, region_name):
+        # moto keeps the template's KeyPolicy object, and every KMS call
+        # that checks the key policy then fails with HTTP 500 (json.loads).
+        if not isinstance(key.policy, str):
+            key.policy = json.dumps(key.policy)
+
+    _wrap_create(Key, key_policy_json)
 
 
 # --- models for types moto skips -------------------------------------------
