@@ -82,6 +82,8 @@ const (
 	archiveAccessLogs = "LogArchiveAccessLogs"
 	// logarchive's log bucket.
 	archiveBucket = "LogArchiveBucket"
+	// orgtrail's trail.
+	orgTrail = "OrgTrail"
 )
 
 // Waivers are palisade's accepted failures, all in one place.
@@ -114,5 +116,11 @@ var Waivers = []Waiver{
 		Tool: "cfn-guard", Rule: "s3_bucket_object_lock_enabled_check", Resources: []string{archiveAccessLogs},
 		Reason: "S3 server access logging cannot deliver to a bucket with an Object Lock default retention; " +
 			"the access logs are versioned and retained instead",
+	},
+	{
+		Tool: "cfn-guard", Rule: "cloud_trail_cloud_watch_logs_enabled_check", Resources: []string{orgTrail},
+		Reason: "CloudWatch Logs delivery of the organization trail is billed per event for every account, so it is " +
+			"the org file's choice (logging.trail.cloudWatchLogs), off in the example; the archive holds the " +
+			"validated, tamper-resistant copy either way",
 	},
 }

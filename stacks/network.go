@@ -9,6 +9,7 @@ import (
 
 	"github.com/palisade-sec/palisade/config"
 	"github.com/palisade-sec/palisade/constructs/hardenedvpc"
+	"github.com/palisade-sec/palisade/constructs/logforward"
 )
 
 // NetworkProps is what a network stack reads: where it goes, its VPC, and
@@ -21,6 +22,9 @@ type NetworkProps struct {
 	VPC         *config.VPC
 	// ArchiveBucketArn is the security account's archive in this region.
 	ArchiveBucketArn string
+	// DestinationArn is the security account's drain in this region; the
+	// CloudWatch copy of the flow logs, when the VPC has one, goes there too.
+	DestinationArn string
 }
 
 // Network is one account's VPC in one region.
@@ -60,5 +64,11 @@ func NewNetwork(scope constructs.Construct, id string, props *NetworkProps) *Net
 		FlowLogsToCloudWatch: v.FlowLogs.CloudWatch,
 		FlowLogRetention:     retention(v.FlowLogs.RetentionDays),
 	})
+	if group := n.Vpc.FlowLogGroup; group != nil {
+		logforward.New(stack, "FlowLogForward", &logforward.Props{
+			DestinationArn:    props.DestinationArn,
+			ExistingLogGroups: map[string]string{"FlowLogs": *group.LogGroupName()},
+		})
+	}
 	return n
 }

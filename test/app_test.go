@@ -132,9 +132,18 @@ func TestStacks(t *testing.T) {
 		wants[stacks.StackName(example.Name, "logarchive", sec.Name, region)] = want{"aws://" + sec.ID + "/" + region, ""}
 	}
 	for _, a := range example.Accounts {
-		for region := range a.VPCs {
-			wants[stacks.StackName(example.Name, "network", a.Name, region)] = want{
-				"aws://" + a.ID + "/" + region, stacks.StackName(example.Name, "logarchive", sec.Name, region)}
+		for _, region := range example.Regions {
+			archive := stacks.StackName(example.Name, "logarchive", sec.Name, region)
+			env := "aws://" + a.ID + "/" + region
+			if a.VPCs[region] != nil {
+				wants[stacks.StackName(example.Name, "network", a.Name, region)] = want{env, archive}
+			}
+			if a.Role == config.RoleWorkload {
+				wants[stacks.StackName(example.Name, "logs", a.Name, region)] = want{env, archive}
+			}
+			if a.Role == config.RoleManagement && region == example.HomeRegion {
+				wants[stacks.StackName(example.Name, "trail", a.Name, region)] = want{env, archive}
+			}
 		}
 	}
 	got := 0
@@ -161,7 +170,7 @@ func TestStacks(t *testing.T) {
 			t.Errorf("%s: deploys after %v, want %q", id, deps, w.after)
 		}
 	}
-	if got != len(wants) || got != 8 {
+	if got != len(wants) || got != 13 {
 		t.Errorf("%d stacks, want %d (%v)", got, len(wants), wants)
 	}
 }
@@ -204,7 +213,7 @@ func TestFlowLogsToTheArchive(t *testing.T) {
 				}
 				found = true
 				dest, _ := json.Marshal(r.Properties["LogDestination"])
-				if want := `":s3:::` + example.ArchiveBucketName(region) + `"`; !strings.Contains(string(dest), want) {
+				if want := `"arn:aws:s3:::` + example.ArchiveBucketName(region) + `"`; !strings.Contains(string(dest), want) {
 					t.Errorf("%s/%s: destination %s, want the archive %s", name, id, dest, example.ArchiveBucketName(region))
 				}
 			}
@@ -222,6 +231,86 @@ func TestFlowLogsToTheArchive(t *testing.T) {
 	}
 	if names != 1 {
 		t.Errorf("the eu-west-1 archive has %d buckets named %s", names, example.ArchiveBucketName("eu-west-1"))
+	}
+}
+
+// TestLogPaths follows every log from its account to the archive: the
+// names each side computes from the org file must meet.
+func TestLogPaths(t *testing.T) {
+	sec, mgmt := example.Security(), example.Management()
+	for _, region := range example.Regions {
+		dest := "arn:aws:logs:" + region + ":" + sec.ID + ":destination:" + example.LogDestinationName()
+		archive := readTemplate(t, outdir, stacks.StackName(example.Name, "logarchive", sec.Name, region))
+		var destination, bucketPolicy string
+		for _, r := range archive.Resources {
+			b, _ := json.Marshal(r.Properties)
+			switch r.Type {
+			case "AWS::Logs::Destination":
+				destination = string(b)
+			case "AWS::S3::BucketPolicy":
+				if strings.Contains(string(b), "LogDeliveryWrite") {
+					bucketPolicy = string(b)
+				}
+			}
+		}
+		if !strings.Contains(destination, `"DestinationName":"`+example.LogDestinationName()+`"`) {
+			t.Errorf("%s: destination %s", region, destination)
+		}
+		for _, id := range example.AccountIDs() {
+			if !strings.Contains(destination, id) || !strings.Contains(bucketPolicy, "/AWSLogs/"+id+"/*") {
+				t.Errorf("%s: account %s may not deliver (destination or bucket policy)", region, id)
+			}
+		}
+		trailArn := "arn:aws:cloudtrail:" + example.HomeRegion + ":" + mgmt.ID + ":trail/" + example.TrailName()
+		if got := strings.Contains(bucketPolicy, trailArn); got != (region == example.HomeRegion) {
+			t.Errorf("%s: the archive admits the org trail: %v, want only in the home region", region, got)
+		}
+
+		for _, a := range example.Workloads() {
+			filters := map[string]string{}
+			for _, r := range readTemplate(t, outdir, stacks.StackName(example.Name, "logs", a.Name, region)).Resources {
+				if r.Type == "AWS::Logs::SubscriptionFilter" {
+					b, _ := json.Marshal(r.Properties["LogGroupName"])
+					filters[string(b)] = r.Properties["DestinationArn"].(string)
+				}
+			}
+			if len(filters) != len(example.Logging.ForwardLogGroups) {
+				t.Errorf("%s/%s: %d subscription filters, want one per forwarded group %v", a.Name, region, len(filters), example.Logging.ForwardLogGroups)
+			}
+			for g, d := range filters {
+				if d != dest {
+					t.Errorf("%s/%s: %s goes to %s, want %s", a.Name, region, g, d, dest)
+				}
+			}
+		}
+
+		for _, a := range example.Accounts {
+			vpc := a.VPCs[region]
+			if vpc == nil {
+				continue
+			}
+			var forwarded []any
+			for _, r := range readTemplate(t, outdir, stacks.StackName(example.Name, "network", a.Name, region)).Resources {
+				if r.Type == "AWS::Logs::SubscriptionFilter" {
+					forwarded = append(forwarded, r.Properties["DestinationArn"])
+				}
+			}
+			if want := map[bool]int{true: 1, false: 0}[vpc.FlowLogs.CloudWatch]; len(forwarded) != want || (want == 1 && forwarded[0] != dest) {
+				t.Errorf("%s/%s: flow log group forwarded to %v, want %d filter to %s", a.Name, region, forwarded, want, dest)
+			}
+		}
+	}
+
+	trail := readTemplate(t, outdir, stacks.StackName(example.Name, "trail", mgmt.Name, example.HomeRegion))
+	for _, r := range trail.Resources {
+		if r.Type != "AWS::CloudTrail::Trail" {
+			continue
+		}
+		p := r.Properties
+		if p["S3BucketName"] != example.ArchiveBucketName(example.HomeRegion) || p["KMSKeyId"] != example.ArchiveKeyAliasArn("aws", example.HomeRegion) ||
+			p["IsOrganizationTrail"] != true || p["IsMultiRegionTrail"] != true || p["EnableLogFileValidation"] != true {
+			t.Errorf("trail = %v", p)
+		}
 	}
 }
 
@@ -262,8 +351,8 @@ func TestDeterministic(t *testing.T) {
 	}
 }
 
-// TestFilter builds one account in one region: one stack, no dependency on
-// a stack that is not in the app.
+// TestFilter builds one account in one region: its stacks only, with no
+// dependency on a stack that is not in the app.
 func TestFilter(t *testing.T) {
 	org, err := example.Filter([]string{"prod"}, []string{"eu-west-1"})
 	if err != nil {
@@ -284,7 +373,8 @@ func TestFilter(t *testing.T) {
 			}
 		}
 	}
-	if strings.Join(names, ",") != "example-network-prod-eu-west-1" {
+	sort.Strings(names)
+	if strings.Join(names, ",") != "example-logs-prod-eu-west-1,example-network-prod-eu-west-1" {
 		t.Errorf("stacks = %v", names)
 	}
 }
