@@ -7,6 +7,11 @@ import "fmt"
 // org file alone: each account computes them in plain Go, so no stack takes
 // a CloudFormation reference across accounts, and synth stays offline.
 
+// Partition is the AWS partition of the org's regions: "aws", since the
+// region table holds the commercial regions only. ARNs built with it are
+// plain strings, readable in templates and checkable by cfn-guard.
+func (o *Org) Partition() string { return "aws" }
+
 // ArchiveBucketName is the central log archive bucket of the security
 // account in region: <org>-logs-<security account id>-<region>.
 func (o *Org) ArchiveBucketName(region string) string {

@@ -79,9 +79,11 @@ const (
 	// CDK's singleton provider behind the VPC's restrictDefaultSecurityGroup.
 	restrictDefaultSGProvider = "CustomVpcRestrictDefaultSGCustomResourceProvider"
 	// logarchive's bucket for its own server access logs.
-	archiveAccessLogs = "FlowLogArchiveAccessLogs"
+	archiveAccessLogs = "LogArchiveAccessLogs"
 	// logarchive's log bucket.
-	archiveBucket = "FlowLogArchiveBucket"
+	archiveBucket = "LogArchiveBucket"
+	// orgtrail's trail.
+	orgTrail = "OrgTrail"
 )
 
 // Waivers are palisade's accepted failures, all in one place.
@@ -105,9 +107,20 @@ var Waivers = []Waiver{
 		Reason: "this bucket is the server access log target of the archive; logging it to itself would loop",
 	},
 	{
-		Tool: "cfn-guard", Rule: "s3_bucket_object_lock_enabled_check", Resources: []string{archiveBucket, archiveAccessLogs},
-		Reason: "Object Lock cannot be turned off once on and needs a retention mode and period the org chooses; " +
-			"it arrives as an org-file option with the central log archive (issue 4). Until then versioning, " +
-			"retain-on-delete and bucket policies protect the logs",
+		Tool: "cfn-guard", Rule: "s3_bucket_object_lock_enabled_check", Resources: []string{archiveBucket},
+		Reason: "Object Lock cannot be turned off once on, so it is the org file's choice (logging.archive.objectLock), " +
+			"off by default; without it versioning, retain-on-delete, termination protection and a bucket policy " +
+			"that admits only log services protect the logs",
+	},
+	{
+		Tool: "cfn-guard", Rule: "s3_bucket_object_lock_enabled_check", Resources: []string{archiveAccessLogs},
+		Reason: "S3 server access logging cannot deliver to a bucket with an Object Lock default retention; " +
+			"the access logs are versioned and retained instead",
+	},
+	{
+		Tool: "cfn-guard", Rule: "cloud_trail_cloud_watch_logs_enabled_check", Resources: []string{orgTrail},
+		Reason: "CloudWatch Logs delivery of the organization trail is billed per event for every account, so it is " +
+			"the org file's choice (logging.trail.cloudWatchLogs), off in the example; the archive holds the " +
+			"validated, tamper-resistant copy either way",
 	},
 }

@@ -5,6 +5,7 @@ package stacks
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -12,21 +13,68 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/palisade-sec/palisade/config"
+	"github.com/palisade-sec/palisade/constructs/logdrain"
+	"github.com/palisade-sec/palisade/constructs/orgtrail"
 )
 
 // Build adds the org's stacks to scope and returns them in creation order.
-// Per account and region:
+// This is the whole table:
 //
-//	security account, each region with a VPC   <org>-network-<account>-<region>
-//	workload accounts, each region with a VPC  <org>-network-<account>-<region>, after the security account's stack in that region
+//	security account, every region          <org>-logarchive-<account>-<region>  the central log archive and the log drain
+//	security and workload accounts,
+//	  every region with a VPC               <org>-network-<account>-<region>     the VPC; flow logs to the region's archive
+//	workload accounts, every region,
+//	  when the org forwards log groups      <org>-logs-<account>-<region>        the log groups, subscribed to the drain
+//	management account, home region         <org>-trail-<account>-<region>       the organization trail, to the home archive
 //
-// The management account holds no VPC. Dependencies are added only between
-// stacks that are both in the (possibly filtered) org.
+// The management account holds no VPC. Each stack deploys after the stacks
+// it writes into; dependencies are added only between stacks that are both
+// in the (possibly filtered) org. Names and ARNs that cross accounts come
+// from config, never from another stack's outputs.
 func Build(scope constructs.Construct, org *config.Org) []awscdk.Stack {
 	var out []awscdk.Stack
-	securityNetwork := map[string]awscdk.Stack{}
-	sec := org.Security()
-	for _, acct := range append([]*config.Account{sec}, org.Workloads()...) {
+	partition := org.Partition()
+	after := func(s, dep awscdk.Stack, why string) {
+		if dep != nil {
+			s.AddStackDependency(dep, jsii.String(why))
+		}
+	}
+
+	mgmt, secID := org.AccountByRole(config.RoleManagement), org.AccountByRole(config.RoleSecurity).ID
+	trailArn := orgtrail.TrailArn(partition, org.HomeRegion, mgmt.ID, org.TrailName())
+	destination := func(region string) string {
+		return logdrain.DestinationArn(partition, region, secID, org.LogDestinationName())
+	}
+	logRetention := retention(org.Logging.LogGroupRetentionDays)
+
+	archives := map[string]awscdk.Stack{} // by region
+	if sec := org.Security(); sec != nil {
+		for _, region := range org.Regions {
+			var trails []string
+			if region == org.HomeRegion {
+				trails = []string{trailArn}
+			}
+			name := StackName(org.Name, "logarchive", sec.Name, region)
+			s := NewLogArchive(scope, name, &LogArchiveProps{
+				StackName:         name,
+				Description:       fmt.Sprintf("palisade %s: central log archive and log drain of the organization in %s", org.Name, region),
+				Account:           sec.ID,
+				Region:            region,
+				BucketName:        org.ArchiveBucketName(region),
+				KeyAlias:          org.ArchiveKeyAlias(),
+				DeliveryAccounts:  org.AccountIDs(),
+				TrailArns:         trails,
+				Archive:           org.Logging.Archive,
+				DestinationName:   org.LogDestinationName(),
+				ForwardLogGroups:  org.Logging.ForwardLogGroups,
+				LogGroupRetention: logRetention,
+			})
+			archives[region] = s.Stack
+			out = append(out, s.Stack)
+		}
+	}
+
+	for _, acct := range append([]*config.Account{org.Security()}, org.Workloads()...) {
 		if acct == nil {
 			continue
 		}
@@ -37,19 +85,52 @@ func Build(scope constructs.Construct, org *config.Org) []awscdk.Stack {
 			}
 			name := StackName(org.Name, "network", acct.Name, region)
 			s := NewNetwork(scope, name, &NetworkProps{
-				StackName:   name,
-				Description: fmt.Sprintf("palisade %s: hardened VPC of the %s account %s in %s", org.Name, acct.Role, acct.Name, region),
-				Account:     acct.ID,
-				Region:      region,
-				VPC:         vpc,
+				StackName:        name,
+				Description:      fmt.Sprintf("palisade %s: hardened VPC of the %s account %s in %s", org.Name, acct.Role, acct.Name, region),
+				Account:          acct.ID,
+				Region:           region,
+				VPC:              vpc,
+				ArchiveBucketArn: fmt.Sprintf("arn:%s:s3:::%s", partition, org.ArchiveBucketName(region)),
+				DestinationArn:   destination(region),
 			})
-			if acct == sec {
-				securityNetwork[region] = s.Stack
-			} else if dep := securityNetwork[region]; dep != nil {
-				s.AddStackDependency(dep, jsii.String("workload networks deploy after the security account's"))
-			}
+			after(s.Stack, archives[region], "flow logs are delivered to the archive, whose policy must admit them first")
 			out = append(out, s.Stack)
 		}
+	}
+
+	if len(org.Logging.ForwardLogGroups) > 0 {
+		for _, acct := range org.Workloads() {
+			for _, region := range org.Regions {
+				name := StackName(org.Name, "logs", acct.Name, region)
+				s := NewLogForward(scope, name, &LogForwardProps{
+					StackName:         name,
+					Description:       fmt.Sprintf("palisade %s: log groups of %s in %s, forwarded to the security account", org.Name, acct.Name, region),
+					Account:           acct.ID,
+					Region:            region,
+					DestinationArn:    destination(region),
+					ForwardLogGroups:  org.Logging.ForwardLogGroups,
+					LogGroupRetention: logRetention,
+				})
+				after(s, archives[region], "the drain's destination must admit the subscription filters first")
+				out = append(out, s)
+			}
+		}
+	}
+
+	if m := org.Management(); m != nil && slices.Contains(org.Regions, org.HomeRegion) {
+		name := StackName(org.Name, "trail", m.Name, org.HomeRegion)
+		s := NewTrail(scope, name, &TrailProps{
+			StackName:   name,
+			Description: fmt.Sprintf("palisade %s: the organization trail, delivered to the log archive", org.Name),
+			Account:     m.ID,
+			Region:      org.HomeRegion,
+			TrailName:   org.TrailName(),
+			BucketName:  org.ArchiveBucketName(org.HomeRegion),
+			KeyAliasArn: org.ArchiveKeyAliasArn(partition, org.HomeRegion),
+			Trail:       org.Logging.Trail,
+		})
+		after(s, archives[org.HomeRegion], "CloudTrail checks the archive's bucket and key policies when the trail is created")
+		out = append(out, s)
 	}
 	return out
 }

@@ -9,24 +9,28 @@ import (
 
 	"github.com/palisade-sec/palisade/config"
 	"github.com/palisade-sec/palisade/constructs/hardenedvpc"
-	"github.com/palisade-sec/palisade/constructs/logarchive"
+	"github.com/palisade-sec/palisade/constructs/logforward"
 )
 
-// NetworkProps is what a network stack reads: where it goes and its VPC.
+// NetworkProps is what a network stack reads: where it goes, its VPC, and
+// the central archive its flow logs go to.
 type NetworkProps struct {
 	StackName   string
 	Description string
 	Account     string
 	Region      string
 	VPC         *config.VPC
+	// ArchiveBucketArn is the security account's archive in this region.
+	ArchiveBucketArn string
+	// DestinationArn is the security account's drain in this region; the
+	// CloudWatch copy of the flow logs, when the VPC has one, goes there too.
+	DestinationArn string
 }
 
-// Network is one account's VPC in one region, with a local flow-log archive
-// until the central log archive takes over.
+// Network is one account's VPC in one region.
 type Network struct {
 	awscdk.Stack
-	Vpc     *hardenedvpc.Vpc
-	Archive *logarchive.Archive
+	Vpc *hardenedvpc.Vpc
 }
 
 // NewNetwork creates a network stack.
@@ -42,7 +46,6 @@ func NewNetwork(scope constructs.Construct, id string, props *NetworkProps) *Net
 		props.VPC.AvailabilityZones)
 
 	n := &Network{Stack: stack}
-	n.Archive = logarchive.New(stack, "FlowLogArchive", &logarchive.Props{})
 	v := props.VPC
 	nat := map[config.NATStrategy]hardenedvpc.NatStrategy{
 		config.NATPerAZ: hardenedvpc.NatPerAz, config.NATSingle: hardenedvpc.NatSingle, config.NATNone: hardenedvpc.NatNone,
@@ -57,12 +60,15 @@ func NewNetwork(scope constructs.Construct, id string, props *NetworkProps) *Net
 		DedicatedTenancy:     v.DedicatedTenancy,
 		BlockPublicAccess:    v.BlockPublicAccess,
 		InterfaceEndpoints:   v.InterfaceEndpoints,
-		FlowLogBucketArn:     *n.Archive.Bucket.BucketArn(),
+		FlowLogBucketArn:     props.ArchiveBucketArn,
 		FlowLogsToCloudWatch: v.FlowLogs.CloudWatch,
 		FlowLogRetention:     retention(v.FlowLogs.RetentionDays),
 	})
-	// Flow logs to S3 start delivering at once: let the archive's bucket
-	// policy exist first, so the log service never writes without it.
-	n.Vpc.FlowLog.Node().AddDependency(n.Archive.Bucket.Policy())
+	if group := n.Vpc.FlowLogGroup; group != nil {
+		logforward.New(stack, "FlowLogForward", &logforward.Props{
+			DestinationArn:    props.DestinationArn,
+			ExistingLogGroups: map[string]string{"FlowLogs": *group.LogGroupName()},
+		})
+	}
 	return n
 }

@@ -121,41 +121,57 @@ func readTemplate(t *testing.T, dir, stack string) template {
 	return tpl
 }
 
-// TestStacks checks the org -> stacks table: one network stack per account
-// and region with a VPC, in the right environment, workloads after the
-// security account in the same region.
+// TestStacks checks the org -> stacks table: which stacks, in which
+// environment, deploying after which.
 func TestStacks(t *testing.T) {
 	m := readManifest(t, outdir)
-	want := map[string]string{} // stack -> environment
+	sec := example.Security()
+	type want struct{ env, after string }
+	wants := map[string]want{}
+	for _, region := range example.Regions {
+		wants[stacks.StackName(example.Name, "logarchive", sec.Name, region)] = want{"aws://" + sec.ID + "/" + region, ""}
+	}
 	for _, a := range example.Accounts {
-		for region := range a.VPCs {
-			want[stacks.StackName(example.Name, "network", a.Name, region)] = "aws://" + a.ID + "/" + region
+		for _, region := range example.Regions {
+			archive := stacks.StackName(example.Name, "logarchive", sec.Name, region)
+			env := "aws://" + a.ID + "/" + region
+			if a.VPCs[region] != nil {
+				wants[stacks.StackName(example.Name, "network", a.Name, region)] = want{env, archive}
+			}
+			if a.Role == config.RoleWorkload {
+				wants[stacks.StackName(example.Name, "logs", a.Name, region)] = want{env, archive}
+			}
+			if a.Role == config.RoleManagement && region == example.HomeRegion {
+				wants[stacks.StackName(example.Name, "trail", a.Name, region)] = want{env, archive}
+			}
 		}
 	}
-	got := map[string]string{}
+	got := 0
 	for id, a := range m.Artifacts { // a stack's artifact id is its name
 		if a.Type != "aws:cloudformation:stack" {
 			continue
 		}
-		got[id] = a.Environment
-		acct := strings.Split(id, "-")[2]
-		region := strings.TrimPrefix(id, example.Name+"-network-"+acct+"-")
-		sec := stacks.StackName(example.Name, "network", example.Security().Name, region)
-		hasDep := false
+		got++
+		w, ok := wants[id]
+		if !ok {
+			t.Errorf("unexpected stack %s", id)
+			continue
+		}
+		if a.Environment != w.env {
+			t.Errorf("%s: environment %q, want %q", id, a.Environment, w.env)
+		}
+		var deps []string
 		for _, d := range a.Dependencies {
-			hasDep = hasDep || d == sec
+			if !strings.HasSuffix(d, ".assets") {
+				deps = append(deps, d)
+			}
 		}
-		if acct != example.Security().Name && !hasDep {
-			t.Errorf("%s does not depend on %s (deps %v)", id, sec, a.Dependencies)
+		if strings.Join(deps, ",") != w.after {
+			t.Errorf("%s: deploys after %v, want %q", id, deps, w.after)
 		}
 	}
-	if len(got) != len(want) || len(got) != 6 {
-		t.Errorf("stacks = %v, want %v", got, want)
-	}
-	for name, env := range want {
-		if got[name] != env {
-			t.Errorf("%s: environment %q, want %q", name, got[name], env)
-		}
+	if got != len(wants) || got != 13 {
+		t.Errorf("%d stacks, want %d (%v)", got, len(wants), wants)
 	}
 }
 
@@ -184,40 +200,116 @@ func TestSubnetPlan(t *testing.T) {
 	}
 }
 
-// TestFlowLogsToTheArchive checks the wiring between the stack's two
-// constructs: the S3 flow log delivers to the stack's archive bucket and waits
-// for its bucket policy.
+// TestFlowLogsToTheArchive checks that every VPC's S3 flow log goes to the
+// security account's archive of its region, by the name config derives.
 func TestFlowLogsToTheArchive(t *testing.T) {
 	for _, a := range example.Accounts {
 		for region := range a.VPCs {
 			name := stacks.StackName(example.Name, "network", a.Name, region)
-			tpl := readTemplate(t, outdir, name)
-			var bucket, policy string
-			for id, r := range tpl.Resources {
-				switch {
-				case r.Type == "AWS::S3::Bucket" && strings.HasPrefix(id, "FlowLogArchiveBucket"):
-					bucket = id
-				case r.Type == "AWS::S3::BucketPolicy" && strings.HasPrefix(id, "FlowLogArchiveBucketPolicy"):
-					policy = id
-				}
-			}
 			found := false
-			for id, r := range tpl.Resources {
+			for id, r := range readTemplate(t, outdir, name).Resources {
 				if r.Type != "AWS::EC2::FlowLog" || r.Properties["LogDestinationType"] != "s3" {
 					continue
 				}
 				found = true
 				dest, _ := json.Marshal(r.Properties["LogDestination"])
-				if !strings.Contains(string(dest), `"`+bucket+`","Arn"`) {
-					t.Errorf("%s/%s: destination %s, want the archive bucket %s", name, id, dest, bucket)
-				}
-				if policy == "" || !strings.Contains(strings.Join(r.DependsOn, ","), policy) {
-					t.Errorf("%s/%s: DependsOn %v lacks the archive bucket policy %q", name, id, r.DependsOn, policy)
+				if want := `"arn:aws:s3:::` + example.ArchiveBucketName(region) + `"`; !strings.Contains(string(dest), want) {
+					t.Errorf("%s/%s: destination %s, want the archive %s", name, id, dest, example.ArchiveBucketName(region))
 				}
 			}
 			if !found {
 				t.Errorf("%s: no flow log to S3", name)
 			}
+		}
+	}
+	archive := readTemplate(t, outdir, stacks.StackName(example.Name, "logarchive", example.Security().Name, "eu-west-1"))
+	names := 0
+	for _, r := range archive.Resources {
+		if r.Type == "AWS::S3::Bucket" && r.Properties["BucketName"] == example.ArchiveBucketName("eu-west-1") {
+			names++
+		}
+	}
+	if names != 1 {
+		t.Errorf("the eu-west-1 archive has %d buckets named %s", names, example.ArchiveBucketName("eu-west-1"))
+	}
+}
+
+// TestLogPaths follows every log from its account to the archive: the
+// names each side computes from the org file must meet.
+func TestLogPaths(t *testing.T) {
+	sec, mgmt := example.Security(), example.Management()
+	for _, region := range example.Regions {
+		dest := "arn:aws:logs:" + region + ":" + sec.ID + ":destination:" + example.LogDestinationName()
+		archive := readTemplate(t, outdir, stacks.StackName(example.Name, "logarchive", sec.Name, region))
+		var destination, bucketPolicy string
+		for _, r := range archive.Resources {
+			b, _ := json.Marshal(r.Properties)
+			switch r.Type {
+			case "AWS::Logs::Destination":
+				destination = string(b)
+			case "AWS::S3::BucketPolicy":
+				if strings.Contains(string(b), "LogDeliveryWrite") {
+					bucketPolicy = string(b)
+				}
+			}
+		}
+		if !strings.Contains(destination, `"DestinationName":"`+example.LogDestinationName()+`"`) {
+			t.Errorf("%s: destination %s", region, destination)
+		}
+		for _, id := range example.AccountIDs() {
+			if !strings.Contains(destination, id) || !strings.Contains(bucketPolicy, "/AWSLogs/"+id+"/*") {
+				t.Errorf("%s: account %s may not deliver (destination or bucket policy)", region, id)
+			}
+		}
+		trailArn := "arn:aws:cloudtrail:" + example.HomeRegion + ":" + mgmt.ID + ":trail/" + example.TrailName()
+		if got := strings.Contains(bucketPolicy, trailArn); got != (region == example.HomeRegion) {
+			t.Errorf("%s: the archive admits the org trail: %v, want only in the home region", region, got)
+		}
+
+		for _, a := range example.Workloads() {
+			filters := map[string]string{}
+			for _, r := range readTemplate(t, outdir, stacks.StackName(example.Name, "logs", a.Name, region)).Resources {
+				if r.Type == "AWS::Logs::SubscriptionFilter" {
+					b, _ := json.Marshal(r.Properties["LogGroupName"])
+					filters[string(b)] = r.Properties["DestinationArn"].(string)
+				}
+			}
+			if len(filters) != len(example.Logging.ForwardLogGroups) {
+				t.Errorf("%s/%s: %d subscription filters, want one per forwarded group %v", a.Name, region, len(filters), example.Logging.ForwardLogGroups)
+			}
+			for g, d := range filters {
+				if d != dest {
+					t.Errorf("%s/%s: %s goes to %s, want %s", a.Name, region, g, d, dest)
+				}
+			}
+		}
+
+		for _, a := range example.Accounts {
+			vpc := a.VPCs[region]
+			if vpc == nil {
+				continue
+			}
+			var forwarded []any
+			for _, r := range readTemplate(t, outdir, stacks.StackName(example.Name, "network", a.Name, region)).Resources {
+				if r.Type == "AWS::Logs::SubscriptionFilter" {
+					forwarded = append(forwarded, r.Properties["DestinationArn"])
+				}
+			}
+			if want := map[bool]int{true: 1, false: 0}[vpc.FlowLogs.CloudWatch]; len(forwarded) != want || (want == 1 && forwarded[0] != dest) {
+				t.Errorf("%s/%s: flow log group forwarded to %v, want %d filter to %s", a.Name, region, forwarded, want, dest)
+			}
+		}
+	}
+
+	trail := readTemplate(t, outdir, stacks.StackName(example.Name, "trail", mgmt.Name, example.HomeRegion))
+	for _, r := range trail.Resources {
+		if r.Type != "AWS::CloudTrail::Trail" {
+			continue
+		}
+		p := r.Properties
+		if p["S3BucketName"] != example.ArchiveBucketName(example.HomeRegion) || p["KMSKeyId"] != example.ArchiveKeyAliasArn("aws", example.HomeRegion) ||
+			p["IsOrganizationTrail"] != true || p["IsMultiRegionTrail"] != true || p["EnableLogFileValidation"] != true {
+			t.Errorf("trail = %v", p)
 		}
 	}
 }
@@ -259,8 +351,8 @@ func TestDeterministic(t *testing.T) {
 	}
 }
 
-// TestFilter builds one account in one region: one stack, no dependency on
-// a stack that is not in the app.
+// TestFilter builds one account in one region: its stacks only, with no
+// dependency on a stack that is not in the app.
 func TestFilter(t *testing.T) {
 	org, err := example.Filter([]string{"prod"}, []string{"eu-west-1"})
 	if err != nil {
@@ -281,7 +373,8 @@ func TestFilter(t *testing.T) {
 			}
 		}
 	}
-	if strings.Join(names, ",") != "example-network-prod-eu-west-1" {
+	sort.Strings(names)
+	if strings.Join(names, ",") != "example-logs-prod-eu-west-1,example-network-prod-eu-west-1" {
 		t.Errorf("stacks = %v", names)
 	}
 }

@@ -196,7 +196,7 @@ func withDefaults(props *Props) Props {
 	if !bucketName.MatchString(p.TrailBucketName) || strings.Contains(p.TrailBucketName, "..") {
 		panic(fmt.Sprintf("orgtrail: Props.TrailBucketName %q is not an S3 bucket name (3 to 63 of a-z 0-9 . -): give the name, not the ARN", p.TrailBucketName))
 	}
-	if !keyArn.MatchString(p.TrailKeyArn) {
+	if !keyArn.MatchString(p.TrailKeyArn) && !*awscdk.Token_IsUnresolved(p.TrailKeyArn) {
 		panic(fmt.Sprintf("orgtrail: Props.TrailKeyArn %q is not a KMS key or alias ARN such as arn:aws:kms:us-east-1:222222222222:key/<key id>; "+
 			"a key in another account needs its full ARN", p.TrailKeyArn))
 	}
