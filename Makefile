@@ -13,11 +13,13 @@ GO_SOURCES := $(shell find . -name '*.go' -not -path './node_modules/*' -not -pa
 
 .PHONY: setup validate synth test lint clean
 
-## setup: install the pinned CDK CLI and cfn-guard (npm ci), Go modules; check cfn-lint
+## setup: install the pinned CDK CLI and cfn-guard (npm ci), Go modules; check cfn-lint and moto
 setup: node_modules/.installed
 	@go mod download
 	@command -v cfn-lint >/dev/null 2>&1 || { \
 	  echo "setup: cfn-lint is not on PATH; install it with: pip install cfn-lint==1.51.0" >&2; exit 1; }
+	@python3 -c 'import moto, sys; sys.exit(moto.__version__ != "5.2.1")' 2>/dev/null || { \
+	  echo 'setup: the deploy lane needs moto 5.2.1 in python3; install it with: pip install "moto[server]==5.2.1"' >&2; exit 1; }
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
