@@ -25,6 +25,9 @@ and the CDK CLI"):
   6. Change sets are looked up by name across all stacks of the account and
      region (the CLI names them all cdk-deploy-change-set) and never removed.
      -> looked up per stack, dropped once executed.
+  7. UpdateTerminationProtection is not implemented (HTTP 500); the CLI calls
+     it for every stack with terminationProtection. -> the flag is stored on
+     the stack, which DescribeStacks reports as EnableTerminationProtection.
 
 CloudFormation types palisade's templates use that moto skips or half-applies
 (skipped types become "" when referenced, and their resources never exist):
@@ -90,6 +93,7 @@ def patch():
     """Apply every patch. Idempotent enough for one call per process."""
     _log_crashes()
     _patch_change_sets()
+    _patch_termination_protection()
     _patch_ssm()
     _patch_existing_models()
     _register_models()
@@ -185,6 +189,25 @@ def _patch_change_sets():
 
     cfr.CloudFormationResponse.delete_change_set = r_delete_change_set
     cfr.CloudFormationResponse.describe_change_set = r_describe_change_set
+
+
+# --- 7: termination protection ---------------------------------------------
+
+
+def _patch_termination_protection():
+    # moto 5.2.1 keeps EnableTerminationProtection from CreateStack (and
+    # DescribeStacks reports it) but has no UpdateTerminationProtection: HTTP
+    # 500. The CLI calls it after every deploy of a stack whose
+    # terminationProtection is set.
+    import moto.cloudformation.responses as cfr
+    from moto.core.responses import ActionResult
+
+    def r_update_termination_protection(self):
+        stack = self.cloudformation_backend.get_stack(self._get_param("StackName"))
+        stack.enable_termination_protection = self._get_bool_param("EnableTerminationProtection", False)
+        return ActionResult({"StackId": stack.stack_id})
+
+    cfr.CloudFormationResponse.update_termination_protection = r_update_termination_protection
 
 
 # --- 4, 5: SSM parameters ---------------------------------------------------
