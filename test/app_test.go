@@ -102,9 +102,11 @@ func readManifest(t *testing.T, dir string) manifest {
 
 type template struct {
 	Resources map[string]struct {
-		Type       string
-		Properties map[string]any
-		DependsOn  []string
+		Type                string
+		Properties          map[string]any
+		DependsOn           []string
+		DeletionPolicy      string
+		UpdateReplacePolicy string
 	}
 }
 
@@ -311,6 +313,30 @@ func TestLogPaths(t *testing.T) {
 			p["IsOrganizationTrail"] != true || p["IsMultiRegionTrail"] != true || p["EnableLogFileValidation"] != true {
 			t.Errorf("trail = %v", p)
 		}
+	}
+}
+
+// TestStatefulResourcesAreRetained: deleting or replacing any stack, the
+// security account's log archive included, leaves every bucket, key and log
+// group (and what they hold) in place.
+func TestStatefulResourcesAreRetained(t *testing.T) {
+	stateful := map[string]bool{"AWS::S3::Bucket": true, "AWS::KMS::Key": true, "AWS::Logs::LogGroup": true}
+	files, _ := filepath.Glob(filepath.Join(outdir, "*.template.json"))
+	seen := map[string]int{}
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".template.json")
+		for id, r := range readTemplate(t, outdir, name).Resources {
+			if !stateful[r.Type] {
+				continue
+			}
+			seen[r.Type]++
+			if r.DeletionPolicy != "Retain" || r.UpdateReplacePolicy != "Retain" {
+				t.Errorf("%s/%s (%s): DeletionPolicy %q, UpdateReplacePolicy %q; want Retain for both", name, id, r.Type, r.DeletionPolicy, r.UpdateReplacePolicy)
+			}
+		}
+	}
+	if len(seen) != len(stateful) {
+		t.Errorf("found only %v; the example org should hold buckets, keys and log groups", seen)
 	}
 }
 
