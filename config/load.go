@@ -614,8 +614,35 @@ func (d *decoder) decodeOrg(root ast.Node) *Org {
 			}
 		}},
 		{"logging", func(n ast.Node, p string) { d.decodeLogging(n, p, &org.Logging) }},
+		{"security", func(n ast.Node, p string) { d.decodeSecurity(n, p, &org.Detection) }},
 	})
 	return org
+}
+
+func (d *decoder) decodeSecurity(n ast.Node, path string, sec *Detection) {
+	d.mapping(n, path, []field{
+		{"standards", func(n ast.Node, p string) { d.strList(n, p, &sec.Standards) }},
+		{"disabledControls", func(n ast.Node, p string) {
+			es, ok := d.entries(n, p, func(k string) string { return regionPath(p, k) })
+			if !ok {
+				return
+			}
+			d.set[p] = true
+			sec.DisabledControls = map[string]string{}
+			for _, e := range es {
+				cp := regionPath(p, e.key)
+				d.pos[cp] = nodePos(e.keyNode)
+				var reason string
+				d.str(e.value, cp, &reason)
+				sec.DisabledControls[e.key] = reason
+			}
+		}},
+		{"policyTargets", func(n ast.Node, p string) { d.strList(n, p, &sec.PolicyTargets) }},
+		{"alertSeverity", func(n ast.Node, p string) { d.str(n, p, &sec.AlertSeverity) }},
+		{"alertEmails", func(n ast.Node, p string) { d.strList(n, p, &sec.AlertEmails) }},
+		{"guardDutyFeatures", func(n ast.Node, p string) { d.strList(n, p, &sec.GuardDutyFeatures) }},
+		{"denyOtherRegions", func(n ast.Node, p string) { d.boolean(n, p, &sec.DenyOtherRegions) }},
+	})
 }
 
 func (d *decoder) decodeLogging(n ast.Node, path string, l *Logging) {

@@ -50,3 +50,16 @@ func TestLoggingDefaults(t *testing.T) {
 		t.Errorf("Logging = %+v, want %+v", got, want)
 	}
 }
+
+func TestSecurityDefaults(t *testing.T) {
+	org, err := config.LoadFile("testdata/good/minimal.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := org.Detection
+	if !slices.Equal(d.Standards, []string{"aws-foundational-security-best-practices/v/1.0.0", "cis-aws-foundations-benchmark/v/3.0.0"}) ||
+		d.AlertSeverity != "HIGH" || !slices.Equal(d.GuardDutyFeatures, []string{"S3_DATA_EVENTS", "EBS_MALWARE_PROTECTION"}) ||
+		d.DenyOtherRegions || len(d.PolicyTargets) != 0 || len(d.AlertEmails) != 0 {
+		t.Errorf("Detection = %+v", d)
+	}
+}

@@ -47,8 +47,9 @@ type Org struct {
 	// AllAccounts are every account of the file, without their VPCs, also
 	// after Filter: the security stack admits all of them whichever are built.
 	AllAccounts []Account
-	Logging     Logging // the central log archive, the drain and the trail
-	Source      string  // the file the org was loaded from, for messages
+	Logging     Logging   // the central log archive, the drain and the trail
+	Detection   Detection // the file's security section: Security Hub, GuardDuty, Access Analyzer, alerts, guardrails
+	Source      string    // the file the org was loaded from, for messages
 }
 
 // Logging is where the org's logs go, with every default applied.
@@ -70,6 +71,30 @@ type Archive struct {
 	// object is locked for ObjectLockDays.
 	ObjectLockMode string
 	ObjectLockDays int
+}
+
+// Detection is the org file's security section: how the security account
+// watches the org and what guardrails hold, with every default applied.
+type Detection struct {
+	// Standards are the Security Hub standards the central configuration
+	// policy enables, as in arn:aws:securityhub:<region>::standards/<standard>.
+	Standards []string
+	// DisabledControls maps a Security Hub control id (IAM.6) to the reason
+	// it is off.
+	DisabledControls map[string]string
+	// PolicyTargets are the org root (r-...) and OUs (ou-...) that the
+	// Security Hub configuration policy and the guardrail SCPs attach to.
+	PolicyTargets []string
+	// AlertSeverity is the lowest finding severity that alerts: LOW, MEDIUM,
+	// HIGH or CRITICAL.
+	AlertSeverity string
+	// AlertEmails receive the alerts.
+	AlertEmails []string
+	// GuardDutyFeatures are the GuardDuty protections every detector runs.
+	GuardDutyFeatures []string
+	// DenyOtherRegions adds an SCP that denies member accounts every region
+	// outside the org's regions (global services excepted).
+	DenyOtherRegions bool
 }
 
 // Trail is the organization CloudTrail of the management account.
@@ -176,7 +201,7 @@ func (o *Org) Filter(accounts, regions []string) (*Org, error) {
 		return nil, errors.Join(errs...)
 	}
 
-	out := &Org{Name: o.Name, HomeRegion: o.HomeRegion, Source: o.Source, AllAccounts: o.AllAccounts, Logging: o.Logging}
+	out := &Org{Name: o.Name, HomeRegion: o.HomeRegion, Source: o.Source, AllAccounts: o.AllAccounts, Logging: o.Logging, Detection: o.Detection}
 	out.Logging.ForwardLogGroups = slices.Clone(o.Logging.ForwardLogGroups)
 	for _, r := range o.Regions {
 		if len(regions) == 0 || keepRegion[r] {

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net/mail"
 	"net/netip"
 	"regexp"
 	"slices"
@@ -82,6 +83,7 @@ func (d *decoder) validate(org *Org) {
 	d.validateAccounts(org)
 	d.validateVPCs(org, listed)
 	d.validateLogging(&org.Logging)
+	d.validateSecurity(&org.Detection)
 }
 
 // validateRegions checks the regions list and returns the set of regions it
@@ -513,6 +515,81 @@ func (d *decoder) validateLogging(l *Logging) {
 		l.LogGroupRetentionDays = defaultRetentionDays
 	} else if !slices.Contains(retentionDays, l.LogGroupRetentionDays) {
 		d.errorf(rp, "%d days is not a retention CloudWatch Logs accepts; use one of %s", l.LogGroupRetentionDays, retentionList())
+	}
+}
+
+var (
+	// standards are the Security Hub standards palisade can enable.
+	standards = []string{
+		"aws-foundational-security-best-practices/v/1.0.0",
+		"cis-aws-foundations-benchmark/v/1.4.0",
+		"cis-aws-foundations-benchmark/v/3.0.0",
+		"nist-800-53/v/5.0.0",
+		"pci-dss/v/3.2.1",
+		"pci-dss/v/4.0.1",
+		"aws-resource-tagging-standard/v/1.0.0",
+	}
+	severities        = []string{"LOW", "MEDIUM", "HIGH", "CRITICAL"}
+	guardDutyFeatures = []string{
+		"S3_DATA_EVENTS", "EBS_MALWARE_PROTECTION", "RUNTIME_MONITORING", "EKS_AUDIT_LOGS", "RDS_LOGIN_EVENTS", "LAMBDA_NETWORK_LOGS",
+	}
+	controlIDRE    = regexp.MustCompile(`^[A-Za-z0-9]+\.[0-9]+$`)
+	policyTargetRE = regexp.MustCompile(`^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$`)
+)
+
+func (d *decoder) validateSecurity(sec *Detection) {
+	const sp = "security"
+	if !d.set[join(sp, "standards")] {
+		sec.Standards = []string{standards[0], standards[2]}
+	}
+	d.uniqueOf(join(sp, "standards"), sec.Standards, standards, "Security Hub standard")
+	for id, reason := range sec.DisabledControls {
+		cp := regionPath(join(sp, "disabledControls"), id)
+		if !controlIDRE.MatchString(id) {
+			d.errorf(cp, "%q is not a Security Hub control id such as IAM.6 or EC2.10", id)
+		}
+		if len(strings.TrimSpace(reason)) < 10 {
+			d.errorf(cp, "the reason %q is too short: say why this control is off in this org", reason)
+		}
+	}
+	for i, t := range sec.PolicyTargets {
+		if !policyTargetRE.MatchString(t) {
+			d.errorf(item(join(sp, "policyTargets"), i), "%q is not an organization root id (r-...) or OU id (ou-...-...)", t)
+		}
+	}
+	if !d.set[join(sp, "alertSeverity")] {
+		sec.AlertSeverity = "HIGH"
+	} else if up := strings.ToUpper(sec.AlertSeverity); slices.Contains(severities, up) {
+		sec.AlertSeverity = up
+	} else {
+		d.errorf(join(sp, "alertSeverity"), "%q is not a severity; use one of %s", sec.AlertSeverity, strings.Join(severities, ", "))
+	}
+	for i, e := range sec.AlertEmails {
+		if a, err := mail.ParseAddress(e); err != nil || a.Address != e {
+			d.errorf(item(join(sp, "alertEmails"), i), "%q is not an email address such as security@example.com", e)
+		}
+	}
+	if !d.set[join(sp, "guardDutyFeatures")] {
+		sec.GuardDutyFeatures = []string{"S3_DATA_EVENTS", "EBS_MALWARE_PROTECTION"}
+	}
+	d.uniqueOf(join(sp, "guardDutyFeatures"), sec.GuardDutyFeatures, guardDutyFeatures, "GuardDuty feature")
+}
+
+// uniqueOf reports every item of list at path that is not one of allowed, or
+// that repeats an earlier one.
+func (d *decoder) uniqueOf(path string, list, allowed []string, what string) {
+	first := map[string]int{}
+	for i, v := range list {
+		ip := item(path, i)
+		if !slices.Contains(allowed, v) {
+			d.errorf(ip, "%q is not a %s palisade knows; use one of %s", v, what, strings.Join(allowed, ", "))
+			continue
+		}
+		if j, dup := first[v]; dup {
+			d.errorf(ip, "duplicate %s %q; it is already item %d", what, v, j)
+			continue
+		}
+		first[v] = i
 	}
 }
 
