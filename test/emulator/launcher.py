@@ -255,6 +255,15 @@ def _wrap_create(cls, after):
     cls.create_from_cloudformation_json = classmethod(create)
 
 
+def _short_name(generated, limit):
+    """A generated physical name (stack-logicalid-SUFFIX) cut to limit
+    characters by shortening the stack-logicalid part, keeping the suffix."""
+    if len(generated) <= limit:
+        return generated
+    head, _, suffix = generated.rpartition("-")
+    return head[: limit - len(suffix) - 1].rstrip("-") + "-" + suffix
+
+
 def _bool(v):
     return v is True or str(v).lower() == "true"
 
@@ -562,9 +571,10 @@ def _register_models():
         @classmethod
         def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
             p = cloudformation_json["Properties"]
-            # Firehose names are at most 64 characters; CloudFormation's
-            # generated names are stack-logical id-suffix.
-            name = p.get("DeliveryStreamName") or resource_name[-64:].lstrip("-")
+            # Firehose names are at most 64 characters. CloudFormation's
+            # generated names are stack-logicalid-SUFFIX; like CloudFormation,
+            # shorten the front and keep the random suffix.
+            name = p.get("DeliveryStreamName") or _short_name(resource_name, 64)
             arn = firehose_backends[account_id][region_name].create_delivery_stream(
                 region_name, name, p.get("DeliveryStreamType", "DirectPut"),
                 p.get("KinesisStreamSourceConfiguration"), p.get("DeliveryStreamEncryptionConfigurationInput"),
@@ -632,7 +642,7 @@ def _register_models():
         @classmethod
         def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
             p = cloudformation_json["Properties"]
-            name = p.get("TrailName") or resource_name[-128:].lstrip("-")
+            name = p.get("TrailName") or _short_name(resource_name, 128)
             backend = cloudtrail_backends[account_id][region_name]
             trail = backend.create_trail(
                 name, p["S3BucketName"], p.get("S3KeyPrefix"), p.get("SnsTopicName"),
