@@ -146,6 +146,12 @@ func (v *verifier) verify(ctx context.Context, asm *assembly) (*verification, er
 			withVPC[env{s.account, s.region}] = true
 		}
 	}
+	// The logging layer, across accounts.
+	lt, err := v.logging(ctx, asm)
+	if err != nil {
+		return nil, err
+	}
+	out.targets = append(out.targets, lt...)
 	// Every VPC of the org file is deployed.
 	for _, a := range v.org.Accounts {
 		for _, r := range v.org.Regions {
@@ -641,11 +647,11 @@ func (v *verifier) checkNAT(ctx context.Context, c *checker, cl *clients, res re
 	return nil
 }
 
-// checkFlowLogs checks the VPC's flow logs: traffic ALL to the stack's
-// archive bucket (SSE-KMS with a key of the stack that rotates), or to the
-// security account's central archive of the region, and, when
-// the org file asks, to a KMS-encrypted log group of the stack with its
-// retention, delivered by a role only the flow-logs service can assume.
+// checkFlowLogs checks the VPC's flow logs: traffic ALL to the security
+// account's central archive of the region (SSE-KMS, rotating key) and
+// nowhere else in S3, and, when the org file asks, to a KMS-encrypted log
+// group of the stack with its retention, delivered by a role only the
+// flow-logs service can assume, and forwarded to the region's log drain.
 func (v *verifier) checkFlowLogs(ctx context.Context, c *checker, cl *clients, res resources, vpcID string, want *config.VPC) error {
 	c.start("flow logs")
 	d, err := cl.ec2.DescribeFlowLogs(ctx, &ec2.DescribeFlowLogsInput{Filter: []ec2types.Filter{{Name: aws.String("resource-id"), Values: []string{vpcID}}}})
@@ -677,20 +683,11 @@ func (v *verifier) checkFlowLogs(ctx context.Context, c *checker, cl *clients, r
 		dest := aws.ToString(f.LogDestination)
 		bucket := strings.TrimPrefix(dest, "arn:aws:s3:::")
 		switch {
-		case slices.Contains(res.ids(typeBucket), bucket):
-			// The stack's own archive: its key must be a key of the stack.
-			key, err := bucketKMSKey(ctx, cl, bucket)
-			if err != nil {
-				return err
-			}
-			if key == "" {
-				c.fail(res.label(bucket, typeBucket), "archive bucket is not encrypted with SSE-KMS")
-			} else if err := v.stackKeyRotates(ctx, c, cl, res, key, "archive bucket "+bucket); err != nil {
-				return err
-			}
-			seen = append(seen, fmt.Sprintf("ALL to the stack's archive %s (SSE-KMS, rotating key)", dest))
-		case bucket == central:
-			// The security account's central archive of this region.
+		case bucket != central:
+			// Only the central archive is right: a local bucket would be
+			// writable (and deletable) by the account whose traffic it records.
+			c.fail(res.label(id), "delivers to %s, want the central archive arn:aws:s3:::%s of the security account", dest, central)
+		default:
 			sec := v.org.AccountByRole(config.RoleSecurity).ID
 			scl := newClients(v.endpoint, sec, cl.region, v.creds[sec])
 			key, err := bucketKMSKey(ctx, scl, bucket)
@@ -706,8 +703,6 @@ func (v *verifier) checkFlowLogs(ctx context.Context, c *checker, cl *clients, r
 				c.fail(key, "encrypts the central archive %s but does not rotate (%v)", bucket, err)
 			}
 			seen = append(seen, fmt.Sprintf("ALL to the central archive %s in %s (SSE-KMS, rotating key)", dest, sec))
-		default:
-			c.fail(res.label(id), "delivers to %s, which is neither a bucket of this stack nor the central archive %s", dest, central)
 		}
 	}
 
@@ -742,6 +737,12 @@ func (v *verifier) checkFlowLogs(ctx context.Context, c *checker, cl *clients, r
 				return err
 			}
 		}
+		// The flow log group is forwarded to the log drain of the region.
+		if err := subscribedTo(ctx, cl, group, v.destinationArn(cl.region), func(format string, args ...any) {
+			c.fail(res.label(group), format, args...)
+		}); err != nil {
+			return err
+		}
 		role := aws.ToString(f.DeliverLogsPermissionArn)
 		roleName := role[strings.LastIndex(role, "/")+1:]
 		trust, err := roleTrust(ctx, cl, roleName)
@@ -750,7 +751,7 @@ func (v *verifier) checkFlowLogs(ctx context.Context, c *checker, cl *clients, r
 		} else if !slices.Equal(trust.services, []string{"vpc-flow-logs.amazonaws.com"}) || len(trust.aws) > 0 || !trust.sourceAccount(cl.account) {
 			c.fail(res.label(roleName), "trusts %v %v; want only vpc-flow-logs.amazonaws.com, for aws:SourceAccount %s", trust.services, trust.aws, cl.account)
 		}
-		seen = append(seen, fmt.Sprintf("ALL to log group %s (KMS, %d days, role for vpc-flow-logs only)", group, want.FlowLogs.RetentionDays))
+		seen = append(seen, fmt.Sprintf("ALL to log group %s (KMS, %d days, role for vpc-flow-logs only, forwarded to %s)", group, want.FlowLogs.RetentionDays, v.destinationArn(cl.region)))
 	}
 	c.seen("%s", strings.Join(seen, "; "))
 	return nil
