@@ -96,8 +96,9 @@ func must(t *testing.T, err error) {
 }
 
 // wrongExpectationsAreReported verifies the deployed org against a copy of
-// the org file with one VPC's CIDR and NAT strategy changed, and checks that
-// the lane reports both, naming the account, region and resource.
+// the org file with one VPC's CIDR and NAT strategy changed and one more
+// forwarded log group, and checks that the lane reports each, naming the
+// account, region and resource.
 func wrongExpectationsAreReported(ctx context.Context, t *testing.T, v *verifier, asm *assembly) {
 	org, err := config.LoadFile(v.org.Source)
 	if err != nil {
@@ -119,6 +120,19 @@ func wrongExpectationsAreReported(ctx context.Context, t *testing.T, v *verifier
 	realCIDR, realNAT := vpc.CIDR, vpc.NATGateways
 	vpc.CIDR = "10.255.0.0/16"
 	vpc.NATGateways = config.NATNone
+	// And one logging expectation: a forwarded log group nobody deployed,
+	// which every account but the management account should hold and
+	// subscribe to the drain, in every region.
+	const wrongGroup = "/var/log/palisade-wrong-expectation"
+	org.Logging.ForwardLogGroups = append(org.Logging.ForwardLogGroups, wrongGroup)
+	wantGroup := map[string]bool{} // "account region" -> reported
+	for _, a := range org.Accounts {
+		if a.Role != config.RoleManagement {
+			for _, r := range org.Regions {
+				wantGroup[a.ID+" "+r] = false
+			}
+		}
+	}
 	wrong := *v
 	wrong.org = org
 	got, err := wrong.verify(ctx, asm)
@@ -134,6 +148,13 @@ func wrongExpectationsAreReported(ctx context.Context, t *testing.T, v *verifier
 			cidr = true
 		case here && strings.HasPrefix(f.resource, "VPC vpc-") && strings.Contains(f.problem, "NAT gateways, want 0 (natGateways: none"):
 			nat = true
+		case strings.HasPrefix(f.resource, wrongGroup+" [AWS::Logs::LogGroup]") && f.problem == "does not exist":
+			reported, ok := wantGroup[f.account+" "+f.region]
+			if !ok || reported {
+				t.Errorf("unexpected finding: %s", s)
+				continue
+			}
+			wantGroup[f.account+" "+f.region] = true
 		default:
 			t.Errorf("unexpected finding: %s", s)
 			continue
@@ -145,6 +166,11 @@ func wrongExpectationsAreReported(ctx context.Context, t *testing.T, v *verifier
 	}
 	if !nat {
 		t.Errorf("a VPC deployed with NAT gateways %s but expected with none in %s %s was not reported", realNAT, acct.ID, region)
+	}
+	for where, reported := range wantGroup {
+		if !reported {
+			t.Errorf("the forwarded log group %s, expected but never deployed, was not reported missing in %s", wrongGroup, where)
+		}
 	}
 }
 
