@@ -1,0 +1,317 @@
+// Package guardduty provides Detector: Amazon GuardDuty in one account and
+// region, and, in the delegated administrator (the security account), the
+// organization's GuardDuty: members enabled automatically and findings
+// exported to the log archive. GuardDuty is regional: build a Detector in
+// every account and region that is governed.
+//
+// The detector is enabled, publishes updated findings every fifteen minutes
+// (the shortest interval) and is retained on delete: deleting a detector
+// deletes its findings. It turns on the protection plans named in
+// Props.Features, by default S3 protection (S3_DATA_EVENTS) and Malware
+// Protection for EC2 (EBS_MALWARE_PROTECTION). RUNTIME_MONITORING also turns
+// on GuardDuty's management of its security agent for EKS, ECS on Fargate
+// and EC2: without the agent it sees nothing.
+//
+// With Props.Administrator the detector is the organization's:
+//
+//   - AWS CloudFormation has no resource type for GuardDuty's organization
+//     configuration, so a custom resource (AwsCustomResource, an AWS
+//     Lambda function of CDK's) calls guardduty:UpdateOrganizationConfiguration
+//     on create and update, with only that action, on this detector only.
+//     It enables GuardDuty, with the same features, in every member account,
+//     present and future (AutoEnableOrganizationMembers ALL). Removing the
+//     construct leaves the organization configuration as it was.
+//   - Findings are exported (AWS::GuardDuty::PublishingDestination) to an S3
+//     bucket given by ARN, encrypted with a KMS key given by ARN. Their
+//     policies are the archive's job and must be in place first: GuardDuty
+//     checks them. The bucket's must let guardduty.amazonaws.com, with
+//     aws:SourceAccount this account, s3:GetBucketLocation and s3:PutObject
+//     under the prefix; the key's must let it kms:GenerateDataKey.
+//
+// In an organization member accounts get their detector from the
+// administrator's auto-enable. A Detector in a member account must
+// therefore be deployed before its account joins GuardDuty's organization,
+// or CloudFormation finds a detector already there.
+//
+// The management account makes the security account GuardDuty's delegated
+// administrator with NewDelegatedAdmin, in every region: CloudFormation has
+// no resource type for it either, so it is also a custom resource.
+//
+// The package imports nothing from palisade: copy it into any CDK app.
+package guardduty
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsguardduty"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/customresources"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// Feature is a GuardDuty protection plan, as the GuardDuty API names it.
+type Feature string
+
+// The protection plans a Detector can turn on.
+const (
+	S3DataEvents         Feature = "S3_DATA_EVENTS"
+	EBSMalwareProtection Feature = "EBS_MALWARE_PROTECTION"
+	RuntimeMonitoring    Feature = "RUNTIME_MONITORING"
+	EKSAuditLogs         Feature = "EKS_AUDIT_LOGS"
+	RDSLoginEvents       Feature = "RDS_LOGIN_EVENTS"
+	LambdaNetworkLogs    Feature = "LAMBDA_NETWORK_LOGS"
+)
+
+var features = []Feature{S3DataEvents, EBSMalwareProtection, RuntimeMonitoring, EKSAuditLogs, RDSLoginEvents, LambdaNetworkLogs}
+
+// DefaultFeatures are turned on when Props.Features is empty.
+var DefaultFeatures = []Feature{S3DataEvents, EBSMalwareProtection}
+
+// runtimeAgents are RUNTIME_MONITORING's agent management settings.
+var runtimeAgents = []string{"EKS_ADDON_MANAGEMENT", "ECS_FARGATE_AGENT_MANAGEMENT", "EC2_AGENT_MANAGEMENT"}
+
+// Props configure a Detector.
+type Props struct {
+	// Features are the protection plans to turn on, each once; the others
+	// are turned off (GuardDuty would otherwise turn most of them on, and
+	// bill them). Default: DefaultFeatures, S3_DATA_EVENTS and
+	// EBS_MALWARE_PROTECTION.
+	Features []Feature
+	// Administrator makes this the organization's detector, in GuardDuty's
+	// delegated administrator: it enables GuardDuty with Features in every
+	// member account and exports findings to FindingsBucketArn.
+	// Default: false, a detector for this account only.
+	Administrator bool
+	// FindingsBucketArn is where the administrator exports findings: a
+	// bucket ARN, optionally with a prefix (arn:aws:s3:::name/prefix).
+	// Default: none; required with Administrator, refused without it.
+	FindingsBucketArn string
+	// FindingsKeyArn is the KMS key (not an alias) GuardDuty encrypts
+	// exported findings with. Default: none; required with Administrator,
+	// refused without it.
+	FindingsKeyArn string
+}
+
+// Detector is GuardDuty in one account and region.
+type Detector struct {
+	constructs.Construct
+	// Detector is the GuardDuty detector.
+	Detector awsguardduty.CfnDetector
+	// PublishingDestination exports findings; nil unless Administrator.
+	PublishingDestination awsguardduty.CfnPublishingDestination
+	// OrganizationConfiguration enables members; nil unless Administrator.
+	OrganizationConfiguration customresources.AwsCustomResource
+}
+
+var (
+	accountID = regexp.MustCompile(`^[0-9]{12}$`)
+	bucketArn = regexp.MustCompile(`^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[A-Za-z0-9_.!*'()/-]*)?$`)
+	keyArn    = regexp.MustCompile(`^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$`)
+)
+
+// New creates a Detector. Props that cannot work panic with the prop's name.
+func New(scope constructs.Construct, id string, props *Props) *Detector {
+	p := withDefaults(props)
+	c := constructs.NewConstruct(scope, &id)
+	d := &Detector{Construct: c}
+
+	// GuardDuty turns on every feature a detector does not name (Runtime
+	// Monitoring excepted): name them all, so that Features is the truth.
+	var cfnFeatures []any
+	for _, f := range features {
+		status := "DISABLED"
+		if slices.Contains(p.Features, f) {
+			status = "ENABLED"
+		}
+		feature := &awsguardduty.CfnDetector_CFNFeatureConfigurationProperty{Name: jsii.String(string(f)), Status: jsii.String(status)}
+		if f == RuntimeMonitoring {
+			var agents []any
+			for _, a := range runtimeAgents {
+				agents = append(agents, &awsguardduty.CfnDetector_CFNFeatureAdditionalConfigurationProperty{Name: jsii.String(a), Status: jsii.String(status)})
+			}
+			feature.AdditionalConfiguration = agents
+		}
+		cfnFeatures = append(cfnFeatures, feature)
+	}
+	d.Detector = awsguardduty.NewCfnDetector(c, jsii.String("Detector"), &awsguardduty.CfnDetectorProps{
+		Enable:                     jsii.Bool(true),
+		FindingPublishingFrequency: jsii.String("FIFTEEN_MINUTES"),
+		Features:                   cfnFeatures,
+	})
+	d.Detector.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN, nil)
+	if !p.Administrator {
+		return d
+	}
+
+	d.PublishingDestination = awsguardduty.NewCfnPublishingDestination(c, jsii.String("PublishingDestination"), &awsguardduty.CfnPublishingDestinationProps{
+		DetectorId:      d.Detector.Ref(),
+		DestinationType: jsii.String("S3"),
+		DestinationProperties: &awsguardduty.CfnPublishingDestination_CFNDestinationPropertiesProperty{
+			DestinationArn: jsii.String(p.FindingsBucketArn),
+			KmsKeyArn:      jsii.String(p.FindingsKeyArn),
+		},
+	})
+
+	var orgFeatures []map[string]any
+	for _, f := range features {
+		auto := "NONE"
+		if slices.Contains(p.Features, f) {
+			auto = "ALL"
+		}
+		feature := map[string]any{"Name": string(f), "AutoEnable": auto}
+		if f == RuntimeMonitoring {
+			var agents []map[string]any
+			for _, a := range runtimeAgents {
+				agents = append(agents, map[string]any{"Name": a, "AutoEnable": auto})
+			}
+			feature["AdditionalConfiguration"] = agents
+		}
+		orgFeatures = append(orgFeatures, feature)
+	}
+	stack := awscdk.Stack_Of(c)
+	detectorArn := fmt.Sprintf("arn:%s:guardduty:%s:%s:detector/%s", *stack.Partition(), *stack.Region(), *stack.Account(), *d.Detector.Ref())
+	call := &customresources.AwsSdkCall{
+		Service: jsii.String("GuardDuty"),
+		Action:  jsii.String("updateOrganizationConfiguration"),
+		Parameters: map[string]any{
+			"DetectorId":                    d.Detector.Ref(),
+			"AutoEnableOrganizationMembers": "ALL",
+			"Features":                      orgFeatures,
+		},
+		PhysicalResourceId: customresources.PhysicalResourceId_Of(jsii.String("OrganizationConfiguration")),
+	}
+	d.OrganizationConfiguration = customresources.NewAwsCustomResource(c, jsii.String("OrganizationConfiguration"), &customresources.AwsCustomResourceProps{
+		OnCreate:            call,
+		OnUpdate:            call,
+		InstallLatestAwsSdk: jsii.Bool(false),
+		Policy: customresources.AwsCustomResourcePolicy_FromStatements(&[]awsiam.PolicyStatement{
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Actions:   jsii.Strings("guardduty:UpdateOrganizationConfiguration"),
+				Resources: jsii.Strings(detectorArn),
+			}),
+		}),
+	})
+	suppressProvider(d.OrganizationConfiguration)
+	return d
+}
+
+// NewDelegatedAdmin makes adminAccountID (12 digits) GuardDuty's delegated
+// administrator for the organization in this stack's region. Build it in
+// the management account, in every governed region. CloudFormation has no
+// resource type for it: it is an AwsCustomResource whose role may call
+// guardduty:EnableOrganizationAdminAccount and the AWS Organizations calls
+// GuardDuty makes on the caller's behalf to register it. Removing it leaves
+// the administrator in place. If an administrator is already set, by hand,
+// creation fails with GuardDuty's error rather than hiding it.
+func NewDelegatedAdmin(scope constructs.Construct, id, adminAccountID string) customresources.AwsCustomResource {
+	if !accountID.MatchString(adminAccountID) {
+		panic(fmt.Sprintf("guardduty: NewDelegatedAdmin adminAccountID %q is not a 12-digit account id", adminAccountID))
+	}
+	call := &customresources.AwsSdkCall{
+		Service:            jsii.String("GuardDuty"),
+		Action:             jsii.String("enableOrganizationAdminAccount"),
+		Parameters:         map[string]any{"AdminAccountId": adminAccountID},
+		PhysicalResourceId: customresources.PhysicalResourceId_Of(jsii.String(adminAccountID)),
+	}
+	cr := customresources.NewAwsCustomResource(scope, jsii.String(id), &customresources.AwsCustomResourceProps{
+		OnCreate:            call,
+		InstallLatestAwsSdk: jsii.Bool(false),
+		Policy: customresources.AwsCustomResourcePolicy_FromStatements(&[]awsiam.PolicyStatement{
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Actions: jsii.Strings(
+					"guardduty:EnableOrganizationAdminAccount",
+					"organizations:EnableAWSServiceAccess",
+					"organizations:RegisterDelegatedAdministrator",
+					"organizations:ListDelegatedAdministrators",
+					"organizations:ListAWSServiceAccessForOrganization",
+					"organizations:DescribeOrganization",
+				),
+				// None of these has resource-level permissions.
+				Resources: jsii.Strings("*"),
+			}),
+		}),
+	})
+	suppressProvider(cr, nagRule{"AwsSolutions-IAM5",
+		"guardduty:EnableOrganizationAdminAccount and the AWS Organizations calls it makes have no resource-level permissions"})
+	return cr
+}
+
+type nagRule struct{ id, reason string }
+
+// suppress records on every CloudFormation resource at or under scope the
+// cdk-nag rules it breaks on purpose. cdk-nag reads this metadata; without
+// cdk-nag it is inert.
+func suppress(scope constructs.IConstruct, rules ...nagRule) {
+	var out []map[string]string
+	for _, r := range rules {
+		out = append(out, map[string]string{"id": r.id, "reason": r.reason})
+	}
+	for _, n := range *scope.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+		if r, ok := n.(awscdk.CfnResource); ok {
+			r.AddMetadata(jsii.String("cdk_nag"), map[string]any{"rules_to_suppress": out})
+		}
+	}
+}
+
+// providerID is the id, in the stack, of the AWS Lambda function that CDK
+// shares among a stack's AwsCustomResources.
+const providerID = "AWS679f53fac002430cb0da5b7982bd2287"
+
+// suppressProvider records why the custom resource's policy and CDK's shared
+// function break cdk-nag rules.
+func suppressProvider(cr customresources.AwsCustomResource, policyRules ...nagRule) {
+	suppress(cr.Node().FindChild(jsii.String("CustomResourcePolicy")), append(policyRules, nagRule{"NIST.800.53.R5-IAMNoInlinePolicy",
+		"CDK attaches the custom resource's one-statement policy inline to its own function's role, which nothing else uses"})...)
+	if fn := awscdk.Stack_Of(cr).Node().TryFindChild(jsii.String(providerID)); fn != nil {
+		suppress(fn,
+			nagRule{"AwsSolutions-IAM4", "CDK's custom resource function logs through AWSLambdaBasicExecutionRole; it runs only while CloudFormation deploys"},
+			nagRule{"NIST.800.53.R5-LambdaConcurrency", "CDK's custom resource function runs once per deployment of its resources; CloudFormation is its only caller"},
+			nagRule{"NIST.800.53.R5-LambdaDLQ", "CDK's custom resource function is invoked synchronously by CloudFormation, which reports its failures"},
+			nagRule{"NIST.800.53.R5-LambdaInsideVPC", "CDK's custom resource function calls only AWS APIs, while CloudFormation deploys; the security and management accounts have no VPC for it"},
+		)
+	}
+}
+
+func withDefaults(props *Props) Props {
+	var p Props
+	if props != nil {
+		p = *props
+	}
+	if len(p.Features) == 0 {
+		p.Features = slices.Clone(DefaultFeatures)
+	}
+	for i, f := range p.Features {
+		if !slices.Contains(features, f) {
+			names := make([]string, len(features))
+			for j, f := range features {
+				names[j] = string(f)
+			}
+			panic(fmt.Sprintf("guardduty: Props.Features: %q is not a feature: use one of %s", f, strings.Join(names, ", ")))
+		}
+		if slices.Contains(p.Features[:i], f) {
+			panic(fmt.Sprintf("guardduty: Props.Features: %q is listed twice", f))
+		}
+	}
+	if !p.Administrator {
+		if p.FindingsBucketArn != "" || p.FindingsKeyArn != "" {
+			panic("guardduty: Props.FindingsBucketArn and Props.FindingsKeyArn are for the administrator: set Props.Administrator or leave them empty")
+		}
+		return p
+	}
+	if !bucketArn.MatchString(p.FindingsBucketArn) && !unresolved(p.FindingsBucketArn) {
+		panic(fmt.Sprintf("guardduty: Props.FindingsBucketArn %q is not an S3 bucket ARN such as arn:aws:s3:::log-archive or arn:aws:s3:::log-archive/guardduty", p.FindingsBucketArn))
+	}
+	if !keyArn.MatchString(p.FindingsKeyArn) && !unresolved(p.FindingsKeyArn) {
+		panic(fmt.Sprintf("guardduty: Props.FindingsKeyArn %q is not a KMS key ARN such as arn:aws:kms:us-east-1:111111111111:key/<key id>", p.FindingsKeyArn))
+	}
+	return p
+}
+
+func unresolved(s string) bool {
+	return s != "" && *awscdk.Token_IsUnresolved(s)
+}
