@@ -55,8 +55,10 @@ type Org struct {
 // Logging is where the org's logs go, with every default applied.
 type Logging struct {
 	Archive Archive
-	// ForwardLogGroups are the CloudWatch log groups every account creates
-	// and forwards to the security account (the CloudWatch agent writes them).
+	// ForwardLogGroups are the CloudWatch log groups the security account and
+	// every workload account create and forward to the security account's
+	// drain (the CloudWatch agent writes them; the management account runs
+	// no instances).
 	ForwardLogGroups []string
 	// LogGroupRetentionDays is how long those groups keep logs locally.
 	LogGroupRetentionDays int
