@@ -84,6 +84,11 @@ const (
 	archiveBucket = "LogArchiveBucket"
 	// orgtrail's trail.
 	orgTrail = "OrgTrail"
+	// CDK's singleton function behind every AwsCustomResource of a stack
+	// (the delegated-admin and GuardDuty organization calls), and its log group.
+	awsCustomResourceProvider = "AWS679f53fac002430cb0da5b7982bd2287"
+	// guardduty's detector.
+	guardDutyDetector = "GuardDutyDetector"
 )
 
 // Waivers are palisade's accepted failures, all in one place.
@@ -122,5 +127,24 @@ var Waivers = []Waiver{
 		Reason: "CloudWatch Logs delivery of the organization trail is billed per event for every account, so it is " +
 			"the org file's choice (logging.trail.cloudWatchLogs), off in the example; the archive holds the " +
 			"validated, tamper-resistant copy either way",
+	},
+	{
+		Tool: "cfn-guard", Rule: "lambda_inside_vpc_check", Resources: []string{awsCustomResourceProvider},
+		Reason: "CDK's function behind the delegated-admin and GuardDuty organization calls runs only while CloudFormation " +
+			"deploys and calls only AWS APIs; the management and security accounts have no VPC for it",
+	},
+	{
+		Tool: "cfn-lint", Rule: "W3005", Resources: []string{awsCustomResourceProvider},
+		Reason: "CDK generates this function with a DependsOn that repeats its Fn::GetAtt; harmless and not ours to edit",
+	},
+	{
+		Tool: "cfn-guard", Rule: "cloudwatch_log_group_encrypted_check", Resources: []string{awsCustomResourceProvider + "LogGroup"},
+		Reason: "the log group of CDK's custom resource function holds only the outcome of its deploy-time SDK calls; " +
+			"CloudWatch Logs encrypts it with its service key",
+	},
+	{
+		Tool: "cfn-guard", Rule: "guardduty_s3_protection_enabled_check", Resources: []string{guardDutyDetector},
+		Reason: "CT.GUARDDUTY.PR.1 reads only the legacy DataSources.S3Logs, which CloudFormation refuses beside Features; " +
+			"the detector turns S3 protection on through Features (S3_DATA_EVENTS, in the org's defaults)",
 	},
 }

@@ -13,6 +13,8 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/palisade-sec/palisade/config"
+	"github.com/palisade-sec/palisade/constructs/guardrails"
+	"github.com/palisade-sec/palisade/constructs/logarchive"
 	"github.com/palisade-sec/palisade/constructs/logdrain"
 	"github.com/palisade-sec/palisade/constructs/orgtrail"
 )
@@ -26,6 +28,8 @@ import (
 //	workload accounts, every region,
 //	  when the org forwards log groups      <org>-logs-<account>-<region>        the log groups, subscribed to the drain
 //	management account, home region         <org>-trail-<account>-<region>       the organization trail, to the home archive
+//	management account, every region        <org>-orgadmin-<account>-<region>    delegated admins (GuardDuty; home: Security Hub, Access Analyzer), guardrail SCPs (home)
+//	security account, every region          <org>-detect-<account>-<region>      GuardDuty for the org (findings to the archive); home: Security Hub central configuration, Access Analyzer, alerts
 //
 // The management account holds no VPC. Each stack deploys after the stacks
 // it writes into; dependencies are added only between stacks that are both
@@ -48,6 +52,7 @@ func Build(scope constructs.Construct, org *config.Org) []awscdk.Stack {
 	logRetention := retention(org.Logging.LogGroupRetentionDays)
 
 	archives := map[string]awscdk.Stack{} // by region
+	archiveKeys := map[string]string{}    // by region: the archive key's ARN, a same-account reference
 	if sec := org.Security(); sec != nil {
 		for _, region := range org.Regions {
 			var trails []string
@@ -64,12 +69,14 @@ func Build(scope constructs.Construct, org *config.Org) []awscdk.Stack {
 				KeyAlias:          org.ArchiveKeyAlias(),
 				DeliveryAccounts:  org.AccountIDs(),
 				TrailArns:         trails,
+				GuardDutyExport:   true,
 				Archive:           org.Logging.Archive,
 				DestinationName:   org.LogDestinationName(),
 				ForwardLogGroups:  org.Logging.ForwardLogGroups,
 				LogGroupRetention: logRetention,
 			})
 			archives[region] = s.Stack
+			archiveKeys[region] = *s.Archive.Key.KeyArn()
 			out = append(out, s.Stack)
 		}
 	}
@@ -131,6 +138,58 @@ func Build(scope constructs.Construct, org *config.Org) []awscdk.Stack {
 		})
 		after(s, archives[org.HomeRegion], "CloudTrail checks the archive's bucket and key policies when the trail is created")
 		out = append(out, s)
+	}
+
+	admins := map[string]awscdk.Stack{} // by region
+	if m := org.Management(); m != nil {
+		for _, region := range org.Regions {
+			home := region == org.HomeRegion
+			var rails *guardrails.Props
+			if d := org.Detection; home && len(d.PolicyTargets) > 0 {
+				rails = &guardrails.Props{TargetIds: d.PolicyTargets}
+				if d.DenyOtherRegions {
+					rails.AllowedRegions = org.Regions
+				}
+			}
+			name := StackName(org.Name, "orgadmin", m.Name, region)
+			s := NewOrgAdmin(scope, name, &OrgAdminProps{
+				StackName:       name,
+				Description:     fmt.Sprintf("palisade %s: delegated administrators and guardrails of the organization in %s", org.Name, region),
+				Account:         m.ID,
+				Region:          region,
+				SecurityAccount: secID,
+				Home:            home,
+				Guardrails:      rails,
+			})
+			admins[region] = s
+			out = append(out, s)
+		}
+	}
+
+	if sec := org.Security(); sec != nil {
+		for _, region := range org.Regions {
+			var linked []string
+			for _, r := range org.Regions {
+				if r != org.HomeRegion {
+					linked = append(linked, r)
+				}
+			}
+			name := StackName(org.Name, "detect", sec.Name, region)
+			s := NewDetect(scope, name, &DetectProps{
+				StackName:         name,
+				Description:       fmt.Sprintf("palisade %s: GuardDuty, Security Hub, Access Analyzer and alerts for the organization in %s", org.Name, region),
+				Account:           sec.ID,
+				Region:            region,
+				Home:              region == org.HomeRegion,
+				LinkedRegions:     linked,
+				Detection:         org.Detection,
+				FindingsBucketArn: fmt.Sprintf("arn:%s:s3:::%s/%s", partition, org.ArchiveBucketName(region), logarchive.GuardDutyPrefix),
+				FindingsKeyArn:    archiveKeys[region],
+			})
+			after(s, admins[region], "the security account must be the delegated administrator first")
+			after(s, archives[region], "GuardDuty exports findings to the archive")
+			out = append(out, s)
+		}
 	}
 	return out
 }

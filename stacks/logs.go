@@ -28,7 +28,9 @@ type LogArchiveProps struct {
 	// TrailArns are the trails that write here (the org trail, in the home
 	// region only).
 	TrailArns []string
-	Archive   config.Archive
+	// GuardDutyExport admits GuardDuty's findings export from this account.
+	GuardDutyExport bool
+	Archive         config.Archive
 	// DestinationName is the drain's CloudWatch Logs destination; every
 	// account of DeliveryAccounts may subscribe to it.
 	DestinationName string
@@ -63,6 +65,7 @@ func NewLogArchive(scope constructs.Construct, id string, props *LogArchiveProps
 		KeyAlias:              props.KeyAlias,
 		DeliveryAccounts:      props.DeliveryAccounts,
 		TrailArns:             props.TrailArns,
+		GuardDutyExport:       props.GuardDutyExport,
 		GlacierTransitionDays: props.Archive.GlacierTransitionDays,
 		ExpirationDays:        props.Archive.ExpirationDays,
 		ObjectLockMode:        props.Archive.ObjectLockMode,

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -130,8 +131,13 @@ func TestStacks(t *testing.T) {
 	sec := example.Security()
 	type want struct{ env, after string }
 	wants := map[string]want{}
+	mgmt := example.Management()
 	for _, region := range example.Regions {
-		wants[stacks.StackName(example.Name, "logarchive", sec.Name, region)] = want{"aws://" + sec.ID + "/" + region, ""}
+		archive := stacks.StackName(example.Name, "logarchive", sec.Name, region)
+		admin := stacks.StackName(example.Name, "orgadmin", mgmt.Name, region)
+		wants[archive] = want{"aws://" + sec.ID + "/" + region, ""}
+		wants[admin] = want{"aws://" + mgmt.ID + "/" + region, ""}
+		wants[stacks.StackName(example.Name, "detect", sec.Name, region)] = want{"aws://" + sec.ID + "/" + region, strings.Join(sorted(admin, archive), ",")}
 	}
 	for _, a := range example.Accounts {
 		for _, region := range example.Regions {
@@ -168,13 +174,19 @@ func TestStacks(t *testing.T) {
 				deps = append(deps, d)
 			}
 		}
-		if strings.Join(deps, ",") != w.after {
+		if strings.Join(sorted(deps...), ",") != w.after {
 			t.Errorf("%s: deploys after %v, want %q", id, deps, w.after)
 		}
 	}
-	if got != len(wants) || got != 13 {
+	if got != len(wants) || got != 17 {
 		t.Errorf("%d stacks, want %d (%v)", got, len(wants), wants)
 	}
+}
+
+func sorted(s ...string) []string {
+	s = slices.Clone(s)
+	slices.Sort(s)
+	return s
 }
 
 // TestSubnetPlan checks that CDK laid out exactly the subnets config planned,
@@ -337,6 +349,77 @@ func TestStatefulResourcesAreRetained(t *testing.T) {
 	}
 	if len(seen) != len(stateful) {
 		t.Errorf("found only %v; the example org should hold buckets, keys and log groups", seen)
+	}
+}
+
+// TestDetection follows the security section of the org file into the
+// management and security accounts' stacks.
+func TestDetection(t *testing.T) {
+	sec, mgmt := example.Security(), example.Management()
+	d := example.Detection
+	types := func(stack string) map[string][]map[string]any {
+		out := map[string][]map[string]any{}
+		for _, r := range readTemplate(t, outdir, stack).Resources {
+			out[r.Type] = append(out[r.Type], r.Properties)
+		}
+		return out
+	}
+	js := func(v any) string { b, _ := json.Marshal(v); return string(b) }
+	for _, region := range example.Regions {
+		home := region == example.HomeRegion
+		admin := types(stacks.StackName(example.Name, "orgadmin", mgmt.Name, region))
+		if got := js(admin["Custom::AWS"]); !strings.Contains(got, "enableOrganizationAdminAccount") || !strings.Contains(got, sec.ID) {
+			t.Errorf("%s: GuardDuty is not delegated to %s: %s", region, sec.ID, got)
+		}
+		if got := admin["AWS::SecurityHub::DelegatedAdmin"]; (len(got) == 1) != home || (home && got[0]["AdminAccountId"] != sec.ID) {
+			t.Errorf("%s: Security Hub delegated admin = %v (home region only)", region, got)
+		}
+		if got := len(admin["AWS::Organizations::Policy"]) > 0; got != (home && len(d.PolicyTargets) > 0) {
+			t.Errorf("%s: guardrails present = %v", region, got)
+		}
+		for _, p := range admin["AWS::Organizations::Policy"] {
+			if js(p["TargetIds"]) != js(d.PolicyTargets) || p["Type"] != "SERVICE_CONTROL_POLICY" {
+				t.Errorf("guardrail %v: targets %v type %v", p["Name"], p["TargetIds"], p["Type"])
+			}
+		}
+
+		detect := types(stacks.StackName(example.Name, "detect", sec.Name, region))
+		det := detect["AWS::GuardDuty::Detector"]
+		if len(det) != 1 || det[0]["Enable"] != true {
+			t.Fatalf("%s: detector = %v", region, det)
+		}
+		for _, f := range d.GuardDutyFeatures {
+			if !strings.Contains(js(det[0]["Features"]), `"Name":"`+f+`","Status":"ENABLED"`) {
+				t.Errorf("%s: feature %s is not enabled: %s", region, f, js(det[0]["Features"]))
+			}
+		}
+		dest := js(detect["AWS::GuardDuty::PublishingDestination"])
+		if !strings.Contains(dest, "arn:aws:s3:::"+example.ArchiveBucketName(region)+"/guardduty") {
+			t.Errorf("%s: findings go to %s, want the region's archive", region, dest)
+		}
+		for _, typ := range []string{"AWS::SecurityHub::ConfigurationPolicy", "AWS::SecurityHub::FindingAggregator", "AWS::AccessAnalyzer::Analyzer", "AWS::SNS::Topic"} {
+			if got := len(detect[typ]); (got == 1) != home {
+				t.Errorf("%s: %d %s, want one in the home region only", region, got, typ)
+			}
+		}
+		if !home {
+			continue
+		}
+		policy := js(detect["AWS::SecurityHub::ConfigurationPolicy"])
+		for _, std := range d.Standards {
+			if !strings.Contains(policy, "standards/"+std) {
+				t.Errorf("configuration policy does not enable %s", std)
+			}
+		}
+		if got := js(detect["AWS::SecurityHub::PolicyAssociation"]); len(d.PolicyTargets) > 0 && !strings.Contains(got, d.PolicyTargets[0]) {
+			t.Errorf("configuration policy is not associated with %v: %s", d.PolicyTargets, got)
+		}
+		if got := js(detect["AWS::SNS::Subscription"]); len(d.AlertEmails) > 0 && !strings.Contains(got, d.AlertEmails[0]) {
+			t.Errorf("alerts do not reach %v: %s", d.AlertEmails, got)
+		}
+		if got := js(detect["AWS::Events::Rule"]); !strings.Contains(got, "aws.securityhub") || !strings.Contains(got, "aws.guardduty") {
+			t.Errorf("alert rules: %s", got)
+		}
 	}
 }
 

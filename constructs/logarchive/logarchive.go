@@ -52,6 +52,11 @@ type Props struct {
 	// management account) that may write to the archive under AWSLogs/ and
 	// encrypt with its key. Default: none.
 	TrailArns []string
+	// GuardDutyExport lets GuardDuty, acting for this stack's account only
+	// (the delegated administrator, which exports every member's findings),
+	// write findings under guardduty/ and encrypt them with the key.
+	// Default: false.
+	GuardDutyExport bool
 	// ObjectLockMode locks every new log version for ObjectLockDays:
 	// "GOVERNANCE" (users with s3:BypassGovernanceRetention may still delete)
 	// or "COMPLIANCE" (nobody may). Object Lock cannot be turned off once on.
@@ -205,6 +210,9 @@ func New(scope constructs.Construct, id string, props *Props) *Archive {
 	if len(p.TrailArns) > 0 {
 		a.allowTrails(p.TrailArns)
 	}
+	if p.GuardDutyExport {
+		a.allowGuardDuty(stack)
+	}
 	return a
 }
 
@@ -295,6 +303,41 @@ func (a *Archive) allowTrails(trails []string) {
 		Actions:    jsii.Strings("kms:DescribeKey"),
 		Resources:  jsii.Strings("*"), // in a key policy "*" is this key
 		Conditions: &fromTrails,
+	}), nil)
+}
+
+// GuardDutyPrefix is where GuardDuty exports findings in the archive.
+const GuardDutyPrefix = "guardduty"
+
+// allowGuardDuty lets GuardDuty's detectors of this account (and region
+// family) export findings under GuardDutyPrefix and encrypt them.
+func (a *Archive) allowGuardDuty(stack awscdk.Stack) {
+	guardduty := awsiam.NewServicePrincipal(jsii.String("guardduty.amazonaws.com"), nil)
+	from := map[string]any{
+		"StringEquals": map[string]any{"aws:SourceAccount": *stack.Account()},
+		"ArnLike": map[string]any{"aws:SourceArn": fmt.Sprintf("arn:%s:guardduty:%s:%s:detector/*",
+			*stack.Partition(), *stack.Region(), *stack.Account())},
+	}
+	a.Bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("GuardDutyLocation"),
+		Principals: &[]awsiam.IPrincipal{guardduty},
+		Actions:    jsii.Strings("s3:GetBucketLocation"),
+		Resources:  &[]*string{a.Bucket.BucketArn()},
+		Conditions: &from,
+	}))
+	a.Bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("GuardDutyWrite"),
+		Principals: &[]awsiam.IPrincipal{guardduty},
+		Actions:    jsii.Strings("s3:PutObject"),
+		Resources:  &[]*string{a.Bucket.ArnForObjects(jsii.String(GuardDutyPrefix + "/*"))},
+		Conditions: &from,
+	}))
+	a.Key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("GuardDutyEncrypt"),
+		Principals: &[]awsiam.IPrincipal{guardduty},
+		Actions:    jsii.Strings("kms:GenerateDataKey"),
+		Resources:  jsii.Strings("*"), // in a key policy "*" is this key
+		Conditions: &from,
 	}), nil)
 }
 

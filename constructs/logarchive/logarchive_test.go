@@ -214,3 +214,29 @@ func TestCentralArchive(t *testing.T) {
 		}
 	}
 }
+
+func TestGuardDutyExport(t *testing.T) {
+	rs := synth(t, &logarchive.Props{GuardDutyExport: true})
+	var policy string
+	for _, p := range byType(rs, "AWS::S3::BucketPolicy") {
+		if s := str(p.Properties); strings.Contains(s, "GuardDutyWrite") {
+			policy = s
+		}
+	}
+	for _, want := range []string{`"Service":"guardduty.amazonaws.com"`, `/guardduty/*"`, `"aws:SourceAccount":"222222222222"`,
+		`:guardduty:eu-west-1:222222222222:detector/*"`} {
+		if !strings.Contains(policy, want) {
+			t.Errorf("bucket policy lacks %s:\n%s", want, policy)
+		}
+	}
+	for _, k := range byType(rs, "AWS::KMS::Key") {
+		if !strings.Contains(str(k.Properties["KeyPolicy"]), "GuardDutyEncrypt") {
+			t.Error("the key does not admit GuardDuty")
+		}
+	}
+	for _, p := range byType(synth(t, nil), "AWS::S3::BucketPolicy") {
+		if strings.Contains(str(p.Properties), "guardduty") {
+			t.Error("GuardDuty is admitted without GuardDutyExport")
+		}
+	}
+}

@@ -35,15 +35,18 @@ func TestDeploy(t *testing.T) {
 	start := time.Now()
 	l, ctx := newLane(t)
 
-	// Synthesis needs no AWS: both synths (the second one for the redeploy)
-	// run while the emulator starts and the organization is created.
+	// Synthesis needs no AWS, but the org file's policy targets name the
+	// organization's root, which exists once the organization does: both
+	// synths (the second one for the redeploy) run once it is created, of a
+	// generated copy of the org file with the emulator's root id.
 	var asm, asm2 *assembly
+	must(t, l.step(ctx, "start emulator", l.startEmulator))
+	must(t, l.step(ctx, "create organization", l.createOrganization))
+	must(t, l.withEmulatorRoot(ctx))
 	synth := l.background(ctx, "synth", func(ctx context.Context) (err error) {
 		asm, err = l.synth(ctx, filepath.Join(l.dir, "cdk.out"))
 		return err
 	})
-	must(t, l.step(ctx, "start emulator", l.startEmulator))
-	must(t, l.step(ctx, "create organization", l.createOrganization))
 	synth2 := l.background(ctx, "synth again", func(ctx context.Context) (err error) {
 		asm2, err = l.synth(ctx, filepath.Join(l.dir, "cdk.out.2"))
 		return err

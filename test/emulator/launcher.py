@@ -24,10 +24,15 @@ and the CDK CLI"):
      update (UsePreviousValue) -> AttributeError, HTTP 500. -> keep the value.
   6. Change sets are looked up by name across all stacks of the account and
      region (the CLI names them all cdk-deploy-change-set) and never removed.
-     -> looked up per stack, dropped once executed.
+     -> looked up per stack, dropped once executed. The stack's exports are
+     re-registered from the rebuilt outputs (Fn::ImportValue got the
+     unresolved template value).
   7. UpdateTerminationProtection is not implemented (HTTP 500); the CLI calls
      it for every stack with terminationProtection. -> the flag is stored on
      the stack, which DescribeStacks reports as EnableTerminationProtection.
+  8. Fn::GetStackOutput (the CLI's assemblies' cross-stack references) is
+     not resolved: moto leaves the object in the property. -> resolved from
+     the named stack's outputs.
 
 CloudFormation types palisade's templates use that moto skips or half-applies
 (skipped types become "" when referenced, and their resources never exist):
@@ -95,8 +100,10 @@ def patch():
     _patch_change_sets()
     _patch_termination_protection()
     _patch_ssm()
+    _patch_get_stack_output()
     _patch_existing_models()
     _register_models()
+    _patch_security_apis()
     _patch_organizations()
 
 
@@ -166,6 +173,11 @@ def _patch_change_sets():
         stack = self.stacks[cs.stack_id]
         stack._parse_template()
         stack.output_map = stack._create_output_map()
+        # The exports registered with the change set's stack carry its
+        # outputs unresolved (an import of one got the template's
+        # {"Fn::GetAtt": ...}): register the executed stack's.
+        for export in stack.exports:
+            self.exports[export.name] = export
         self.change_sets.pop(cs_id, None)
 
     cfm.CloudFormationBackend.delete_change_set = delete_change_set
@@ -209,6 +221,38 @@ def _patch_termination_protection():
 
     cfr.CloudFormationResponse.update_termination_protection = r_update_termination_protection
 
+
+def _patch_get_stack_output():
+    # Fn::GetStackOutput {StackName, Region, OutputName[, RoleArn]} (what the
+    # CLI's assemblies use for this app's cross-stack references, in place of
+    # Fn::ImportValue) is not an intrinsic moto knows: it left the object in
+    # the property. Resolved from the named stack's outputs, in the RoleArn's
+    # account or the stack's own.
+    import moto.cloudformation.parsing as cfp
+    from moto.cloudformation.exceptions import ValidationError
+    from moto.cloudformation.models import cloudformation_backends
+
+    orig = cfp.clean_json
+
+    def clean_json(resource_json, resources_map):
+        if isinstance(resource_json, dict) and "Fn::GetStackOutput" in resource_json:
+            args = orig(resource_json["Fn::GetStackOutput"], resources_map)
+            account = resources_map._account_id
+            if args.get("RoleArn"):
+                account = args["RoleArn"].split(":")[4]
+            region = args.get("Region") or resources_map._region_name
+            backend = cloudformation_backends[account][region]
+            stack = next((st for st in backend.stacks.values()
+                          if args["StackName"] in (st.name, st.stack_id) and not st.status.startswith("DELETE")), None)
+            if stack is None:
+                raise ValidationError(args["StackName"], f"Fn::GetStackOutput: stack {args['StackName']} does not exist in {account} {region}")
+            out = stack.output_map.get(args["OutputName"])
+            if out is None:
+                raise ValidationError(args["StackName"], f"Fn::GetStackOutput: stack {args['StackName']} has no output {args['OutputName']}")
+            return out.value
+        return orig(resource_json, resources_map)
+
+    cfp.clean_json = clean_json
 
 # --- 4, 5: SSM parameters ---------------------------------------------------
 
@@ -663,6 +707,8 @@ def _register_models():
     models = {m.TYPE: m for m in (NetworkAcl, NetworkAclEntry, SubnetNetworkAclAssociation,
                                   VPCBlockPublicAccessOptions, BucketPolicy, VpcRestrictDefaultSG,
                                   LogStream, DeliveryStream, Destination, SubscriptionFilter, Trail)}
+
+    models.update({m.TYPE: m for m in _security_models(Model)})
     # moto builds its type map once, from CloudFormationModel's subclasses.
     for fn in (cfp.get_model_list, cfp.get_model_map, cfp.get_name_type_map):
         fn.cache_clear()
@@ -674,6 +720,562 @@ def _register_models():
         return models.get(resource_type) or orig(resource_type)
 
     cfp.resource_class_from_type = resource_class_from_type
+
+
+# --- the detect-and-respond layer: GuardDuty, Security Hub, Access Analyzer,
+# SCPs, alerts, and CDK's AwsCustomResource (Custom::AWS) ----------------------
+
+# Resources moto has no API for, by (account, region): read back through
+# GET /moto-api/palisade/records (see _patch_security_apis). Cleared on reset.
+RECORDS = {}
+
+
+def _record(kind, account_id, region_name, key, value):
+    RECORDS.setdefault(kind, {}).setdefault(f"{account_id}/{region_name}", {})[key] = value
+
+
+def _unrecord(kind, account_id, region_name, key):
+    RECORDS.get(kind, {}).get(f"{account_id}/{region_name}", {}).pop(key, None)
+
+
+def _org_of(account_id):
+    """The organizations backend of the organization account_id belongs to
+    (its management account's), and that management account's id."""
+    import moto.organizations.models as om
+
+    if account_id in om.organizations_backends.master_accounts:
+        mgmt, partition = om.organizations_backends.master_accounts[account_id]
+        return om.organizations_backends[mgmt][partition], mgmt
+    backend = om.organizations_backends[account_id]["aws"]
+    if backend.org is None:
+        raise ValueError(f"account {account_id} is in no organization")
+    return backend, account_id
+
+
+def _lower_keys(v):
+    # SDK (PascalCase) request shapes -> GuardDuty's camelCase wire shapes.
+    if isinstance(v, dict):
+        return {k[:1].lower() + k[1:]: _lower_keys(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_lower_keys(x) for x in v]
+    return v
+
+
+def _flatten(v, prefix=""):
+    # How CDK's AwsCustomResource handler exposes a response: Data keys are
+    # dotted paths (Fn::GetAtt / getResponseField).
+    out = {}
+    if isinstance(v, dict):
+        for k, x in v.items():
+            out.update(_flatten(x, f"{prefix}{k}."))
+    elif isinstance(v, list):
+        for i, x in enumerate(v):
+            out.update(_flatten(x, f"{prefix}{i}."))
+    else:
+        out[prefix[:-1]] = v
+    return out
+
+
+# Custom::AWS calls the launcher performs, as CDK's Lambda handler would with
+# the AWS SDK in the stack's account and region: (service, action) -> fn.
+def _gd_enable_admin(account_id, region_name, p):
+    from moto.guardduty.models import guardduty_backends
+
+    org, mgmt = _org_of(account_id)
+    if account_id != mgmt:
+        raise ValueError(f"GuardDuty EnableOrganizationAdminAccount: {account_id} is not the organization's management account")
+    admin = p["AdminAccountId"]
+    org.get_account_by_id(admin)  # AccountNotFoundException when not a member
+    backend = guardduty_backends[account_id][region_name]
+    if admin not in backend.admin_account_ids:
+        backend.enable_organization_admin_account(admin)
+    return {}
+
+
+def _gd_update_org_config(account_id, region_name, p):
+    from moto.guardduty.models import guardduty_backends
+
+    _, mgmt = _org_of(account_id)
+    if account_id not in guardduty_backends[mgmt][region_name].admin_account_ids:
+        raise ValueError(f"GuardDuty UpdateOrganizationConfiguration: {account_id} is not the delegated administrator in {region_name}")
+    detector = guardduty_backends[account_id][region_name].get_detector(p["DetectorId"])
+    detector.org_configuration = _lower_keys({k: v for k, v in p.items() if k != "DetectorId"})
+    return {}
+
+
+def _org_enable_service_access(account_id, region_name, p):
+    org, mgmt = _org_of(account_id)
+    if account_id != mgmt:
+        raise ValueError(f"Organizations EnableAWSServiceAccess: {account_id} is not the management account")
+    org.enable_aws_service_access(ServicePrincipal=p["ServicePrincipal"])
+    return {}
+
+
+def _org_register_admin(account_id, region_name, p):
+    org, mgmt = _org_of(account_id)
+    if account_id != mgmt:
+        raise ValueError(f"Organizations RegisterDelegatedAdministrator: {account_id} is not the management account")
+    if not any(s["ServicePrincipal"] == p["ServicePrincipal"] for s in org.services):
+        # AWS: "You must enable AWS service access ... before registering".
+        raise ValueError(f"Organizations RegisterDelegatedAdministrator: trusted access for {p['ServicePrincipal']} is not enabled")
+    if not any(a.account.id == p["AccountId"] and p["ServicePrincipal"] in a.services for a in org.admins):
+        org.register_delegated_administrator(AccountId=p["AccountId"], ServicePrincipal=p["ServicePrincipal"])
+    return {}
+
+
+SDK_CALLS = {
+    ("guardduty", "enableorganizationadminaccount"): _gd_enable_admin,
+    ("guardduty", "updateorganizationconfiguration"): _gd_update_org_config,
+    ("organizations", "enableawsserviceaccess"): _org_enable_service_access,
+    ("organizations", "registerdelegatedadministrator"): _org_register_admin,
+}
+
+
+def _security_models(Model):
+    import uuid
+
+    from moto.guardduty.models import guardduty_backends
+    from moto.kms.models import kms_backends
+    from moto.awslambda.models import lambda_backends
+    from moto.s3.models import s3_backends
+    from moto.securityhub.models import securityhub_backends
+    from moto.sns.models import sns_backends
+
+    class AwsCustomResource(Model):
+        __module__ = MOTO_MODULE
+        # aws-cdk-lib's AwsCustomResource: a Lambda that makes one SDK call per
+        # lifecycle event, described as JSON in Create/Update/Delete. moto
+        # would run the Lambda in Docker; the launcher makes the call itself
+        # (SDK_CALLS) in the stack's account and region, after checking that
+        # the provider function exists. An unknown call fails the resource.
+        TYPE = "Custom::AWS"
+
+        @classmethod
+        def has_cfn_attr(cls, attr):
+            return True
+
+        def get_cfn_attribute(self, attribute_name):
+            if attribute_name in self.data:
+                return self.data[attribute_name]
+            raise ValueError(f"Custom::AWS {self.id}: the response has no field {attribute_name}")
+
+        @staticmethod
+        def _call(raw, account_id, region_name, event):
+            call = json.loads(raw) if isinstance(raw, str) else raw
+            fn = SDK_CALLS.get((call["service"].lower(), call["action"].lower()))
+            if fn is None:
+                raise ValueError(f"Custom::AWS {event}: {call['service']}.{call['action']} is not modeled by the emulator (add it to SDK_CALLS)")
+            data = _flatten(fn(account_id, region_name, call.get("parameters") or {}) or {})
+            pid = call.get("physicalResourceId") or {}
+            if "id" in pid:
+                return pid["id"], data
+            if "responsePath" in pid:
+                return str(data[pid["responsePath"]]), data
+            return None, data
+
+        @classmethod
+        def _check_provider(cls, props, account_id, region_name):
+            token = props.get("ServiceToken") or ""
+            parts = token.split(":")
+            if len(parts) < 7 or parts[2] != "lambda":
+                raise ValueError(f"Custom::AWS: ServiceToken {token!r} is not a Lambda function ARN")
+            lambda_backends[parts[4]][parts[3]].get_function(parts[6])
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+            p = cloudformation_json["Properties"]
+            cls._check_provider(p, account_id, region_name)
+            pid, data = (None, {})
+            if p.get("Create"):
+                pid, data = cls._call(p["Create"], account_id, region_name, "Create")
+            return cls(pid or resource_name, account_id, region_name, data=data, props=p)
+
+        @classmethod
+        def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+            p = cloudformation_json["Properties"]
+            cls._check_provider(p, account_id, region_name)
+            if not p.get("Update"):
+                original_resource.props = p
+                return original_resource
+            pid, data = cls._call(p["Update"], account_id, region_name, "Update")
+            return cls(pid or original_resource.id, account_id, region_name, data=data, props=p)
+
+        def delete(self, account_id, region_name):
+            if self.props.get("Delete"):
+                self._call(self.props["Delete"], account_id, region_name, "Delete")
+
+    class GuardDutyDetector(Model):
+        __module__ = MOTO_MODULE
+        TYPE = "AWS::GuardDuty::Detector"
+        ATTRS = {"Id": "id"}
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+            p = cloudformation_json["Properties"]
+            tags = {t["Key"]: t["Value"] for t in p.get("Tags") or []}
+            backend = guardduty_backends[account_id][region_name]
+            if backend.detectors:
+                raise ValueError(f"AWS::GuardDuty::Detector: {account_id} {region_name} already has a detector")
+            did = backend.create_detector(_bool(p.get("Enable", True)), p.get("FindingPublishingFrequency"),
+                                          _lower_keys(p.get("DataSources") or {}), tags, _lower_keys(p.get("Features") or []))
+            return cls(did, account_id, region_name)
+
+        def delete(self, account_id, region_name):
+            guardduty_backends[account_id][region_name].delete_detector(self.id)
+
+    class GuardDutyPublishingDestination(Model):
+        __module__ = MOTO_MODULE
+        # moto has no publishing destinations: kept on the detector and served
+        # by ListPublishingDestinations/DescribePublishingDestination. As
+        # GuardDuty does, the bucket and the KMS key must exist.
+        TYPE = "AWS::GuardDuty::PublishingDestination"
+        ATTRS = {"Id": "id"}
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+            p = cloudformation_json["Properties"]
+            detector = guardduty_backends[account_id][region_name].get_detector(p["DetectorId"])
+            dp = p.get("DestinationProperties") or {}
+            arn, key = dp.get("DestinationArn", ""), dp.get("KmsKeyArn", "")
+            bucket = arn.split(":::", 1)[-1].split("/", 1)[0]
+            if not arn.startswith("arn:aws:s3:::") or bucket not in s3_backends.bucket_accounts:
+                raise ValueError(f"AWS::GuardDuty::PublishingDestination: bucket of {arn!r} does not exist")
+            if not isinstance(key, str):
+                raise ValueError(f"AWS::GuardDuty::PublishingDestination: KmsKeyArn {key!r} is not an ARN")
+            kp = key.split(":")
+            if len(kp) < 6 or kp[2] != "kms" or kp[5].split("/", 1)[-1] not in kms_backends[kp[4]][kp[3]].keys:
+                raise ValueError(f"AWS::GuardDuty::PublishingDestination: KMS key {key!r} does not exist")
+            did = uuid.uuid4().hex
+            if not hasattr(detector, "publishing_destinations"):
+                detector.publishing_destinations = {}
+            detector.publishing_destinations[did] = {
+                "destinationId": did, "destinationType": p.get("DestinationType", "S3"), "status": "PUBLISHING",
+                "publishingFailureStartTimestamp": 0,
+                "destinationProperties": {"destinationArn": arn, "kmsKeyArn": key},
+            }
+            return cls(did, account_id, region_name, detector_id=p["DetectorId"])
+
+        def delete(self, account_id, region_name):
+            d = guardduty_backends[account_id][region_name].detectors.get(self.detector_id)
+            if d is not None:
+                getattr(d, "publishing_destinations", {}).pop(self.id, None)
+
+    def hub(account_id, region_name):
+        return securityhub_backends[account_id][region_name]
+
+    def require_hub_admin(account_id, region_name, what):
+        admin = hub(account_id, region_name)._get_org_config()["admin_account_id"]
+        if admin != account_id:
+            raise ValueError(f"{what}: {account_id} is not the Security Hub delegated administrator (that is {admin})")
+
+    class SecurityHubDelegatedAdmin(Model):
+        __module__ = MOTO_MODULE
+        TYPE = "AWS::SecurityHub::DelegatedAdmin"
+        ATTRS = {"DelegatedAdminIdentifier": "id", "Status": "status"}
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+            admin = cloudformation_json["Properties"]["AdminAccountId"]
+            hub(account_id, region_name).enable_organization_admin_account(admin)
+            return cls(f"{admin}/{region_name}", account_id, region_name, status="ENABLED")
+
+        def delete(self, account_id, region_name):
+            hub(account_id, region_name)._get_org_config()["admin_account_id"] = None
+
+    class SecurityHubFindingAggregator(Model):
+        __module__ = MOTO_MODULE
+        TYPE = "AWS::SecurityHub::FindingAggregator"
+        ATTRS = {"FindingAggregatorArn": "id", "FindingAggregationRegion": "region_name"}
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+            p = cloudformation_json["Properties"]
+            require_hub_admin(account_id, region_name, cls.TYPE)
+            b = hub(account_id, region_name)
+            if getattr(b, "finding_aggregators", None):
+                raise ValueError(f"{cls.TYPE}: {account_id} {region_name} already has one")
+            arn = f"arn:aws:securityhub:{region_name}:{account_id}:finding-aggregator/{uuid.uuid4()}"
+            b.finding_aggregators = {arn: {
+                "FindingAggregatorArn": arn, "FindingAggregationRegion": region_name,
+                "RegionLinkingMode": p["RegionLinkingMode"], "Regions": list(p.get("Regions") or []),
+            }}
+            return cls(arn, account_id, region_name)
+
+        def delete(self, account_id, region_name):
+            getattr(hub(account_id, region_name), "finding_aggregators", {}).pop(self.id, None)
+
+    class SecurityHubOrganizationConfiguration(Model):
+        __module__ = MOTO_MODULE
+        TYPE = "AWS::SecurityHub::OrganizationConfiguration"
+        ATTRS = {"OrganizationConfigurationIdentifier": "id", "Status": "status", "StatusMessage": "message",
+                 "MemberAccountLimitReached": "limit"}
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+            p = cloudformation_json["Properties"]
+            ctype = p.get("ConfigurationType", "LOCAL")
+            if ctype == "CENTRAL" and not getattr(hub(account_id, region_name), "finding_aggregators", None):
+                # AWS: central configuration needs a home region (an aggregator).
+                raise ValueError(f"{cls.TYPE}: CENTRAL configuration needs a finding aggregator in {region_name}")
+            hub(account_id, region_name).update_organization_configuration(
+                _bool(p.get("AutoEnable", False)), p.get("AutoEnableStandards"),
+                {"ConfigurationType": ctype, "Status": "ENABLED"})
+            return cls(f"{account_id}/{region_name}", account_id, region_name, status="ENABLED", message="", limit=False)
+
+    class SecurityHubConfigurationPolicy(Model):
+        __module__ = MOTO_MODULE
+        TYPE = "AWS::SecurityHub::ConfigurationPolicy"
+        ATTRS = {"Arn": "arn", "Id": "id", "ServiceEnabled": "service_enabled"}
+
+        @property
+        def physical_resource_id(self):
+            return self.arn
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+            p = cloudformation_json["Properties"]
+            require_hub_admin(account_id, region_name, cls.TYPE)
+            b = hub(account_id, region_name)
+            if b._get_org_config()["configuration"].get("ConfigurationType") != "CENTRAL":
+                raise ValueError(f"{cls.TYPE}: the organization's Security Hub configuration is not CENTRAL")
+            pid = str(uuid.uuid4())
+            arn = f"arn:aws:securityhub:{region_name}:{account_id}:configuration-policy/{pid}"
+            sh = (p.get("ConfigurationPolicy") or {}).get("SecurityHub") or {}
+            if not hasattr(b, "configuration_policies"):
+                b.configuration_policies = {}
+            b.configuration_policies[pid] = {"Arn": arn, "Id": pid, "Name": p["Name"], "Description": p.get("Description", ""),
+                                             "ConfigurationPolicy": p.get("ConfigurationPolicy") or {}}
+            return cls(pid, account_id, region_name, arn=arn, service_enabled=_bool(sh.get("ServiceEnabled", False)))
+
+        def delete(self, account_id, region_name):
+            getattr(hub(account_id, region_name), "configuration_policies", {}).pop(self.id, None)
+
+    class SecurityHubPolicyAssociation(Model):
+        __module__ = MOTO_MODULE
+        # Central configuration: associating a policy with ServiceEnabled to a
+        # target enables Security Hub in every account under it, in the home
+        # region and the aggregator's linked regions. The target must exist.
+        TYPE = "AWS::SecurityHub::PolicyAssociation"
+        ATTRS = {"AssociationIdentifier": "id", "AssociationStatus": "status", "AssociationType": "assoc_type"}
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+            p = cloudformation_json["Properties"]
+            require_hub_admin(account_id, region_name, cls.TYPE)
+            b = hub(account_id, region_name)
+            ref = p["ConfigurationPolicyId"]
+            policy = next((x for x in getattr(b, "configuration_policies", {}).values() if ref in (x["Id"], x["Arn"])), None)
+            if policy is None:
+                raise ValueError(f"{cls.TYPE}: configuration policy {ref} does not exist")
+            org, _ = _org_of(account_id)
+            target, ttype = p["TargetId"], p["TargetType"]
+            if ttype == "ROOT":
+                if target not in [r["Id"] for r in org.list_roots()["Roots"]]:
+                    raise ValueError(f"{cls.TYPE}: root {target} does not exist in the organization")
+                accounts = [org.org.master_account_id] + [a.id for a in org.accounts]
+            elif ttype == "ACCOUNT":
+                org.get_account_by_id(target)
+                accounts = [target]
+            else:
+                org.get_organizational_unit_by_id(target)
+                accounts = [a.id for a in org.accounts if a.parent_id == target]
+            if ((policy["ConfigurationPolicy"].get("SecurityHub") or {}).get("ServiceEnabled")) in (True, "true"):
+                regions = {region_name}
+                for agg in getattr(b, "finding_aggregators", {}).values():
+                    regions.update(agg["Regions"])
+                for a in dict.fromkeys(accounts):
+                    for r in regions:
+                        hub(a, r).enable_security_hub(enable_default_standards=False)
+            return cls(f"{target}/{policy['Id']}", account_id, region_name, status="SUCCESS", assoc_type="APPLIED")
+
+    class AccessAnalyzer(Model):
+        __module__ = MOTO_MODULE
+        # moto has no Access Analyzer: the analyzer is recorded (RECORDS). An
+        # ORGANIZATION analyzer needs, as in AWS, trusted access for
+        # access-analyzer.amazonaws.com and the account to be the management
+        # account or its registered delegated administrator.
+        TYPE = "AWS::AccessAnalyzer::Analyzer"
+        ATTRS = {"Arn": "id"}
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+            p = cloudformation_json["Properties"]
+            name = p.get("AnalyzerName") or _short_name(resource_name, 255)
+            atype = p["Type"]
+            if atype.startswith("ORGANIZATION"):
+                org, mgmt = _org_of(account_id)
+                sp = "access-analyzer.amazonaws.com"
+                if not any(s["ServicePrincipal"] == sp for s in org.services):
+                    raise ValueError(f"{cls.TYPE} {name}: trusted access for {sp} is not enabled in the organization")
+                if account_id != mgmt and not any(a.account.id == account_id and sp in a.services for a in org.admins):
+                    raise ValueError(f"{cls.TYPE} {name}: {account_id} is not a delegated administrator for {sp}")
+            arn = f"arn:aws:access-analyzer:{region_name}:{account_id}:analyzer/{name}"
+            if arn in RECORDS.get("analyzers", {}).get(f"{account_id}/{region_name}", {}):
+                raise ValueError(f"{cls.TYPE}: {arn} already exists")
+            _record("analyzers", account_id, region_name, arn, {"arn": arn, "name": name, "type": atype, "status": "ACTIVE"})
+            return cls(arn, account_id, region_name)
+
+        def delete(self, account_id, region_name):
+            _unrecord("analyzers", account_id, region_name, self.id)
+
+    class OrganizationsPolicy(Model):
+        __module__ = MOTO_MODULE
+        # Organizations create_policy + attach_policy in the stack's account's
+        # organization; every target must exist, as in AWS.
+        TYPE = "AWS::Organizations::Policy"
+        ATTRS = {"Id": "id", "Arn": "arn", "AwsManaged": "aws_managed"}
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+            p = cloudformation_json["Properties"]
+            org, mgmt = _org_of(account_id)
+            if account_id != mgmt:
+                raise ValueError(f"{cls.TYPE}: {account_id} is not the organization's management account")
+            content = p["Content"] if isinstance(p["Content"], str) else json.dumps(p["Content"])
+            out = org.create_policy(Content=content, Description=p.get("Description", ""), Name=p["Name"],
+                                    Type=p["Type"], Tags=p.get("Tags") or [])
+            pid = out["Policy"]["PolicySummary"]["Id"]
+            try:
+                for t in p.get("TargetIds") or []:
+                    org.attach_policy(PolicyId=pid, TargetId=t)
+            except Exception:
+                org.delete_policy(PolicyId=pid)
+                raise
+            return cls(pid, account_id, region_name, arn=out["Policy"]["PolicySummary"]["Arn"], aws_managed=False,
+                       targets=list(p.get("TargetIds") or []))
+
+        def delete(self, account_id, region_name):
+            org, _ = _org_of(account_id)
+            for t in self.targets:
+                try:
+                    org.detach_policy(PolicyId=self.id, TargetId=t)
+                except Exception as e:
+                    log.warning("%s %s: detach from %s: %s", self.TYPE, self.id, t, e)
+            org.delete_policy(PolicyId=self.id)
+
+    class TopicPolicy(Model):
+        __module__ = MOTO_MODULE
+        TYPE = "AWS::SNS::TopicPolicy"
+        ATTRS = {"Id": "id"}
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+            p = cloudformation_json["Properties"]
+            doc = p["PolicyDocument"] if isinstance(p["PolicyDocument"], str) else json.dumps(p["PolicyDocument"])
+            for arn in p["Topics"]:
+                sns_backends[account_id][region_name].set_topic_attribute(arn, "Policy", doc)
+            return cls(resource_name, account_id, region_name)
+
+    class Subscription(Model):
+        __module__ = MOTO_MODULE
+        TYPE = "AWS::SNS::Subscription"
+        ATTRS = {"Arn": "id"}
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+            p = cloudformation_json["Properties"]
+            sub = sns_backends[account_id][region_name].subscribe(p["TopicArn"], p["Endpoint"], p["Protocol"])
+            return cls(sub.arn, account_id, region_name)
+
+        def delete(self, account_id, region_name):
+            sns_backends[account_id][region_name].unsubscribe(self.id)
+
+    classes = (AwsCustomResource, GuardDutyDetector, GuardDutyPublishingDestination, SecurityHubDelegatedAdmin,
+               SecurityHubFindingAggregator, SecurityHubOrganizationConfiguration, SecurityHubConfigurationPolicy,
+               SecurityHubPolicyAssociation, AccessAnalyzer, OrganizationsPolicy, TopicPolicy, Subscription)
+    return classes
+
+
+def _patch_security_apis():
+    """Read APIs moto lacks for what the models above keep: GuardDuty
+    ListPublishingDestinations, DescribePublishingDestination and
+    DescribeOrganizationConfiguration; Security Hub ListOrganizationAdminAccounts
+    and ListFindingAggregators/GetFindingAggregator; and
+    GET /moto-api/palisade/records (RECORDS, e.g. Access Analyzer analyzers)."""
+    from urllib.parse import unquote
+
+    import moto.guardduty.urls as gdu
+    import moto.moto_api._internal.urls as apiu
+    import moto.securityhub.urls as shu
+    from moto.guardduty.responses import GuardDutyResponse
+    from moto.moto_api._internal.models import moto_api_backend
+    from moto.securityhub.responses import SecurityHubResponse
+
+    gdu.url_paths.update({
+        "{0}/detector/(?P<detector_id>[^/]+)/publishingDestination$": GuardDutyResponse.dispatch,
+        "{0}/detector/(?P<detector_id>[^/]+)/publishingDestination/(?P<destination_id>[^/]+)$": GuardDutyResponse.dispatch,
+        "{0}/detector/(?P<detector_id>[^/]+)/admin$": GuardDutyResponse.dispatch,
+    })
+
+    def gd_detector(self):
+        return self.guardduty_backend.get_detector(unquote(self.path.split("/")[2]))
+
+    def list_publishing_destinations(self):
+        d = gd_detector(self)
+        return json.dumps({"destinations": [
+            {k: v[k] for k in ("destinationId", "destinationType", "status")}
+            for v in getattr(d, "publishing_destinations", {}).values()]})
+
+    def describe_publishing_destination(self):
+        d = gd_detector(self)
+        did = unquote(self.path.rstrip("/").split("/")[-1])
+        dest = getattr(d, "publishing_destinations", {}).get(did)
+        if dest is None:
+            from moto.core.exceptions import JsonRESTError
+
+            raise JsonRESTError("BadRequestException", f"The request is rejected because the destination {did} does not exist")
+        return json.dumps(dest)
+
+    def describe_organization_configuration(self):
+        d = gd_detector(self)
+        cfg = getattr(d, "org_configuration", {})
+        return json.dumps({"autoEnable": cfg.get("autoEnableOrganizationMembers") in ("NEW", "ALL"),
+                           "autoEnableOrganizationMembers": cfg.get("autoEnableOrganizationMembers", "NONE"),
+                           "features": cfg.get("features", []), "memberAccountLimitReached": False})
+
+    GuardDutyResponse.list_publishing_destinations = list_publishing_destinations
+    GuardDutyResponse.describe_publishing_destination = describe_publishing_destination
+    GuardDutyResponse.describe_organization_configuration = describe_organization_configuration
+
+    shu.url_paths.update({
+        "{0}/organization/admin$": SecurityHubResponse.dispatch,
+        "{0}/findingAggregator/list$": SecurityHubResponse.dispatch,
+        "{0}/findingAggregator/get/(?P<arn>.+)$": SecurityHubResponse.dispatch,
+    })
+
+    def list_organization_admin_accounts(self):
+        admin = self.securityhub_backend._get_org_config()["admin_account_id"]
+        return json.dumps({"AdminAccounts": [{"AccountId": admin, "Status": "ENABLED"}] if admin else []})
+
+    def list_finding_aggregators(self):
+        aggs = getattr(self.securityhub_backend, "finding_aggregators", {})
+        return json.dumps({"FindingAggregators": [{"FindingAggregatorArn": a} for a in aggs]})
+
+    def get_finding_aggregator(self):
+        arn = unquote(self.path.split("/findingAggregator/get/", 1)[1])
+        agg = getattr(self.securityhub_backend, "finding_aggregators", {}).get(arn)
+        if agg is None:
+            from moto.core.exceptions import JsonRESTError
+
+            raise JsonRESTError("ResourceNotFoundException", f"finding aggregator {arn} does not exist")
+        return json.dumps(agg)
+
+    SecurityHubResponse.list_organization_admin_accounts = list_organization_admin_accounts
+    SecurityHubResponse.list_finding_aggregators = list_finding_aggregators
+    SecurityHubResponse.get_finding_aggregator = get_finding_aggregator
+
+    def records(request, full_url, headers):
+        return 200, {"Content-Type": "application/json"}, json.dumps(RECORDS)
+
+    apiu.url_paths["{0}/moto-api/palisade/records$"] = records
+
+    orig_reset = type(moto_api_backend).reset
+
+    def reset(self):
+        RECORDS.clear()
+        return orig_reset(self)
+
+    type(moto_api_backend).reset = reset
 
 
 def _patch_bucket_policy_conditions():

@@ -1,0 +1,85 @@
+package accessanalyzer
+
+import (
+	"fmt"
+	"regexp"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/customresources"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+var accountID = regexp.MustCompile(`^[0-9]{12}$`)
+
+// providerID is the id of the singleton function behind every
+// AwsCustomResource of a stack.
+const providerID = "AWS679f53fac002430cb0da5b7982bd2287"
+
+// NewDelegatedAdmin, in the organization's management account, makes
+// adminAccountID the delegated administrator of IAM Access Analyzer, so that
+// it can hold an ORGANIZATION analyzer: it turns on the service's trusted
+// access, then registers the account. CloudFormation has no resource type
+// for either, hence two SDK calls through CDK's AwsCustomResource, each
+// allowed only its own action.
+func NewDelegatedAdmin(scope constructs.Construct, id, adminAccountID string) constructs.Construct {
+	if !accountID.MatchString(adminAccountID) {
+		panic(fmt.Sprintf("accessanalyzer: NewDelegatedAdmin adminAccountID %q is not a 12-digit account id", adminAccountID))
+	}
+	c := constructs.NewConstruct(scope, &id)
+	const principal = "access-analyzer.amazonaws.com"
+	call := func(id, action, iamAction string, params map[string]any) customresources.AwsCustomResource {
+		return customresources.NewAwsCustomResource(c, jsii.String(id), &customresources.AwsCustomResourceProps{
+			OnCreate: &customresources.AwsSdkCall{
+				Service:            jsii.String("Organizations"),
+				Action:             jsii.String(action),
+				Parameters:         params,
+				PhysicalResourceId: customresources.PhysicalResourceId_Of(jsii.String(principal + "/" + adminAccountID)),
+			},
+			InstallLatestAwsSdk: jsii.Bool(false),
+			Policy: customresources.AwsCustomResourcePolicy_FromStatements(&[]awsiam.PolicyStatement{
+				awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+					Actions: jsii.Strings(iamAction),
+					// AWS Organizations has no resource-level permissions for these calls.
+					Resources: jsii.Strings("*"),
+				}),
+			}),
+		})
+	}
+	access := call("TrustedAccess", "enableAWSServiceAccess", "organizations:EnableAWSServiceAccess",
+		map[string]any{"ServicePrincipal": principal})
+	register := call("Register", "registerDelegatedAdministrator", "organizations:RegisterDelegatedAdministrator",
+		map[string]any{"AccountId": adminAccountID, "ServicePrincipal": principal})
+	register.Node().AddDependency(access)
+
+	for _, cr := range []customresources.AwsCustomResource{access, register} {
+		suppress(cr.Node().FindChild(jsii.String("CustomResourcePolicy")),
+			"AwsSolutions-IAM5", "AWS Organizations has no resource-level permissions for enabling trusted access or registering a delegated administrator",
+			"NIST.800.53.R5-IAMNoInlinePolicy", "CDK attaches the custom resource's one-statement policy inline to its own function's role, which nothing else uses")
+	}
+	if fn := awscdk.Stack_Of(c).Node().TryFindChild(jsii.String(providerID)); fn != nil {
+		suppress(fn,
+			"AwsSolutions-IAM4", "CDK's custom resource function logs through AWSLambdaBasicExecutionRole; it runs only while CloudFormation deploys",
+			"NIST.800.53.R5-LambdaConcurrency", "CDK's custom resource function runs once per deployment of its resources; CloudFormation is its only caller",
+			"NIST.800.53.R5-LambdaDLQ", "CDK's custom resource function is invoked synchronously by CloudFormation, which reports its failures",
+			"NIST.800.53.R5-LambdaInsideVPC", "CDK's custom resource function calls only AWS APIs, while CloudFormation deploys; the security and management accounts have no VPC for it",
+			"NIST.800.53.R5-CloudWatchLogGroupEncrypted", "the log group of CDK's custom resource function holds only the outcome of its deploy-time SDK calls; CloudWatch Logs encrypts it with its service key")
+	}
+	return c
+}
+
+// suppress records on every CloudFormation resource at or under scope the
+// cdk-nag rules (pairs of id and reason) it breaks on purpose. cdk-nag reads
+// this metadata; without cdk-nag it is inert.
+func suppress(scope constructs.IConstruct, pairs ...string) {
+	var rules []map[string]string
+	for i := 0; i+1 < len(pairs); i += 2 {
+		rules = append(rules, map[string]string{"id": pairs[i], "reason": pairs[i+1]})
+	}
+	for _, n := range *scope.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+		if r, ok := n.(awscdk.CfnResource); ok {
+			r.AddMetadata(jsii.String("cdk_nag"), map[string]any{"rules_to_suppress": rules})
+		}
+	}
+}

@@ -1,0 +1,108 @@
+package stacks
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/palisade-sec/palisade/config"
+	"github.com/palisade-sec/palisade/constructs/accessanalyzer"
+	"github.com/palisade-sec/palisade/constructs/alerts"
+	"github.com/palisade-sec/palisade/constructs/guardduty"
+	"github.com/palisade-sec/palisade/constructs/guardrails"
+	"github.com/palisade-sec/palisade/constructs/securityhub"
+)
+
+// OrgAdminProps is what the management account's stack of one region reads.
+type OrgAdminProps struct {
+	StackName   string
+	Description string
+	Account     string
+	Region      string
+	// SecurityAccount becomes the delegated administrator.
+	SecurityAccount string
+	// Home adds what is org-wide: Security Hub's and Access Analyzer's
+	// delegation, and the guardrails.
+	Home bool
+	// Guardrails are the SCPs; nil for none (no targets to attach them to).
+	Guardrails *guardrails.Props
+}
+
+// NewOrgAdmin creates the management account's stack of one region: it
+// makes the security account the delegated administrator of GuardDuty (per
+// region) and, in the home region, of Security Hub and IAM Access Analyzer,
+// and holds the guardrail SCPs.
+func NewOrgAdmin(scope constructs.Construct, id string, props *OrgAdminProps) awscdk.Stack {
+	stack := awscdk.NewStack(scope, &id, &awscdk.StackProps{
+		StackName:             jsii.String(props.StackName),
+		Description:           jsii.String(props.Description),
+		Env:                   &awscdk.Environment{Account: jsii.String(props.Account), Region: jsii.String(props.Region)},
+		TerminationProtection: jsii.Bool(true),
+	})
+	guardduty.NewDelegatedAdmin(stack, "GuardDutyAdmin", props.SecurityAccount)
+	if props.Home {
+		securityhub.NewDelegatedAdmin(stack, "SecurityHubAdmin", props.SecurityAccount)
+		accessanalyzer.NewDelegatedAdmin(stack, "AccessAnalyzerAdmin", props.SecurityAccount)
+		if props.Guardrails != nil {
+			guardrails.New(stack, "Guardrails", props.Guardrails)
+		}
+	}
+	return stack
+}
+
+// DetectProps is what the security account's detection stack of one region
+// reads.
+type DetectProps struct {
+	StackName   string
+	Description string
+	Account     string
+	Region      string
+	// Home adds Security Hub's central configuration (linking LinkedRegions),
+	// the organization analyzer and the alerts.
+	Home          bool
+	LinkedRegions []string
+	Detection     config.Detection
+	// FindingsBucketArn and FindingsKeyArn are the region's archive (with a
+	// prefix) and its key, where GuardDuty exports findings.
+	FindingsBucketArn string
+	FindingsKeyArn    string
+}
+
+// NewDetect creates the security account's detection stack of one region:
+// GuardDuty's organization detector (members are enabled from here, with the
+// org's features), and in the home region Security Hub's central
+// configuration, the organization's Access Analyzer and the alerts.
+func NewDetect(scope constructs.Construct, id string, props *DetectProps) awscdk.Stack {
+	stack := awscdk.NewStack(scope, &id, &awscdk.StackProps{
+		StackName:   jsii.String(props.StackName),
+		Description: jsii.String(props.Description),
+		Env:         &awscdk.Environment{Account: jsii.String(props.Account), Region: jsii.String(props.Region)},
+	})
+	d := props.Detection
+	var features []guardduty.Feature
+	for _, f := range d.GuardDutyFeatures {
+		features = append(features, guardduty.Feature(f))
+	}
+	guardduty.New(stack, "GuardDuty", &guardduty.Props{
+		Features:          features,
+		Administrator:     true,
+		FindingsBucketArn: props.FindingsBucketArn,
+		FindingsKeyArn:    props.FindingsKeyArn,
+	})
+	if !props.Home {
+		return stack
+	}
+	var standards []securityhub.Standard
+	for _, s := range d.Standards {
+		standards = append(standards, securityhub.Standard(s))
+	}
+	securityhub.New(stack, "SecurityHub", &securityhub.Props{
+		Regions:          props.LinkedRegions,
+		Standards:        standards,
+		DisabledControls: d.DisabledControls,
+		Targets:          d.PolicyTargets,
+	})
+	accessanalyzer.New(stack, "AccessAnalyzer", nil)
+	alerts.New(stack, "Alerts", &alerts.Props{MinSeverity: alerts.Severity(d.AlertSeverity), Emails: d.AlertEmails})
+	return stack
+}
