@@ -136,13 +136,17 @@ func wrongExpectationsAreReported(ctx context.Context, t *testing.T, v *verifier
 			}
 		}
 	}
+	// And one security expectation: an alert email nobody subscribed.
+	const wrongEmail = "palisade-wrong-expectation@example.invalid"
+	org.Detection.AlertEmails = append(org.Detection.AlertEmails, wrongEmail)
+	sec := org.AccountByRole(config.RoleSecurity).ID
 	wrong := *v
 	wrong.org = org
 	got, err := wrong.verify(ctx, asm)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var cidr, nat bool
+	var cidr, nat, email bool
 	for _, f := range got.findings() {
 		s := f.String()
 		here := f.account == acct.ID && f.region == region && f.stack != ""
@@ -151,6 +155,9 @@ func wrongExpectationsAreReported(ctx context.Context, t *testing.T, v *verifier
 			cidr = true
 		case here && strings.HasPrefix(f.resource, "VPC vpc-") && strings.Contains(f.problem, "NAT gateways, want 0 (natGateways: none"):
 			nat = true
+		case f.account == sec && f.region == org.HomeRegion && f.stack != "" && strings.Contains(f.resource, "[AWS::SNS::Topic ") &&
+			strings.HasPrefix(f.problem, "email subscriptions ") && strings.Contains(f.problem, wrongEmail):
+			email = true
 		case strings.HasPrefix(f.resource, wrongGroup+" [AWS::Logs::LogGroup]") && f.problem == "does not exist":
 			reported, ok := wantGroup[f.account+" "+f.region]
 			if !ok || reported {
@@ -169,6 +176,9 @@ func wrongExpectationsAreReported(ctx context.Context, t *testing.T, v *verifier
 	}
 	if !nat {
 		t.Errorf("a VPC deployed with NAT gateways %s but expected with none in %s %s was not reported", realNAT, acct.ID, region)
+	}
+	if !email {
+		t.Errorf("the alert email %s, expected but never subscribed, was not reported on the alerts topic in %s %s", wrongEmail, sec, org.HomeRegion)
 	}
 	for where, reported := range wantGroup {
 		if !reported {

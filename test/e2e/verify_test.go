@@ -152,6 +152,12 @@ func (v *verifier) verify(ctx context.Context, asm *assembly) (*verification, er
 		return nil, err
 	}
 	out.targets = append(out.targets, lt...)
+	// The security layer, across accounts.
+	st, err := v.security(ctx, asm)
+	if err != nil {
+		return nil, err
+	}
+	out.targets = append(out.targets, st...)
 	// Every VPC of the org file is deployed.
 	for _, a := range v.org.Accounts {
 		for _, r := range v.org.Regions {
