@@ -60,7 +60,9 @@ func TestDeploy(t *testing.T) {
 		return err
 	}))
 
-	v := &verifier{endpoint: l.emu.Endpoint, org: l.org, creds: l.creds, mgmt: l.mgmt}
+	policies, err := executionPolicies(l.root)
+	must(t, err)
+	v := &verifier{endpoint: l.emu.Endpoint, org: l.org, creds: l.creds, mgmt: l.mgmt, policies: policies}
 	var got *verification
 	must(t, l.step(ctx, "verify", func(ctx context.Context) (err error) {
 		got, err = v.verify(ctx, asm)
