@@ -56,8 +56,10 @@ func TestDeploy(t *testing.T) {
 		return l.bootstrap(ctx, asm.environments(l.org))
 	}))
 	must(t, l.step(ctx, "deploy", func(ctx context.Context) error {
-		_, err := l.deploy(ctx, "deploy", asm)
-		return err
+		if _, err := l.deploy(ctx, "deploy", asm); err != nil {
+			return err
+		}
+		return l.deployed(ctx, asm)
 	}))
 
 	policies, err := executionPolicies(l.root)

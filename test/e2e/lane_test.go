@@ -269,6 +269,32 @@ func (l *lane) deploy(ctx context.Context, name string, asm *assembly) (string, 
 		"--require-approval", "never", "--progress", "events", "--concurrency", "4")
 }
 
+// deployed checks that every stack of asm is CREATE_COMPLETE or
+// UPDATE_COMPLETE: the CLI can print success for a stack whose change set
+// failed to execute (ExecuteChangeSet answered HTTP 500, the stack never
+// left REVIEW_IN_PROGRESS), so its exit status alone proves nothing.
+func (l *lane) deployed(ctx context.Context, asm *assembly) error {
+	var errs []error
+	for _, s := range asm.stacks {
+		cfn := newClients(l.emu.Endpoint, s.account, s.region, l.creds[s.account]).cfn
+		d, err := cfn.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(s.name)})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s %s %s: not deployed: %w", s.account, s.region, s.name, err))
+			continue
+		}
+		st := d.Stacks[0]
+		if st.StackStatus != cfntypes.StackStatusCreateComplete && st.StackStatus != cfntypes.StackStatusUpdateComplete {
+			reason := aws.ToString(st.StackStatusReason)
+			if reason == "" {
+				reason = "no reason given; see the emulator log"
+			}
+			errs = append(errs, fmt.Errorf("%s %s %s: status %s after cdk deploy, want CREATE_COMPLETE or UPDATE_COMPLETE (%s)",
+				s.account, s.region, s.name, st.StackStatus, reason))
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // stackState is what a no-op deploy must leave unchanged.
 type stackState struct {
 	status string
@@ -314,6 +340,9 @@ func (l *lane) redeploy(ctx context.Context, asm *assembly) error {
 	}
 	out, err := l.deploy(ctx, "deploy-again", asm)
 	if err != nil {
+		return err
+	}
+	if err := l.deployed(ctx, asm); err != nil {
 		return err
 	}
 	var errs []error
