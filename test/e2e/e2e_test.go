@@ -92,7 +92,7 @@ func TestDeploy(t *testing.T) {
 	for _, s := range l.steps {
 		fmt.Fprintf(&b, "  %-20s %6.1fs\n", s.name, s.took.Seconds())
 	}
-	t.Logf("step timings (synth runs beside the emulator, bootstrap and deploy):\n%s  %-20s %6.1fs", b.String(), "wall", time.Since(start).Seconds())
+	t.Logf("step timings (the second synth runs beside bootstrap and deploy):\n%s  %-20s %6.1fs", b.String(), "wall", time.Since(start).Seconds())
 }
 
 func must(t *testing.T, err error) {
