@@ -56,11 +56,15 @@ func TestDeploy(t *testing.T) {
 		return l.bootstrap(ctx, asm.environments(l.org))
 	}))
 	must(t, l.step(ctx, "deploy", func(ctx context.Context) error {
-		_, err := l.deploy(ctx, "deploy", asm)
-		return err
+		if _, err := l.deploy(ctx, "deploy", asm); err != nil {
+			return err
+		}
+		return l.deployed(ctx, asm)
 	}))
 
-	v := &verifier{endpoint: l.emu.Endpoint, org: l.org, creds: l.creds, mgmt: l.mgmt}
+	policies, err := executionPolicies(l.root)
+	must(t, err)
+	v := &verifier{endpoint: l.emu.Endpoint, org: l.org, creds: l.creds, mgmt: l.mgmt, policies: policies}
 	var got *verification
 	must(t, l.step(ctx, "verify", func(ctx context.Context) (err error) {
 		got, err = v.verify(ctx, asm)
@@ -88,7 +92,7 @@ func TestDeploy(t *testing.T) {
 	for _, s := range l.steps {
 		fmt.Fprintf(&b, "  %-20s %6.1fs\n", s.name, s.took.Seconds())
 	}
-	t.Logf("step timings (synth runs beside the emulator, bootstrap and deploy):\n%s  %-20s %6.1fs", b.String(), "wall", time.Since(start).Seconds())
+	t.Logf("step timings (the second synth runs beside bootstrap and deploy):\n%s  %-20s %6.1fs", b.String(), "wall", time.Since(start).Seconds())
 }
 
 func must(t *testing.T, err error) {
@@ -136,13 +140,17 @@ func wrongExpectationsAreReported(ctx context.Context, t *testing.T, v *verifier
 			}
 		}
 	}
+	// And one security expectation: an alert email nobody subscribed.
+	const wrongEmail = "palisade-wrong-expectation@example.invalid"
+	org.Detection.AlertEmails = append(org.Detection.AlertEmails, wrongEmail)
+	sec := org.AccountByRole(config.RoleSecurity).ID
 	wrong := *v
 	wrong.org = org
 	got, err := wrong.verify(ctx, asm)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var cidr, nat bool
+	var cidr, nat, email bool
 	for _, f := range got.findings() {
 		s := f.String()
 		here := f.account == acct.ID && f.region == region && f.stack != ""
@@ -151,6 +159,9 @@ func wrongExpectationsAreReported(ctx context.Context, t *testing.T, v *verifier
 			cidr = true
 		case here && strings.HasPrefix(f.resource, "VPC vpc-") && strings.Contains(f.problem, "NAT gateways, want 0 (natGateways: none"):
 			nat = true
+		case f.account == sec && f.region == org.HomeRegion && f.stack != "" && strings.Contains(f.resource, "[AWS::SNS::Topic ") &&
+			strings.HasPrefix(f.problem, "email subscriptions ") && strings.Contains(f.problem, wrongEmail):
+			email = true
 		case strings.HasPrefix(f.resource, wrongGroup+" [AWS::Logs::LogGroup]") && f.problem == "does not exist":
 			reported, ok := wantGroup[f.account+" "+f.region]
 			if !ok || reported {
@@ -169,6 +180,9 @@ func wrongExpectationsAreReported(ctx context.Context, t *testing.T, v *verifier
 	}
 	if !nat {
 		t.Errorf("a VPC deployed with NAT gateways %s but expected with none in %s %s was not reported", realNAT, acct.ID, region)
+	}
+	if !email {
+		t.Errorf("the alert email %s, expected but never subscribed, was not reported on the alerts topic in %s %s", wrongEmail, sec, org.HomeRegion)
 	}
 	for where, reported := range wantGroup {
 		if !reported {

@@ -35,9 +35,10 @@ const (
 	// memberRole is the role Organizations creates in every new account,
 	// trusted by the management account; bootstrapping goes through it.
 	memberRole = "OrganizationAccountAccessRole"
-	// executionPolicyName is the customer-managed policy, from
-	// deploy/execution-policy.json, that CloudFormation deploys with.
-	executionPolicyName = "palisade-cfn-execution"
+	// executionPolicyPrefix names the customer-managed policies, one from
+	// each deploy/execution-policy-<part>.json as
+	// palisade-cfn-execution-<part>, that CloudFormation deploys with.
+	executionPolicyPrefix = "palisade-cfn-execution"
 	// accountIDTag asks the emulator's CreateAccount for a given account id
 	// (see test/emulator/launcher.py).
 	accountIDTag = "emulator:account-id"
@@ -168,11 +169,37 @@ func (l *lane) createOrganization(ctx context.Context) error {
 	return nil
 }
 
-// bootstrap creates the execution policy in every account with stacks and
-// runs `cdk bootstrap` with that account's credentials for its regions,
+// executionPolicy is one of the execution policy's parts: a file of
+// deploy/ and the name of the policy made from it.
+type executionPolicy struct {
+	name, file string
+}
+
+// executionPolicies are the parts of the execution policy in the
+// repository at root, by file name: deploy/execution-policy-*.json. AWS
+// limits one managed policy to 6,144 characters, so it is split.
+func executionPolicies(root string) ([]executionPolicy, error) {
+	files, err := filepath.Glob(filepath.Join(root, "deploy", "execution-policy-*.json"))
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("no execution policy in %s", filepath.Join(root, "deploy", "execution-policy-*.json"))
+	}
+	slices.Sort(files)
+	var out []executionPolicy
+	for _, f := range files {
+		part := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), "execution-policy-"), ".json")
+		out = append(out, executionPolicy{name: executionPolicyPrefix + "-" + part, file: f})
+	}
+	return out, nil
+}
+
+// bootstrap creates the execution policies in every account with stacks
+// and runs `cdk bootstrap` with that account's credentials for its regions,
 // trusting the management account; accounts in parallel.
 func (l *lane) bootstrap(ctx context.Context, envs []env) error {
-	policy, err := os.ReadFile(filepath.Join(l.root, "deploy", "execution-policy.json"))
+	policies, err := executionPolicies(l.root)
 	if err != nil {
 		return err
 	}
@@ -188,31 +215,39 @@ func (l *lane) bootstrap(ctx context.Context, envs []env) error {
 	var wg sync.WaitGroup
 	for i, acct := range accounts {
 		wg.Go(func() {
-			errs[i] = l.bootstrapAccount(ctx, acct, regions[acct], policy)
+			errs[i] = l.bootstrapAccount(ctx, acct, regions[acct], policies)
 		})
 	}
 	wg.Wait()
 	return errors.Join(errs...)
 }
 
-func (l *lane) bootstrapAccount(ctx context.Context, account string, regions []string, policy []byte) error {
+func (l *lane) bootstrapAccount(ctx context.Context, account string, regions []string, policies []executionPolicy) error {
 	creds := l.creds[account]
 	c := newClients(l.emu.Endpoint, account, l.org.HomeRegion, creds)
-	out, err := c.iam.CreatePolicy(ctx, &iam.CreatePolicyInput{
-		PolicyName:     aws.String(executionPolicyName),
-		PolicyDocument: aws.String(string(policy)),
-		Description:    aws.String("What CloudFormation may do when it deploys palisade's stacks (deploy/execution-policy.json)"),
-	})
-	if err != nil {
-		return fmt.Errorf("account %s: creating the execution policy: %w", account, err)
+	var arns []string
+	for _, p := range policies {
+		doc, err := os.ReadFile(p.file)
+		if err != nil {
+			return err
+		}
+		out, err := c.iam.CreatePolicy(ctx, &iam.CreatePolicyInput{
+			PolicyName:     aws.String(p.name),
+			PolicyDocument: aws.String(string(doc)),
+			Description:    aws.String("What CloudFormation may do when it deploys palisade's stacks (deploy/" + filepath.Base(p.file) + ")"),
+		})
+		if err != nil {
+			return fmt.Errorf("account %s: creating the execution policy %s: %w", account, p.name, err)
+		}
+		arns = append(arns, aws.ToString(out.Policy.Arn))
 	}
 	args := []string{"bootstrap"}
 	for _, r := range regions {
 		args = append(args, "aws://"+account+"/"+r)
 	}
 	args = append(args, "--trust", l.management().ID,
-		"--cloudformation-execution-policies", aws.ToString(out.Policy.Arn))
-	_, err = l.cdk(ctx, "bootstrap-"+account, l.dir, creds, args...)
+		"--cloudformation-execution-policies", strings.Join(arns, ","))
+	_, err := l.cdk(ctx, "bootstrap-"+account, l.dir, creds, args...)
 	return err
 }
 
@@ -232,6 +267,32 @@ func (l *lane) synth(ctx context.Context, out string) (*assembly, error) {
 func (l *lane) deploy(ctx context.Context, name string, asm *assembly) (string, error) {
 	return l.cdk(ctx, name, l.dir, l.mgmt, "deploy", "--all", "--app", asm.dir,
 		"--require-approval", "never", "--progress", "events", "--concurrency", "4")
+}
+
+// deployed checks that every stack of asm is CREATE_COMPLETE or
+// UPDATE_COMPLETE: the CLI can print success for a stack whose change set
+// failed to execute (ExecuteChangeSet answered HTTP 500, the stack never
+// left REVIEW_IN_PROGRESS), so its exit status alone proves nothing.
+func (l *lane) deployed(ctx context.Context, asm *assembly) error {
+	var errs []error
+	for _, s := range asm.stacks {
+		cfn := newClients(l.emu.Endpoint, s.account, s.region, l.creds[s.account]).cfn
+		d, err := cfn.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(s.name)})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s %s %s: not deployed: %w", s.account, s.region, s.name, err))
+			continue
+		}
+		st := d.Stacks[0]
+		if st.StackStatus != cfntypes.StackStatusCreateComplete && st.StackStatus != cfntypes.StackStatusUpdateComplete {
+			reason := aws.ToString(st.StackStatusReason)
+			if reason == "" {
+				reason = "no reason given; see the emulator log"
+			}
+			errs = append(errs, fmt.Errorf("%s %s %s: status %s after cdk deploy, want CREATE_COMPLETE or UPDATE_COMPLETE (%s)",
+				s.account, s.region, s.name, st.StackStatus, reason))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // stackState is what a no-op deploy must leave unchanged.
@@ -279,6 +340,9 @@ func (l *lane) redeploy(ctx context.Context, asm *assembly) error {
 	}
 	out, err := l.deploy(ctx, "deploy-again", asm)
 	if err != nil {
+		return err
+	}
+	if err := l.deployed(ctx, asm); err != nil {
 		return err
 	}
 	var errs []error

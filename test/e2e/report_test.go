@@ -33,7 +33,13 @@ func report(l *lane, asm *assembly, v *verification) string {
 	}
 	line("")
 	envs := asm.environments(l.org)
-	line("Bootstrapped %d environments with `cdk bootstrap --trust %s --cloudformation-execution-policies %s`", len(envs), mgmt.ID, executionPolicyName)
+	var names []string
+	if ps, err := executionPolicies(l.root); err == nil {
+		for _, p := range ps {
+			names = append(names, p.name)
+		}
+	}
+	line("Bootstrapped %d environments with `cdk bootstrap --trust %s --cloudformation-execution-policies %s`", len(envs), mgmt.ID, strings.Join(names, ","))
 	line("")
 	line("Verified:")
 	for _, t := range v.targets {

@@ -103,6 +103,9 @@ type verifier struct {
 	org      *config.Org
 	creds    map[string]aws.Credentials
 	mgmt     aws.Credentials
+	// policies are the execution policy's parts, which every execution
+	// role holds.
+	policies []executionPolicy
 }
 
 // verify checks the organization, every bootstrapped environment and every
@@ -152,6 +155,12 @@ func (v *verifier) verify(ctx context.Context, asm *assembly) (*verification, er
 		return nil, err
 	}
 	out.targets = append(out.targets, lt...)
+	// The security layer, across accounts.
+	st, err := v.security(ctx, asm)
+	if err != nil {
+		return nil, err
+	}
+	out.targets = append(out.targets, st...)
 	// Every VPC of the org file is deployed.
 	for _, a := range v.org.Accounts {
 		for _, r := range v.org.Regions {
@@ -272,9 +281,13 @@ func (v *verifier) bootstrap(ctx context.Context, e env) (*target, error) {
 	for _, p := range attached.AttachedPolicies {
 		arns = append(arns, aws.ToString(p.PolicyArn))
 	}
-	want := "arn:aws:iam::" + e.account + ":policy/" + executionPolicyName
-	if !slices.Equal(arns, []string{want}) {
-		c.fail("role "+execRole, "has policies %v, want only %s", arns, want)
+	var want []string
+	for _, p := range v.policies {
+		want = append(want, "arn:aws:iam::"+e.account+":policy/"+p.name)
+	}
+	slices.Sort(arns)
+	if !slices.Equal(arns, want) {
+		c.fail("role "+execRole, "has policies %v, want only %v", arns, want)
 	}
 	c.seen("%s has %s", execRole, strings.Join(arns, ", "))
 	return t, nil
@@ -299,47 +312,54 @@ var servicePrefix = map[string]string{
 // the templates declare. moto does not evaluate IAM, so this is the only
 // sign in the lane that a new resource type needs the policy extended.
 func (v *verifier) executionPolicy(ctx context.Context, asm *assembly, e env) (*target, error) {
-	t := &target{title: "execution policy " + executionPolicyName, account: e.account, region: e.region}
+	var names []string
+	for _, p := range v.policies {
+		names = append(names, p.name)
+	}
+	t := &target{title: "execution policies " + strings.Join(names, ", "), account: e.account, region: e.region}
 	c := &checker{t: t}
 	c.start("covers every service")
 	cl := newClients(v.endpoint, e.account, e.region, v.creds[e.account])
-	arn := "arn:aws:iam::" + e.account + ":policy/" + executionPolicyName
-	p, err := cl.iam.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String(arn)})
-	if err != nil {
-		c.fail(arn, "%v", err)
-		return t, nil
-	}
-	pv, err := cl.iam.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: aws.String(arn), VersionId: p.Policy.DefaultVersionId})
-	if err != nil {
-		return nil, err
-	}
-	doc, err := policyDocument(aws.ToString(pv.PolicyVersion.Document))
-	if err != nil {
-		return nil, err
-	}
-	var policy struct {
-		Statement []struct {
-			Effect string
-			Action json.RawMessage
-		}
-	}
-	if err := json.Unmarshal([]byte(doc), &policy); err != nil {
-		return nil, fmt.Errorf("%s: %w", arn, err)
-	}
+	arn := "arn:aws:iam::" + e.account + ":policy/" + executionPolicyPrefix + "-*"
 	allowed := map[string]bool{}
-	for _, s := range policy.Statement {
-		if s.Effect != "Allow" {
+	for _, ep := range v.policies {
+		parn := "arn:aws:iam::" + e.account + ":policy/" + ep.name
+		p, err := cl.iam.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String(parn)})
+		if err != nil {
+			c.fail(parn, "%v", err)
 			continue
 		}
-		var actions []string
-		if json.Unmarshal(s.Action, &actions) != nil {
-			var one string
-			_ = json.Unmarshal(s.Action, &one)
-			actions = []string{one}
+		pv, err := cl.iam.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: aws.String(parn), VersionId: p.Policy.DefaultVersionId})
+		if err != nil {
+			return nil, err
 		}
-		for _, a := range actions {
-			service, _, _ := strings.Cut(a, ":")
-			allowed[service] = true
+		doc, err := policyDocument(aws.ToString(pv.PolicyVersion.Document))
+		if err != nil {
+			return nil, err
+		}
+		var policy struct {
+			Statement []struct {
+				Effect string
+				Action json.RawMessage
+			}
+		}
+		if err := json.Unmarshal([]byte(doc), &policy); err != nil {
+			return nil, fmt.Errorf("%s: %w", parn, err)
+		}
+		for _, s := range policy.Statement {
+			if s.Effect != "Allow" {
+				continue
+			}
+			var actions []string
+			if json.Unmarshal(s.Action, &actions) != nil {
+				var one string
+				_ = json.Unmarshal(s.Action, &one)
+				actions = []string{one}
+			}
+			for _, a := range actions {
+				service, _, _ := strings.Cut(a, ":")
+				allowed[service] = true
+			}
 		}
 	}
 	needed := map[string][]string{} // service -> types
@@ -369,7 +389,7 @@ func (v *verifier) executionPolicy(ctx context.Context, asm *assembly, e env) (*
 	for _, s := range services {
 		if !allowed[s] {
 			slices.Sort(needed[s])
-			c.fail(arn, "allows no %s action, but the stacks declare %s: extend deploy/execution-policy.json", s, strings.Join(needed[s], ", "))
+			c.fail(arn, "allows no %s action, but the stacks declare %s: extend one of deploy/execution-policy-*.json", s, strings.Join(needed[s], ", "))
 		}
 	}
 	c.seen("allows actions of every service the templates use: %s (moto does not evaluate IAM: see README)", strings.Join(services, ", "))
