@@ -1,0 +1,183 @@
+// Package cisalarms provides Alarms: the CIS AWS Foundations Benchmark's
+// monitoring controls (section 4 of v1.4 to v3.0, section 3 before it, and
+// Security Hub's CloudWatch.1 to CloudWatch.14) as CloudWatch Logs metric
+// filters on the organization trail's log group, each with an alarm that
+// notifies an SNS topic.
+//
+// Build it in the account and region of the log group (metric filters only
+// read a log group of their own account and region): the account that owns
+// the organization trail's CloudWatch Logs delivery. The topic may be in the
+// same account and region only, as CloudWatch alarm actions require; its
+// policy must let cloudwatch.amazonaws.com sns:Publish, and a KMS key that
+// encrypts it must let CloudWatch kms:GenerateDataKey* and kms:Decrypt.
+//
+// Every alarm fires on one matching event in five minutes (threshold 1,
+// period 300 seconds, sum) and treats missing data as not breaching: no
+// events is the normal state. Monitors holds the patterns as Go data, in CIS
+// order. The patterns are CIS's, with two changes: the unauthorized-API-call
+// and route-table patterns have parentheses where CIS's mix && and ||
+// without them, so that each means what its control says.
+//
+// The filters and alarms hold no data and are deleted with their stack.
+//
+// The package imports nothing from palisade: copy it into any CDK app.
+package cisalarms
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// Monitor is one CIS monitoring control.
+type Monitor struct {
+	// Name is the construct id and the metric name.
+	Name string
+	// Control is the CIS AWS Foundations Benchmark v3.0 control number.
+	Control string
+	// Description says what the alarm means.
+	Description string
+	// Pattern is the CloudWatch Logs filter pattern.
+	Pattern string
+}
+
+// eventNames is a pattern's alternation of CloudTrail event names.
+func eventNames(names ...string) string {
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = fmt.Sprintf("($.eventName = %s)", n)
+	}
+	return strings.Join(parts, " || ")
+}
+
+// Monitors are the CIS monitoring controls, in CIS order.
+var Monitors = []Monitor{
+	{"UnauthorizedApiCalls", "4.1", "Unauthorized API calls",
+		`{ ($.errorCode = "*UnauthorizedOperation") || (($.errorCode = "AccessDenied*") && ($.sourceIPAddress != "delivery.logs.amazonaws.com") && ($.eventName != "HeadBucket")) }`},
+	{"ConsoleSignInWithoutMfa", "4.2", "Management console sign-in without MFA",
+		`{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") && ($.userIdentity.type = "IAMUser") && ($.responseElements.ConsoleLogin = "Success") }`},
+	{"RootAccountUsage", "4.3", "Usage of the root user",
+		`{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }`},
+	{"IamPolicyChanges", "4.4", "IAM policy changes",
+		"{ " + eventNames("DeleteGroupPolicy", "DeleteRolePolicy", "DeleteUserPolicy", "PutGroupPolicy", "PutRolePolicy", "PutUserPolicy",
+			"CreatePolicy", "DeletePolicy", "CreatePolicyVersion", "DeletePolicyVersion", "AttachRolePolicy", "DetachRolePolicy",
+			"AttachUserPolicy", "DetachUserPolicy", "AttachGroupPolicy", "DetachGroupPolicy") + " }"},
+	{"CloudTrailChanges", "4.5", "CloudTrail configuration changes",
+		"{ " + eventNames("CreateTrail", "UpdateTrail", "DeleteTrail", "StartLogging", "StopLogging") + " }"},
+	{"ConsoleAuthenticationFailures", "4.6", "Management console authentication failures",
+		`{ ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") }`},
+	{"CmkDisabledOrScheduledForDeletion", "4.7", "Customer managed KMS keys disabled or scheduled for deletion",
+		"{ ($.eventSource = kms.amazonaws.com) && (" + eventNames("DisableKey", "ScheduleKeyDeletion") + ") }"},
+	{"S3BucketPolicyChanges", "4.8", "S3 bucket policy changes",
+		"{ ($.eventSource = s3.amazonaws.com) && (" + eventNames("PutBucketAcl", "PutBucketPolicy", "PutBucketCors", "PutBucketLifecycle",
+			"PutBucketReplication", "DeleteBucketPolicy", "DeleteBucketCors", "DeleteBucketLifecycle", "DeleteBucketReplication") + ") }"},
+	{"ConfigChanges", "4.9", "AWS Config configuration changes",
+		"{ ($.eventSource = config.amazonaws.com) && (" + eventNames("StopConfigurationRecorder", "DeleteDeliveryChannel",
+			"PutDeliveryChannel", "PutConfigurationRecorder") + ") }"},
+	{"SecurityGroupChanges", "4.10", "Security group changes",
+		"{ " + eventNames("AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress", "RevokeSecurityGroupIngress",
+			"RevokeSecurityGroupEgress", "CreateSecurityGroup", "DeleteSecurityGroup") + " }"},
+	{"NetworkAclChanges", "4.11", "Network ACL changes",
+		"{ " + eventNames("CreateNetworkAcl", "CreateNetworkAclEntry", "DeleteNetworkAcl", "DeleteNetworkAclEntry",
+			"ReplaceNetworkAclEntry", "ReplaceNetworkAclAssociation") + " }"},
+	{"NetworkGatewayChanges", "4.12", "Network gateway changes",
+		"{ " + eventNames("CreateCustomerGateway", "DeleteCustomerGateway", "AttachInternetGateway", "CreateInternetGateway",
+			"DeleteInternetGateway", "DetachInternetGateway") + " }"},
+	{"RouteTableChanges", "4.13", "Route table changes",
+		"{ ($.eventSource = ec2.amazonaws.com) && (" + eventNames("CreateRoute", "CreateRouteTable", "ReplaceRoute",
+			"ReplaceRouteTableAssociation", "DeleteRouteTable", "DeleteRoute", "DisassociateRouteTable") + ") }"},
+	{"VpcChanges", "4.14", "VPC changes",
+		"{ " + eventNames("CreateVpc", "DeleteVpc", "ModifyVpcAttribute", "AcceptVpcPeeringConnection", "CreateVpcPeeringConnection",
+			"DeleteVpcPeeringConnection", "RejectVpcPeeringConnection", "AttachClassicLinkVpc", "DetachClassicLinkVpc",
+			"DisableVpcClassicLink", "EnableVpcClassicLink") + " }"},
+	{"OrganizationsChanges", "4.15", "AWS Organizations changes",
+		"{ ($.eventSource = organizations.amazonaws.com) && (" + eventNames(`"AcceptHandshake"`, `"AttachPolicy"`, `"CreateAccount"`,
+			`"CreateOrganizationalUnit"`, `"CreatePolicy"`, `"DeclineHandshake"`, `"DeleteOrganization"`, `"DeleteOrganizationalUnit"`,
+			`"DeletePolicy"`, `"DetachPolicy"`, `"DisablePolicyType"`, `"EnablePolicyType"`, `"InviteAccountToOrganization"`,
+			`"LeaveOrganization"`, `"MoveAccount"`, `"RemoveAccountFromOrganization"`, `"UpdatePolicy"`, `"UpdateOrganizationalUnit"`) + ") }"},
+}
+
+// Props configure Alarms.
+type Props struct {
+	// LogGroupName is the CloudWatch Logs log group the organization trail
+	// delivers to, in this stack's account and region. Default: none;
+	// required.
+	LogGroupName string
+	// AlarmTopicArn is the SNS topic every alarm notifies, in this stack's
+	// account and region, not FIFO. Default: none; required.
+	AlarmTopicArn string
+	// MetricNamespace is the CloudWatch namespace of the filters' metrics;
+	// it may not start with "AWS/". Default: "CISBenchmark".
+	MetricNamespace string
+}
+
+// Alarms are the CIS monitoring controls on one log group.
+type Alarms struct {
+	constructs.Construct
+	// MetricFilters are the filters, by Monitor name.
+	MetricFilters map[string]awslogs.CfnMetricFilter
+	// Alarms are the alarms, by Monitor name.
+	Alarms map[string]awscloudwatch.CfnAlarm
+}
+
+var (
+	logGroupName = regexp.MustCompile(`^[.\-_/#A-Za-z0-9]{1,512}$`)
+	topicArn     = regexp.MustCompile(`^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$`)
+	namespace    = regexp.MustCompile(`^[A-Za-z0-9.\-_/#:]{1,255}$`)
+)
+
+// New creates Alarms. Props that cannot work panic with the prop's name.
+func New(scope constructs.Construct, id string, props *Props) *Alarms {
+	p := withDefaults(props)
+	c := constructs.NewConstruct(scope, &id)
+	a := &Alarms{Construct: c, MetricFilters: map[string]awslogs.CfnMetricFilter{}, Alarms: map[string]awscloudwatch.CfnAlarm{}}
+	for _, m := range Monitors {
+		a.MetricFilters[m.Name] = awslogs.NewCfnMetricFilter(c, jsii.String(m.Name+"Filter"), &awslogs.CfnMetricFilterProps{
+			LogGroupName:  jsii.String(p.LogGroupName),
+			FilterPattern: jsii.String(m.Pattern),
+			MetricTransformations: []any{&awslogs.CfnMetricFilter_MetricTransformationProperty{
+				MetricName:      jsii.String(m.Name),
+				MetricNamespace: jsii.String(p.MetricNamespace),
+				MetricValue:     jsii.String("1"),
+			}},
+		})
+		a.Alarms[m.Name] = awscloudwatch.NewCfnAlarm(c, jsii.String(m.Name+"Alarm"), &awscloudwatch.CfnAlarmProps{
+			AlarmDescription:   jsii.String(fmt.Sprintf("CIS AWS Foundations Benchmark %s: %s", m.Control, m.Description)),
+			MetricName:         jsii.String(m.Name),
+			Namespace:          jsii.String(p.MetricNamespace),
+			Statistic:          jsii.String("Sum"),
+			Period:             jsii.Number(300),
+			EvaluationPeriods:  jsii.Number(1),
+			Threshold:          jsii.Number(1),
+			ComparisonOperator: jsii.String("GreaterThanOrEqualToThreshold"),
+			TreatMissingData:   jsii.String("notBreaching"),
+			AlarmActions:       &[]any{jsii.String(p.AlarmTopicArn)},
+		})
+	}
+	return a
+}
+
+func withDefaults(props *Props) Props {
+	var p Props
+	if props != nil {
+		p = *props
+	}
+	if p.MetricNamespace == "" {
+		p.MetricNamespace = "CISBenchmark"
+	}
+	if !logGroupName.MatchString(p.LogGroupName) {
+		panic(fmt.Sprintf("cisalarms: Props.LogGroupName %q is not a log group name (1-512 letters, digits and . - _ / #); it is required", p.LogGroupName))
+	}
+	if !topicArn.MatchString(p.AlarmTopicArn) {
+		panic(fmt.Sprintf("cisalarms: Props.AlarmTopicArn %q is not a standard SNS topic ARN such as arn:aws:sns:us-east-1:111111111111:alerts; it is required", p.AlarmTopicArn))
+	}
+	if !namespace.MatchString(p.MetricNamespace) || strings.HasPrefix(p.MetricNamespace, "AWS/") {
+		panic(fmt.Sprintf("cisalarms: Props.MetricNamespace %q is not a custom namespace: 1-255 letters, digits and . - _ / # :, not starting with AWS/", p.MetricNamespace))
+	}
+	return p
+}
