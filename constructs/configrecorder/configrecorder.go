@@ -121,7 +121,7 @@ func New(scope constructs.Construct, id string, props *Props) *Recorder {
 		},
 	})
 	if r.ServiceLinkedRole != nil {
-		r.Recorder.AddDependency(r.ServiceLinkedRole)
+		r.Recorder.Node().AddDependency(r.ServiceLinkedRole)
 	}
 
 	channel := &awsconfig.CfnDeliveryChannelProps{
@@ -135,7 +135,7 @@ func New(scope constructs.Construct, id string, props *Props) *Recorder {
 		channel.S3KmsKeyArn = jsii.String(p.KmsKeyArn)
 	}
 	r.DeliveryChannel = awsconfig.NewCfnDeliveryChannel(c, jsii.String("DeliveryChannel"), channel)
-	r.DeliveryChannel.AddDependency(r.Recorder)
+	r.DeliveryChannel.Node().AddDependency(r.Recorder)
 
 	if !p.OrganizationAggregator {
 		return r
