@@ -57,7 +57,8 @@ type Props struct {
 	// leading or trailing slashes. Default: "config".
 	S3KeyPrefix string
 	// KmsKeyArn is the KMS key (not an alias) AWS Config encrypts delivered
-	// objects with. Default: none, the bucket's default encryption applies.
+	// objects with; it must be in the bucket's region. Default: none, the
+	// bucket's default encryption applies.
 	KmsKeyArn string
 	// CreateServiceLinkedRole creates AWSServiceRoleForConfig in this
 	// account. It exists once per account: set it in one stack per account,
