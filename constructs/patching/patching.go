@@ -188,7 +188,7 @@ func New(scope constructs.Construct, id string, props *Props) *Patching {
 	})
 	// The baselines must be registered before the first scan reads them.
 	for _, os := range p.OperatingSystems {
-		t.ScanAssociation.AddDependency(t.Baselines[os])
+		t.ScanAssociation.AddResourceDependency(t.Baselines[os], jsii.String("the first scan reads the registered baselines"))
 	}
 
 	t.MaintenanceWindow = awsssm.NewCfnMaintenanceWindow(c, jsii.String("MaintenanceWindow"), &awsssm.CfnMaintenanceWindowProps{
