@@ -174,7 +174,6 @@ func New(scope constructs.Construct, id string, props *Props) *Agents {
 			"optionalRestart":               []string{"yes"},
 		})
 	configure.AddResourceDependency(install, jsii.String("the agent must be installed before it is configured"))
-	configure.Node().AddDependency(a.Parameter)
 	return a
 }
 
