@@ -309,7 +309,13 @@ func (m *Manager) document(c constructs.Construct, partition, region, account st
 	// updateDocument answers nothing when the content was already there, so
 	// the latest version is read back. Its id carries the content's hash:
 	// new content replaces it, which reads the version again.
-	sum := sha256.Sum256(content)
+	// Hash the content as CloudFormation sees it: token strings depend on
+	// construction order, logical ids do not.
+	resolved, err := json.Marshal(awscdk.Stack_Of(c).Resolve(jsii.String(string(content))))
+	if err != nil {
+		panic(err)
+	}
+	sum := sha256.Sum256(resolved)
 	latest := customresources.NewAwsCustomResource(c, jsii.String(fmt.Sprintf("LatestVersion%x", sum[:4])), &customresources.AwsCustomResourceProps{
 		OnCreate: &customresources.AwsSdkCall{
 			Service: jsii.String("SSM"), Action: jsii.String("describeDocument"),

@@ -29,10 +29,20 @@ type resource struct {
 
 func synth(t *testing.T, p *sessionmanager.Props) (map[string]resource, *sessionmanager.Manager) {
 	t.Helper()
+	return synthAfter(t, p, 0)
+}
+
+// synthAfter synthesizes props after n unrelated tokens were made, as other
+// constructs in a real stack would.
+func synthAfter(t *testing.T, p *sessionmanager.Props, n int) (map[string]resource, *sessionmanager.Manager) {
+	t.Helper()
 	app := awscdk.NewApp(&awscdk.AppProps{AnalyticsReporting: jsii.Bool(false)})
 	stack := awscdk.NewStack(app, jsii.String("Test"), &awscdk.StackProps{
 		Env: &awscdk.Environment{Account: jsii.String("333333333333"), Region: jsii.String("eu-west-1")},
 	})
+	for i := range n {
+		awscdk.NewCfnWaitConditionHandle(stack, jsii.String(fmt.Sprint("Other", i)), nil).Ref()
+	}
 	m := sessionmanager.New(stack, "SessionManager", p)
 	raw, err := json.Marshal(app.Synth(nil).GetStackByName(stack.StackName()).Template())
 	if err != nil {
@@ -282,5 +292,29 @@ func TestMisusePanics(t *testing.T) {
 			}()
 			synth(t, &tc.props)
 		}()
+	}
+}
+
+// The latest-version reader's id carries the content's hash; it must not
+// change with unrelated constructs, or every deploy would replace it.
+func TestDocumentIdsAreStable(t *testing.T) {
+	ids := func(n int) string {
+		rs, _ := synthAfter(t, &sessionmanager.Props{ArchiveBucketName: archive}, n)
+		var out []string
+		for id, r := range ofType(rs, "Custom::AWS") {
+			if strings.Contains(str(r.Properties["Create"]), "describeDocument") {
+				out = append(out, id)
+			}
+		}
+		return fmt.Sprint(out)
+	}
+	if a, b := ids(0), ids(7); a != b {
+		t.Errorf("describeDocument custom resource id changed with unrelated constructs: %s vs %s", a, b)
+	}
+	rs, _ := synth(t, &sessionmanager.Props{ArchiveBucketName: archive, IdleSessionTimeoutMinutes: 10})
+	for id, r := range ofType(rs, "Custom::AWS") {
+		if strings.Contains(str(r.Properties["Create"]), "describeDocument") && fmt.Sprint([]string{id}) == ids(0) {
+			t.Error("new preferences keep the describeDocument custom resource: the default version would not move")
+		}
 	}
 }
