@@ -28,7 +28,7 @@ node_modules/.installed: package.json package-lock.json
 $(PALISADE): $(GO_SOURCES) go.mod go.sum
 	@go build -o $@ ./cmd/palisade
 
-## validate: check an org file alone (ORG=path): exit 0, or every problem and exit 1
+## validate: check an org file alone (ORG=path): palisade exits 0, or lists every problem and exits 1 (make then reports 2)
 validate: $(PALISADE)
 	@$(PALISADE) validate $(ORG)
 
