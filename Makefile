@@ -11,7 +11,19 @@ CDK := node_modules/.bin/cdk
 PALISADE := bin/palisade
 GO_SOURCES := $(shell find . -name '*.go' -not -path './node_modules/*' -not -path './cdk.out/*')
 
-.PHONY: setup validate synth test lint clean
+.PHONY: setup validate synth test lint clean lambdas
+
+# Lambda functions the stacks deploy: each cmd/lambda/<name> is built for
+# provided.al2023 on arm64 into build/lambda/<name>/bootstrap, reproducibly
+# (-trimpath, no build id), so two builds hash to the same CDK asset.
+LAMBDAS := $(notdir $(wildcard cmd/lambda/*))
+LAMBDA_BINS := $(LAMBDAS:%=build/lambda/%/bootstrap)
+
+## lambdas: build the Lambda functions (Go, linux/arm64) that synth packages as assets
+lambdas: $(LAMBDA_BINS)
+
+build/lambda/%/bootstrap: $(GO_SOURCES) go.mod go.sum
+	@CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -trimpath -tags lambda.norpc -ldflags='-s -w -buildid=' -o $@ ./cmd/lambda/$*
 
 ## setup: install the pinned CDK CLI and cfn-guard (npm ci), Go modules; check cfn-lint and moto
 setup: node_modules/.installed
@@ -33,23 +45,23 @@ validate: $(PALISADE)
 	@$(PALISADE) validate $(ORG)
 
 ## synth: synthesize ORG into cdk.out with every gate on, then print the summary
-synth: setup $(PALISADE)
+synth: setup lambdas $(PALISADE)
 	@$(PALISADE) validate $(ORG)
 	@rm -rf cdk.out
 	@$(CDK) synth --quiet -c org=$(ORG) $(if $(ACCOUNTS),-c accounts=$(ACCOUNTS)) $(if $(REGIONS),-c regions=$(REGIONS)) >/dev/null
 	@$(PALISADE) gates cdk.out
 
 ## test: the whole suite
-test: setup
+test: setup lambdas
 	CDK_VALIDATION=false go test ./...
 
 ## e2e: deploy ORG into the moto emulator with the real CDK CLI, read it back, redeploy (~40 s; needs python3 with moto 5.2.1)
 .PHONY: e2e demo
-e2e: node_modules/.installed
+e2e: node_modules/.installed lambdas
 	go test ./test/e2e -run TestDeploy -count=1 -v -args -org $(ORG)
 
 ## demo: the e2e lane, then a readable report of the accounts, stacks and every check
-demo: node_modules/.installed
+demo: node_modules/.installed lambdas
 	@go test ./test/e2e -run TestDeploy -count=1 -v -args -org $(ORG) -demo
 
 ## lint: formatting and vet
@@ -58,4 +70,4 @@ lint:
 	go vet ./...
 
 clean:
-	rm -rf cdk.out bin .cdk
+	rm -rf cdk.out bin build .cdk
