@@ -615,6 +615,8 @@ func (d *decoder) decodeOrg(root ast.Node) *Org {
 		}},
 		{"logging", func(n ast.Node, p string) { d.decodeLogging(n, p, &org.Logging) }},
 		{"security", func(n ast.Node, p string) { d.decodeSecurity(n, p, &org.Detection) }},
+		{"compliance", func(n ast.Node, p string) { d.decodeCompliance(n, p, &org.Compliance) }},
+		{"sessionManager", func(n ast.Node, p string) { d.decodeSessions(n, p, &org.Sessions) }},
 	})
 	return org
 }

@@ -40,6 +40,27 @@ func TestLoadBad(t *testing.T) {
 		line, col int
 		msg       string // a substring of the message
 	}{
+		{"compliance-cis-default-no-logs", "logging.trail.cloudWatchLogs", 14, 21, "the CIS alarms (compliance.cisAlarms, on by default) read the organiza"},
+		{"compliance-cis-no-logs", "compliance.cisAlarms", 16, 14, "the CIS alarms (compliance.cisAlarms, on by default) read the organiza"},
+		{"compliance-disabled-reason", "compliance.disabledRules[root-account-mfa-enabled]", 14, 31, "the reason \"n/a\" is too short: say why this does not apply in this org"},
+		{"compliance-disabled-unknown", "compliance.disabledRules[s3-encrypted]", 14, 19, "\"s3-encrypted\" is not a baseline rule; the baseline rules are cloud-tr"},
+		{"compliance-ebs-key", "compliance.ebsKey", 13, 11, "\"alias/my-key\" is not an EBS key choice; use aws-managed or customer-m"},
+		{"compliance-extra-baseline", "compliance.extraRules[restricted-ssh]", 14, 21, "\"restricted-ssh\" is already a baseline rule; pick another name"},
+		{"compliance-extra-identifier", "compliance.extraRules[rds-encrypted]", 14, 20, "\"rds-storage-encrypted\" is not an AWS Config managed rule identifier s"},
+		{"compliance-password-age", "compliance.passwordMaxAgeDays", 13, 23, "365 days is not a maximum password age palisade accepts; use 1 to 90 ("},
+		{"compliance-port-range", "compliance.internetIngressPorts[1]", 13, 30, "70000 is not a TCP port; use 1 to 65535"},
+		{"compliance-port-ssh", "compliance.internetIngressPorts[1]", 13, 31, "22 is SSH or RDP: palisade never lets the internet reach them; use Ses"},
+		{"compliance-remediation-unknown", "compliance.disabledRemediations[publicBucket]", 14, 19, "\"publicBucket\" is not a remediation palisade deploys; use one of publi"},
+		{"sessions-approve", "sessionManager.patching.approveAfterDays", 14, 23, "0 is not a number of days Patch Manager accepts; use 1 to 360"},
+		{"sessions-duration", "sessionManager.maxSessionMinutes", 13, 22, "0 is not a session duration Session Manager accepts; use 1 to 1440 min"},
+		{"sessions-idle", "sessionManager.idleTimeoutMinutes", 13, 23, "90 is not an idle timeout Session Manager accepts; use 1 to 60 minutes"},
+		{"sessions-os", "sessionManager.patching.operatingSystems[1]", 14, 43, "\"CENTOS\" is not a Patch Manager operating system palisade knows; use o"},
+		{"sessions-rate", "sessionManager.patching.maxConcurrency", 14, 21, "\"150%\" is not a number of instances (1 or more) or a percentage (1% to"},
+		{"sessions-retention", "sessionManager.logRetentionDays", 13, 21, "100 days is not a retention CloudWatch Logs accepts; use one of 1, 3, "},
+		{"sessions-runas", "sessionManager.runAsUser", 13, 14, "\"Admin User\" is not a Linux user name: use lowercase letters, digits, "},
+		{"sessions-schedule", "sessionManager.patching.installSchedule", 14, 22, "\"every sunday\" is not a schedule expression such as cron(0 3 ? * SUN *"},
+		{"sessions-timezone", "sessionManager.patching.timezone", 14, 15, "\"CET+1\" is not an IANA time zone such as UTC or Europe/Paris"},
+		{"sessions-unknown", "sessionManager.idleTimeout", 13, 3, "unknown field \"idleTimeout\"; allowed fields are idleTimeoutMinutes, ma"},
 		{"logging-expiration-early", "logging.archive.expirationDays", 15, 21, "30 must be 0 (keep logs for ever) or more than glacierTransitionDays (90)"},
 		{"logging-loggroup-duplicate", "logging.forwardLogGroups[1]", 13, 41, "duplicate log group \"/var/log/messages\""},
 		{"logging-loggroup-invalid", "logging.forwardLogGroups[1]", 13, 41, "\"/var/log/my app\" is not a CloudWatch log group name"},
@@ -263,6 +284,24 @@ func TestLoadGoodFull(t *testing.T) {
 	sandbox := org.Workloads()[1].VPCs["eu-west-1"]
 	if sandbox.NATGateways != config.NATSingle || !sandbox.PublicSubnets || len(sandbox.Subnets) != 4 || sandbox.Subnets[3].CIDR != "192.168.0.128/26" {
 		t.Errorf("sandbox VPC = %+v", sandbox)
+	}
+	wantC := config.Compliance{
+		ExtraRules:           map[string]string{"rds-storage-encrypted": "RDS_STORAGE_ENCRYPTED"},
+		DisabledRules:        map[string]string{"root-account-mfa-enabled": "member accounts have no root password (centralized root access)"},
+		DisabledRemediations: map[string]string{"unencryptedBuckets": "data owners choose bucket keys themselves"},
+		InternetIngressPorts: []int{443}, EbsKey: "customer-managed", DeleteDefaultVPCs: true, PasswordMaxAgeDays: 60,
+		CISAlarms: true, CreateConfigRole: false,
+	}
+	if !reflect.DeepEqual(org.Compliance, wantC) {
+		t.Errorf("Compliance = %+v\nwant %+v", org.Compliance, wantC)
+	}
+	wantS := config.Sessions{
+		IdleTimeoutMinutes: 15, MaxSessionMinutes: 120, RunAsUser: "operator", LogRetentionDays: 731, DemoInstance: true,
+		Patching: config.Patching{OperatingSystems: []string{"AMAZON_LINUX_2023", "DEBIAN"}, ApproveAfterDays: 3,
+			InstallSchedule: "rate(7 days)", Timezone: "Europe/Paris", MaxConcurrency: "2", MaxErrors: "10%"},
+	}
+	if !reflect.DeepEqual(org.Sessions, wantS) {
+		t.Errorf("Sessions = %+v\nwant %+v", org.Sessions, wantS)
 	}
 }
 

@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"reflect"
 	"slices"
 	"testing"
 
@@ -45,7 +46,7 @@ func TestLoggingDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := config.Logging{Archive: config.Archive{GlacierTransitionDays: 90}, LogGroupRetentionDays: 365}
+	want := config.Logging{Archive: config.Archive{GlacierTransitionDays: 90}, LogGroupRetentionDays: 365, Trail: config.Trail{CloudWatchLogs: true}}
 	if got := org.Logging; got.Archive != want.Archive || got.LogGroupRetentionDays != 365 || len(got.ForwardLogGroups) != 0 || got.Trail != want.Trail {
 		t.Errorf("Logging = %+v, want %+v", got, want)
 	}
@@ -61,5 +62,33 @@ func TestSecurityDefaults(t *testing.T) {
 		d.AlertSeverity != "HIGH" || !slices.Equal(d.GuardDutyFeatures, []string{"S3_DATA_EVENTS", "EBS_MALWARE_PROTECTION"}) ||
 		d.DenyOtherRegions || len(d.PolicyTargets) != 0 || len(d.AlertEmails) != 0 {
 		t.Errorf("Detection = %+v", d)
+	}
+}
+
+func TestComplianceAndSessionDefaults(t *testing.T) {
+	org, err := config.LoadFile("testdata/good/minimal.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := org.Compliance
+	if !slices.Equal(c.InternetIngressPorts, []int{80, 443}) || c.EbsKey != "aws-managed" || c.DeleteDefaultVPCs ||
+		c.PasswordMaxAgeDays != 90 || !c.CISAlarms || !c.CreateConfigRole || len(c.ExtraRules)+len(c.DisabledRules)+len(c.DisabledRemediations) != 0 {
+		t.Errorf("Compliance = %+v, want the documented defaults", c)
+	}
+	if got := c.InternetIngressPortList(); got != "80,443" {
+		t.Errorf("InternetIngressPortList() = %q, want 80,443", got)
+	}
+	want := config.Sessions{
+		IdleTimeoutMinutes: 20, MaxSessionMinutes: 60, LogRetentionDays: 365,
+		Patching: config.Patching{
+			OperatingSystems: []string{"AMAZON_LINUX_2023", "UBUNTU", "WINDOWS"}, ApproveAfterDays: 7,
+			InstallSchedule: "cron(0 3 ? * SUN *)", Timezone: "UTC", MaxConcurrency: "10%", MaxErrors: "5%",
+		},
+	}
+	if got := org.Sessions; !reflect.DeepEqual(got, want) {
+		t.Errorf("Sessions = %+v, want %+v", got, want)
+	}
+	if n := len(config.BaselineRules()); n != 22 {
+		t.Errorf("BaselineRules() has %d rules, want the 22 of the conformance pack", n)
 	}
 }

@@ -47,9 +47,11 @@ type Org struct {
 	// AllAccounts are every account of the file, without their VPCs, also
 	// after Filter: the security stack admits all of them whichever are built.
 	AllAccounts []Account
-	Logging     Logging   // the central log archive, the drain and the trail
-	Detection   Detection // the file's security section: Security Hub, GuardDuty, Access Analyzer, alerts, guardrails
-	Source      string    // the file the org was loaded from, for messages
+	Logging     Logging    // the central log archive, the drain and the trail
+	Detection   Detection  // the file's security section: Security Hub, GuardDuty, Access Analyzer, alerts, guardrails
+	Compliance  Compliance // AWS Config, its rules and remediation, account hardening, CIS alarms
+	Sessions    Sessions   // the file's sessionManager section: Session Manager, patching, agents
+	Source      string     // the file the org was loaded from, for messages
 }
 
 // Logging is where the org's logs go, with every default applied.
@@ -102,7 +104,7 @@ type Detection struct {
 // Trail is the organization CloudTrail of the management account.
 type Trail struct {
 	S3DataEvents   bool // also record S3 object-level (data) events
-	CloudWatchLogs bool // also deliver to a CloudWatch log group in the management account
+	CloudWatchLogs bool // also deliver to a CloudWatch log group in the management account; default true
 }
 
 // Account is one AWS account of the org.

@@ -84,6 +84,8 @@ func (d *decoder) validate(org *Org) {
 	d.validateVPCs(org, listed)
 	d.validateLogging(&org.Logging)
 	d.validateSecurity(&org.Detection)
+	d.validateCompliance(&org.Compliance, org.Logging.Trail)
+	d.validateSessions(&org.Sessions)
 }
 
 // validateRegions checks the regions list and returns the set of regions it
@@ -509,6 +511,9 @@ func (d *decoder) validateLogging(l *Logging) {
 			continue
 		}
 		first[g] = i
+	}
+	if !d.set["logging.trail.cloudWatchLogs"] {
+		l.Trail.CloudWatchLogs = true
 	}
 	rp := "logging.logGroupRetentionDays"
 	if !d.set[rp] {

@@ -1,0 +1,320 @@
+package config
+
+import (
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/goccy/go-yaml/ast"
+)
+
+// Compliance is the org file's compliance section: AWS Config, its rules and
+// remediation, account hardening and the CIS alarms, with every default
+// applied.
+type Compliance struct {
+	// ExtraRules adds AWS Config managed rules to the organization
+	// conformance pack: rule name to managed rule identifier.
+	ExtraRules map[string]string
+	// DisabledRules drops baseline rules of the pack: rule name to reason.
+	DisabledRules map[string]string
+	// DisabledRemediations turns automatic remediations off: one of
+	// Remediations to the reason.
+	DisabledRemediations map[string]string
+	// InternetIngressPorts are the TCP ports palisade's custom rule lets a
+	// security group open to the internet. Default: 80, 443.
+	InternetIngressPorts []int
+	// EbsKey is the key EBS encrypts new volumes with by default:
+	// "aws-managed" (aws/ebs, the default) or "customer-managed" (a key of
+	// each account and region, rotated and retained).
+	EbsKey string
+	// DeleteDefaultVPCs deletes every account's default VPC in every region.
+	DeleteDefaultVPCs bool
+	// PasswordMaxAgeDays is the IAM password policy's maximum age. Default: 90.
+	PasswordMaxAgeDays int
+	// CISAlarms adds the CIS metric filters and alarms to the trail's log
+	// group. Default: true (it needs logging.trail.cloudWatchLogs).
+	CISAlarms bool
+	// CreateConfigRole creates AWS Config's service-linked role in every
+	// account (home region). Default: true; false where something else
+	// (Control Tower, an earlier recorder) already created it.
+	CreateConfigRole bool
+}
+
+// The remediations the compliance section can turn off.
+const (
+	RemediatePublicBuckets        = "publicBuckets"
+	RemediateUnencryptedBuckets   = "unencryptedBuckets"
+	RemediateDefaultSecurityGroup = "defaultSecurityGroup"
+	RemediateUnmanagedInstances   = "unmanagedInstances"
+)
+
+// Remediations are every remediation palisade deploys, in order.
+var Remediations = []string{RemediatePublicBuckets, RemediateUnencryptedBuckets, RemediateDefaultSecurityGroup, RemediateUnmanagedInstances}
+
+// Sessions is the org file's sessionManager section: Session Manager,
+// patching and agents in the security and workload accounts.
+type Sessions struct {
+	IdleTimeoutMinutes int    // 1 to 60; default 20
+	MaxSessionMinutes  int    // 1 to 1440; default 60
+	RunAsUser          string // empty: Run As off, sessions run as ssm-user
+	LogRetentionDays   int    // session transcripts in CloudWatch; default 365
+	Patching           Patching
+	// DemoInstance adds a small Graviton instance in a private subnet of
+	// each VPC of the workload accounts, reachable only through Session
+	// Manager. Default: false.
+	DemoInstance bool
+}
+
+// Patching is when and how instances are patched.
+type Patching struct {
+	OperatingSystems []string // Patch Manager families; default AMAZON_LINUX_2023, UBUNTU, WINDOWS
+	ApproveAfterDays int      // 1 to 360; default 7
+	InstallSchedule  string   // cron(...) or rate(...); default cron(0 3 ? * SUN *)
+	Timezone         string   // IANA; default UTC
+	MaxConcurrency   string   // a number or a percentage; default 10%
+	MaxErrors        string   // a number or a percentage; default 5%
+}
+
+var (
+	ruleNameRE        = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
+	ruleIdentifierRE  = regexp.MustCompile(`^[A-Z0-9][A-Z0-9_]*$`)
+	scheduleRE        = regexp.MustCompile(`^(cron|rate)\(.+\)$`)
+	rateRE            = regexp.MustCompile(`^([1-9][0-9]*|[1-9][0-9]?%|100%)$`)
+	timezoneRE        = regexp.MustCompile(`^(UTC|[A-Z][A-Za-z_]+(/[A-Z][A-Za-z_+-]+){1,2})$`)
+	osUserRE          = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}$`)
+	ebsKeys           = []string{"aws-managed", "customer-managed"}
+	operatingSystems  = []string{"AMAZON_LINUX_2023", "AMAZON_LINUX_2", "REDHAT_ENTERPRISE_LINUX", "ROCKY_LINUX", "UBUNTU", "DEBIAN", "WINDOWS"}
+	defaultOSFamilies = []string{"AMAZON_LINUX_2023", "UBUNTU", "WINDOWS"}
+)
+
+func (d *decoder) reasons(n ast.Node, p string, dst *map[string]string) {
+	es, ok := d.entries(n, p, func(k string) string { return regionPath(p, k) })
+	if !ok {
+		return
+	}
+	d.set[p] = true
+	*dst = map[string]string{}
+	for _, e := range es {
+		cp := regionPath(p, e.key)
+		d.pos[cp] = nodePos(e.keyNode)
+		var v string
+		d.str(e.value, cp, &v)
+		(*dst)[e.key] = v
+	}
+}
+
+func (d *decoder) intList(n ast.Node, p string, dst *[]int) {
+	d.set[p] = true
+	var out []int
+	for i, it := range d.sequence(n, p) {
+		ip := item(p, i)
+		d.pos[ip] = nodePos(it)
+		var v int
+		d.integer(it, ip, &v)
+		out = append(out, v)
+	}
+	*dst = out
+}
+
+func (d *decoder) decodeCompliance(n ast.Node, path string, c *Compliance) {
+	d.mapping(n, path, []field{
+		{"extraRules", func(n ast.Node, p string) { d.reasons(n, p, &c.ExtraRules) }},
+		{"disabledRules", func(n ast.Node, p string) { d.reasons(n, p, &c.DisabledRules) }},
+		{"disabledRemediations", func(n ast.Node, p string) { d.reasons(n, p, &c.DisabledRemediations) }},
+		{"internetIngressPorts", func(n ast.Node, p string) { d.intList(n, p, &c.InternetIngressPorts) }},
+		{"ebsKey", func(n ast.Node, p string) { d.str(n, p, &c.EbsKey) }},
+		{"deleteDefaultVpcs", func(n ast.Node, p string) { d.boolean(n, p, &c.DeleteDefaultVPCs) }},
+		{"passwordMaxAgeDays", func(n ast.Node, p string) { d.integer(n, p, &c.PasswordMaxAgeDays) }},
+		{"cisAlarms", func(n ast.Node, p string) { d.boolean(n, p, &c.CISAlarms) }},
+		{"createConfigRole", func(n ast.Node, p string) { d.boolean(n, p, &c.CreateConfigRole) }},
+	})
+}
+
+func (d *decoder) decodeSessions(n ast.Node, path string, s *Sessions) {
+	d.mapping(n, path, []field{
+		{"idleTimeoutMinutes", func(n ast.Node, p string) { d.integer(n, p, &s.IdleTimeoutMinutes) }},
+		{"maxSessionMinutes", func(n ast.Node, p string) { d.integer(n, p, &s.MaxSessionMinutes) }},
+		{"runAsUser", func(n ast.Node, p string) { d.str(n, p, &s.RunAsUser) }},
+		{"logRetentionDays", func(n ast.Node, p string) { d.integer(n, p, &s.LogRetentionDays) }},
+		{"demoInstance", func(n ast.Node, p string) { d.boolean(n, p, &s.DemoInstance) }},
+		{"patching", func(n ast.Node, p string) {
+			pt := &s.Patching
+			d.mapping(n, p, []field{
+				{"operatingSystems", func(n ast.Node, p string) { d.strList(n, p, &pt.OperatingSystems) }},
+				{"approveAfterDays", func(n ast.Node, p string) { d.integer(n, p, &pt.ApproveAfterDays) }},
+				{"installSchedule", func(n ast.Node, p string) { d.str(n, p, &pt.InstallSchedule) }},
+				{"timezone", func(n ast.Node, p string) { d.str(n, p, &pt.Timezone) }},
+				{"maxConcurrency", func(n ast.Node, p string) { d.str(n, p, &pt.MaxConcurrency) }},
+				{"maxErrors", func(n ast.Node, p string) { d.str(n, p, &pt.MaxErrors) }},
+			})
+		}},
+	})
+}
+
+// baselineRules are the names of the conformance pack's baseline rules (the
+// conformancepack construct's Baseline; config never imports constructs).
+var baselineRules = []string{
+	"s3-bucket-server-side-encryption-enabled", "s3-bucket-public-read-prohibited", "s3-bucket-public-write-prohibited",
+	"s3-bucket-ssl-requests-only", "s3-account-level-public-access-blocks-periodic", "vpc-flow-logs-enabled",
+	"vpc-default-security-group-closed", "restricted-ssh", "restricted-common-ports", "ec2-instance-managed-by-systems-manager",
+	"ec2-imdsv2-check", "ec2-ebs-encryption-by-default", "encrypted-volumes", "cloudtrail-enabled",
+	"multi-region-cloudtrail-enabled", "cloud-trail-log-file-validation-enabled", "iam-root-access-key-check",
+	"root-account-mfa-enabled", "iam-password-policy", "guardduty-enabled-centralized", "securityhub-enabled",
+	"kms-cmk-not-scheduled-for-deletion",
+}
+
+// BaselineRules returns the conformance pack's baseline rule names, sorted.
+func BaselineRules() []string { return slices.Sorted(slices.Values(baselineRules)) }
+
+func (d *decoder) validateCompliance(c *Compliance, trail Trail) {
+	const cp = "compliance"
+	reason := func(path, r string) {
+		if len(strings.TrimSpace(r)) < 10 {
+			d.errorf(path, "the reason %q is too short: say why this does not apply in this org", r)
+		}
+	}
+	for _, name := range sortedKeys(c.ExtraRules) {
+		p := regionPath(join(cp, "extraRules"), name)
+		switch id := c.ExtraRules[name]; {
+		case !ruleNameRE.MatchString(name):
+			d.errorf(p, "%q is not a rule name: use 1 to 64 lowercase letters, digits and hyphens", name)
+		case slices.Contains(baselineRules, name):
+			d.errorf(p, "%q is already a baseline rule; pick another name", name)
+		case !ruleIdentifierRE.MatchString(id):
+			d.errorf(p, "%q is not an AWS Config managed rule identifier such as RDS_STORAGE_ENCRYPTED", id)
+		}
+	}
+	for _, name := range sortedKeys(c.DisabledRules) {
+		p := regionPath(join(cp, "disabledRules"), name)
+		if !slices.Contains(baselineRules, name) {
+			d.errorf(p, "%q is not a baseline rule; the baseline rules are %s", name, strings.Join(BaselineRules(), ", "))
+			continue
+		}
+		reason(p, c.DisabledRules[name])
+	}
+	for _, name := range sortedKeys(c.DisabledRemediations) {
+		p := regionPath(join(cp, "disabledRemediations"), name)
+		if !slices.Contains(Remediations, name) {
+			d.errorf(p, "%q is not a remediation palisade deploys; use one of %s", name, strings.Join(Remediations, ", "))
+			continue
+		}
+		reason(p, c.DisabledRemediations[name])
+	}
+	pp := join(cp, "internetIngressPorts")
+	if !d.set[pp] {
+		c.InternetIngressPorts = []int{80, 443}
+	}
+	seen := map[int]int{}
+	for i, port := range c.InternetIngressPorts {
+		ip := item(pp, i)
+		if port < 1 || port > 65535 {
+			d.errorf(ip, "%d is not a TCP port; use 1 to 65535", port)
+		} else if port == 22 || port == 3389 {
+			d.errorf(ip, "%d is SSH or RDP: palisade never lets the internet reach them; use Session Manager", port)
+		} else if j, dup := seen[port]; dup {
+			d.errorf(ip, "duplicate port %d; it is already item %d", port, j)
+		} else {
+			seen[port] = i
+		}
+	}
+	if !d.set[join(cp, "ebsKey")] {
+		c.EbsKey = ebsKeys[0]
+	} else if !slices.Contains(ebsKeys, c.EbsKey) {
+		d.errorf(join(cp, "ebsKey"), "%q is not an EBS key choice; use aws-managed or customer-managed", c.EbsKey)
+	}
+	mp := join(cp, "passwordMaxAgeDays")
+	if !d.set[mp] {
+		c.PasswordMaxAgeDays = 90
+	} else if a := c.PasswordMaxAgeDays; a < 1 || a > 90 {
+		d.errorf(mp, "%d days is not a maximum password age palisade accepts; use 1 to 90 (CIS asks for 90 at most)", a)
+	}
+	if !d.set[join(cp, "createConfigRole")] {
+		c.CreateConfigRole = true
+	}
+	ap := join(cp, "cisAlarms")
+	if !d.set[ap] {
+		c.CISAlarms = true
+	}
+	if c.CISAlarms && !trail.CloudWatchLogs {
+		path := ap
+		if !d.set[ap] {
+			path = "logging.trail.cloudWatchLogs"
+			if _, ok := d.pos[path]; !ok {
+				path = ""
+			}
+		}
+		d.errorf(path, "the CIS alarms (compliance.cisAlarms, on by default) read the organization trail's CloudWatch log group: set logging.trail.cloudWatchLogs: true, or compliance.cisAlarms: false to go without them")
+	}
+}
+
+func (d *decoder) validateSessions(s *Sessions) {
+	const sp = "sessionManager"
+	def := func(name string, dst *int, v int) bool {
+		if !d.set[join(sp, name)] {
+			*dst = v
+			return false
+		}
+		return true
+	}
+	if def("idleTimeoutMinutes", &s.IdleTimeoutMinutes, 20) && (s.IdleTimeoutMinutes < 1 || s.IdleTimeoutMinutes > 60) {
+		d.errorf(join(sp, "idleTimeoutMinutes"), "%d is not an idle timeout Session Manager accepts; use 1 to 60 minutes", s.IdleTimeoutMinutes)
+	}
+	if def("maxSessionMinutes", &s.MaxSessionMinutes, 60) && (s.MaxSessionMinutes < 1 || s.MaxSessionMinutes > 1440) {
+		d.errorf(join(sp, "maxSessionMinutes"), "%d is not a session duration Session Manager accepts; use 1 to 1440 minutes", s.MaxSessionMinutes)
+	}
+	if s.RunAsUser != "" && !osUserRE.MatchString(s.RunAsUser) {
+		d.errorf(join(sp, "runAsUser"), "%q is not a Linux user name: use lowercase letters, digits, _ and -, starting with a letter or _", s.RunAsUser)
+	}
+	if def("logRetentionDays", &s.LogRetentionDays, defaultRetentionDays) && !slices.Contains(retentionDays, s.LogRetentionDays) {
+		d.errorf(join(sp, "logRetentionDays"), "%d days is not a retention CloudWatch Logs accepts; use one of %s", s.LogRetentionDays, retentionList())
+	}
+	pp := join(sp, "patching")
+	pt := &s.Patching
+	if !d.set[join(pp, "operatingSystems")] {
+		pt.OperatingSystems = slices.Clone(defaultOSFamilies)
+	} else if len(pt.OperatingSystems) == 0 {
+		d.errorf(join(pp, "operatingSystems"), "lists no operating system; name at least one of %s", strings.Join(operatingSystems, ", "))
+	}
+	d.uniqueOf(join(pp, "operatingSystems"), pt.OperatingSystems, operatingSystems, "Patch Manager operating system")
+	if !d.set[join(pp, "approveAfterDays")] {
+		pt.ApproveAfterDays = 7
+	} else if a := pt.ApproveAfterDays; a < 1 || a > 360 {
+		d.errorf(join(pp, "approveAfterDays"), "%d is not a number of days Patch Manager accepts; use 1 to 360", a)
+	}
+	str := func(name string, dst *string, def string, re *regexp.Regexp, what string) {
+		p := join(pp, name)
+		if !d.set[p] {
+			*dst = def
+		} else if !re.MatchString(*dst) {
+			d.errorf(p, "%q is not %s", *dst, what)
+		}
+	}
+	str("installSchedule", &pt.InstallSchedule, "cron(0 3 ? * SUN *)", scheduleRE, "a schedule expression such as cron(0 3 ? * SUN *) or rate(7 days)")
+	str("timezone", &pt.Timezone, "UTC", timezoneRE, "an IANA time zone such as UTC or Europe/Paris")
+	str("maxConcurrency", &pt.MaxConcurrency, "10%", rateRE, "a number of instances (1 or more) or a percentage (1% to 100%)")
+	str("maxErrors", &pt.MaxErrors, "5%", rateRE, "a number of instances (1 or more) or a percentage (1% to 100%)")
+}
+
+func sortedKeys(m map[string]string) []string {
+	return slices.Sorted(func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	})
+}
+
+// portList formats ports for a rule parameter: "80,443".
+func portList(ports []int) string {
+	s := make([]string, len(ports))
+	for i, p := range ports {
+		s[i] = strconv.Itoa(p)
+	}
+	return strings.Join(s, ",")
+}
+
+// InternetIngressPortList is InternetIngressPorts as the custom rule's
+// parameter: "80,443".
+func (c Compliance) InternetIngressPortList() string { return portList(c.InternetIngressPorts) }
