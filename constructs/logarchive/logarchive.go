@@ -11,7 +11,9 @@
 // key policies admit log delivery (delivery.logs.amazonaws.com, used by VPC
 // flow logs) only from the accounts listed in Props.DeliveryAccounts, only
 // under AWSLogs/<account>/, and CloudTrail only for the trails listed in
-// Props.TrailArns. Other writers of the same account (a Firehose delivery
+// Props.TrailArns; AWS Config only for Props.ConfigAccounts, under
+// config/AWSLogs/<account>/Config/; instance roles of Props.SessionAccounts
+// only under ssm/<their account>/. Other writers of the same account (a Firehose delivery
 // stream, say) are granted through their IAM roles; nothing else can write.
 // Give the bucket a name and the key an alias, and other accounts can
 // compute both ARNs without a cross-account reference.
@@ -57,6 +59,18 @@ type Props struct {
 	// write findings under guardduty/ and encrypt them with the key.
 	// Default: false.
 	GuardDutyExport bool
+	// ConfigAccounts are the 12-digit ids of the accounts whose AWS Config
+	// recorders (config.amazonaws.com acting for them, with the
+	// service-linked role) may deliver to the archive, each under
+	// <ConfigPrefix>/AWSLogs/<account>/Config/ only, and encrypt with the
+	// key. Default: none.
+	ConfigAccounts []string
+	// SessionAccounts are the 12-digit ids of the accounts whose instance
+	// roles may write Session Manager transcripts and Systems Manager
+	// command output under ssm/<account>/, each its own account's prefix
+	// only, encrypting with the key through S3. Their IAM policies must
+	// allow it too. Default: none.
+	SessionAccounts []string
 	// ObjectLockMode locks every new log version for ObjectLockDays:
 	// "GOVERNANCE" (users with s3:BypassGovernanceRetention may still delete)
 	// or "COMPLIANCE" (nobody may). Object Lock cannot be turned off once on.
@@ -94,9 +108,11 @@ func New(scope constructs.Construct, id string, props *Props) *Archive {
 	if props != nil {
 		p = *props
 	}
-	for _, a := range p.DeliveryAccounts {
-		if !accountID.MatchString(a) {
-			panic(fmt.Sprintf("logarchive: Props.DeliveryAccounts: %q is not a 12-digit account id", a))
+	for prop, accounts := range map[string][]string{"DeliveryAccounts": p.DeliveryAccounts, "ConfigAccounts": p.ConfigAccounts, "SessionAccounts": p.SessionAccounts} {
+		for _, a := range accounts {
+			if !accountID.MatchString(a) {
+				panic(fmt.Sprintf("logarchive: Props.%s: %q is not a 12-digit account id", prop, a))
+			}
 		}
 	}
 	if p.GlacierTransitionDays == 0 {
@@ -210,6 +226,12 @@ func New(scope constructs.Construct, id string, props *Props) *Archive {
 	if len(p.TrailArns) > 0 {
 		a.allowTrails(p.TrailArns)
 	}
+	if len(p.ConfigAccounts) > 0 {
+		a.allowConfig(stack, p.ConfigAccounts)
+	}
+	if len(p.SessionAccounts) > 0 {
+		a.allowSessions(stack, p.SessionAccounts)
+	}
 	if p.GuardDutyExport {
 		a.allowGuardDuty(stack)
 	}
@@ -303,6 +325,80 @@ func (a *Archive) allowTrails(trails []string) {
 		Actions:    jsii.Strings("kms:DescribeKey"),
 		Resources:  jsii.Strings("*"), // in a key policy "*" is this key
 		Conditions: &fromTrails,
+	}), nil)
+}
+
+// ConfigPrefix is where AWS Config delivers in the archive:
+// config/AWSLogs/<account>/Config/.
+const ConfigPrefix = "config"
+
+// SessionPrefix is where instances write Session Manager transcripts and
+// command output in the archive: ssm/<account>/.
+const SessionPrefix = "ssm"
+
+// allowConfig lets AWS Config, acting for the given accounts only, check the
+// bucket and deliver under ConfigPrefix/AWSLogs/<account>/Config/, and
+// encrypt with the key.
+func (a *Archive) allowConfig(stack awscdk.Stack, accounts []string) {
+	cfg := awsiam.NewServicePrincipal(jsii.String("config.amazonaws.com"), nil)
+	var objects []*string
+	for _, acct := range accounts {
+		objects = append(objects, a.Bucket.ArnForObjects(jsii.String(ConfigPrefix+"/AWSLogs/"+acct+"/Config/*")))
+	}
+	from := map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": accounts}}
+	a.Bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("ConfigCheck"),
+		Principals: &[]awsiam.IPrincipal{cfg},
+		Actions:    jsii.Strings("s3:GetBucketAcl", "s3:ListBucket"),
+		Resources:  &[]*string{a.Bucket.BucketArn()},
+		Conditions: &from,
+	}))
+	a.Bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("ConfigWrite"),
+		Principals: &[]awsiam.IPrincipal{cfg},
+		Actions:    jsii.Strings("s3:PutObject"),
+		Resources:  &objects,
+		Conditions: &map[string]any{"StringEquals": map[string]any{
+			"aws:SourceAccount": accounts, "s3:x-amz-acl": "bucket-owner-full-control",
+		}},
+	}))
+	a.Key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("ConfigEncrypt"),
+		Principals: &[]awsiam.IPrincipal{cfg},
+		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey"),
+		Resources:  jsii.Strings("*"), // in a key policy "*" is this key
+		Conditions: &from,
+	}), nil)
+}
+
+// allowSessions lets principals of the given accounts (their instance roles,
+// as their IAM policies allow) write under ssm/<their own account>/ and
+// encrypt with the key through S3 in this region.
+func (a *Archive) allowSessions(stack awscdk.Stack, accounts []string) {
+	principals := make([]awsiam.IPrincipal, len(accounts))
+	for i, acct := range accounts {
+		principals[i] = awsiam.NewAccountPrincipal(jsii.String(acct))
+	}
+	a.Bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("SessionsWrite"),
+		Principals: &principals,
+		Actions:    jsii.Strings("s3:PutObject"),
+		// Each account only under its own prefix: the policy variable is
+		// the calling principal's account.
+		Resources: &[]*string{a.Bucket.ArnForObjects(jsii.String(SessionPrefix + "/${aws:PrincipalAccount}/*"))},
+	}))
+	a.Bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("SessionsCheckEncryption"),
+		Principals: &principals,
+		Actions:    jsii.Strings("s3:GetEncryptionConfiguration"),
+		Resources:  &[]*string{a.Bucket.BucketArn()},
+	}))
+	a.Key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("SessionsEncrypt"),
+		Principals: &principals,
+		Actions:    jsii.Strings("kms:GenerateDataKey"),
+		Resources:  jsii.Strings("*"), // in a key policy "*" is this key
+		Conditions: &map[string]any{"StringEquals": map[string]any{"kms:ViaService": "s3." + *stack.Region() + ".amazonaws.com"}},
 	}), nil)
 }
 

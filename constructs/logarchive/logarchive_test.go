@@ -240,3 +240,69 @@ func TestGuardDutyExport(t *testing.T) {
 		}
 	}
 }
+
+// statements returns the statements of every bucket and key policy of rs,
+// by Sid.
+func statements(t *testing.T, rs map[string]resource) map[string]map[string]any {
+	t.Helper()
+	out := map[string]map[string]any{}
+	add := func(doc any) {
+		d, _ := doc.(map[string]any)
+		list, _ := d["Statement"].([]any)
+		for _, s := range list {
+			st := s.(map[string]any)
+			if sid, ok := st["Sid"].(string); ok {
+				out[sid] = st
+			}
+		}
+	}
+	for _, p := range byType(rs, "AWS::S3::BucketPolicy") {
+		add(p.Properties["PolicyDocument"])
+	}
+	for _, k := range byType(rs, "AWS::KMS::Key") {
+		add(k.Properties["KeyPolicy"])
+	}
+	return out
+}
+
+func TestConfigAndSessionWriters(t *testing.T) {
+	accounts := []string{"111111111111", "333333333333"}
+	st := statements(t, synth(t, &logarchive.Props{ConfigAccounts: accounts, SessionAccounts: accounts}))
+	for sid, want := range map[string][]string{
+		"ConfigCheck": {`"Service":"config.amazonaws.com"`, `"s3:GetBucketAcl"`, `"s3:ListBucket"`, `"aws:SourceAccount":["111111111111","333333333333"]`},
+		"ConfigWrite": {`"Service":"config.amazonaws.com"`, `"s3:PutObject"`, `/config/AWSLogs/111111111111/Config/*"`,
+			`/config/AWSLogs/333333333333/Config/*"`, `"s3:x-amz-acl":"bucket-owner-full-control"`, `"aws:SourceAccount":["111111111111","333333333333"]`},
+		"ConfigEncrypt":           {`"Service":"config.amazonaws.com"`, `"kms:Decrypt"`, `"kms:GenerateDataKey"`, `"aws:SourceAccount"`},
+		"SessionsWrite":           {`:iam::111111111111:root`, `:iam::333333333333:root`, `"s3:PutObject"`, `/ssm/${aws:PrincipalAccount}/*"`},
+		"SessionsCheckEncryption": {`:iam::111111111111:root`, `"s3:GetEncryptionConfiguration"`},
+		"SessionsEncrypt":         {`:iam::333333333333:root`, `"kms:GenerateDataKey"`, `"kms:ViaService":"s3.eu-west-1.amazonaws.com"`},
+	} {
+		s, ok := st[sid]
+		if !ok {
+			t.Errorf("no statement %s", sid)
+			continue
+		}
+		for _, w := range want {
+			if !strings.Contains(str(s), w) {
+				t.Errorf("%s lacks %s:\n%s", sid, w, str(s))
+			}
+		}
+	}
+	if s := str(st["SessionsWrite"]); strings.Contains(s, "ssm/*") || strings.Contains(s, "Condition") {
+		t.Errorf("SessionsWrite must fence each account to its own prefix by the policy variable alone:\n%s", s)
+	}
+	for sid := range statements(t, synth(t, nil)) {
+		if strings.HasPrefix(sid, "Config") || strings.HasPrefix(sid, "Sessions") {
+			t.Errorf("statement %s without ConfigAccounts or SessionAccounts", sid)
+		}
+	}
+}
+
+func TestBadWriterAccount(t *testing.T) {
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "Props.SessionAccounts") {
+			t.Errorf("recover() = %v; want a panic naming Props.SessionAccounts", r)
+		}
+	}()
+	synth(t, &logarchive.Props{SessionAccounts: []string{"12345"}})
+}
