@@ -50,6 +50,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -77,6 +78,13 @@ type Props struct {
 	// is not this account's: instances are allowed kms:GenerateDataKey on it
 	// through S3. Default: none, no permission on any other key.
 	ArchiveKeyArn string
+	// ArchiveKeyAliasArn names the archive key by its alias ARN
+	// (arn:aws:kms:<region>:<account>:alias/<name>), for callers that know
+	// the alias but not the key id (another account's key): instances are
+	// allowed kms:GenerateDataKey, through S3, on that account's keys in
+	// that region that carry the alias (kms:ResourceAliases), and no other.
+	// Use it or ArchiveKeyArn. Default: none.
+	ArchiveKeyAliasArn string
 	// LogRetention is how long session transcripts stay in the log group.
 	// Default: awslogs.RetentionDays_ONE_YEAR.
 	LogRetention awslogs.RetentionDays
@@ -118,6 +126,7 @@ type Manager struct {
 
 var (
 	bucketName = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+	aliasArn   = regexp.MustCompile(`^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:alias/[A-Za-z0-9/_-]+$`)
 	keyArn     = regexp.MustCompile(`^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$`)
 	userName   = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}$`)
 )
@@ -376,6 +385,18 @@ func (m *Manager) sessionLoggingPolicy(c constructs.Construct, p Props, partitio
 			Resources: jsii.Strings(fmt.Sprintf("arn:%s:s3:::%s", partition, p.ArchiveBucketName)),
 		}),
 	}
+	if a := p.ArchiveKeyAliasArn; a != "" {
+		i := strings.LastIndex(a, ":alias/")
+		statements = append(statements, awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("EncryptArchivedTranscriptsByAlias"),
+			Actions:   jsii.Strings("kms:GenerateDataKey"),
+			Resources: jsii.Strings(a[:i] + ":key/*"),
+			Conditions: &map[string]any{
+				"StringEquals":             map[string]any{"kms:ViaService": "s3." + region + ".amazonaws.com"},
+				"ForAnyValue:StringEquals": map[string]any{"kms:ResourceAliases": a[i+1:]},
+			},
+		}))
+	}
 	if p.ArchiveKeyArn != "" {
 		statements = append(statements, awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Sid:        jsii.String("EncryptArchivedTranscripts"),
@@ -389,7 +410,7 @@ func (m *Manager) sessionLoggingPolicy(c constructs.Construct, p Props, partitio
 		Statements:  &statements,
 	})
 	suppress(policy, nagRule{"AwsSolutions-IAM5",
-		"the wildcards are the objects under ssm/<account>/ in the archive, the streams of the one transcript log group, and logs:DescribeLogGroups, which has no resource-level permission"})
+		"the wildcards are the objects under ssm/<account>/ in the archive, the streams of the one transcript log group, logs:DescribeLogGroups, which has no resource-level permission, and (with ArchiveKeyAliasArn) the archive account's keys in the region, narrowed by kms:ResourceAliases to the one with the archive's alias"})
 	return policy
 }
 
@@ -449,6 +470,9 @@ func withDefaults(props *Props) Props {
 	}
 	if p.ArchiveKeyArn != "" && !keyArn.MatchString(p.ArchiveKeyArn) && !unresolved(p.ArchiveKeyArn) {
 		panic(fmt.Sprintf("sessionmanager: Props.ArchiveKeyArn %q is not a KMS key ARN such as arn:aws:kms:us-east-1:111111111111:key/<key id>", p.ArchiveKeyArn))
+	}
+	if p.ArchiveKeyAliasArn != "" && (p.ArchiveKeyArn != "" || !aliasArn.MatchString(p.ArchiveKeyAliasArn)) {
+		panic(fmt.Sprintf("sessionmanager: Props.ArchiveKeyAliasArn %q is not a KMS alias ARN such as arn:aws:kms:us-east-1:111111111111:alias/log-archive, or ArchiveKeyArn is set too", p.ArchiveKeyAliasArn))
 	}
 	if p.IdleSessionTimeoutMinutes < 1 || p.IdleSessionTimeoutMinutes > 60 {
 		panic(fmt.Sprintf("sessionmanager: Props.IdleSessionTimeoutMinutes %d is out of range: use 1 to 60", p.IdleSessionTimeoutMinutes))

@@ -271,6 +271,20 @@ func TestInstanceProfile(t *testing.T) {
 	}
 }
 
+// With only the archive key's alias known, instances may use the archive
+// account's keys in the region that carry that alias, through S3, and no
+// other key.
+func TestArchiveKeyByAlias(t *testing.T) {
+	rs, _ := synth(t, &sessionmanager.Props{ArchiveBucketName: archive, ArchiveKeyAliasArn: "arn:aws:kms:eu-west-1:444444444444:alias/example-log-archive"})
+	_, mp := only(t, rs, "AWS::IAM::ManagedPolicy")
+	doc := str(mp.Properties["PolicyDocument"])
+	want := `{"Action":"kms:GenerateDataKey","Condition":{"ForAnyValue:StringEquals":{"kms:ResourceAliases":"alias/example-log-archive"},` +
+		`"StringEquals":{"kms:ViaService":"s3.eu-west-1.amazonaws.com"}},"Effect":"Allow","Resource":"arn:aws:kms:eu-west-1:444444444444:key/*","Sid":"EncryptArchivedTranscriptsByAlias"}`
+	if !strings.Contains(doc, want) {
+		t.Errorf("session logging policy lacks\n%s\nin\n%s", want, doc)
+	}
+}
+
 func TestMisusePanics(t *testing.T) {
 	for _, tc := range []struct {
 		props sessionmanager.Props
@@ -279,6 +293,9 @@ func TestMisusePanics(t *testing.T) {
 		{sessionmanager.Props{}, "Props.ArchiveBucketName"},
 		{sessionmanager.Props{ArchiveBucketName: "arn:aws:s3:::x"}, "Props.ArchiveBucketName"},
 		{sessionmanager.Props{ArchiveBucketName: archive, ArchiveKeyArn: "alias/x"}, "Props.ArchiveKeyArn"},
+		{sessionmanager.Props{ArchiveBucketName: archive, ArchiveKeyAliasArn: "alias/x"}, "Props.ArchiveKeyAliasArn"},
+		{sessionmanager.Props{ArchiveBucketName: archive, ArchiveKeyArn: "arn:aws:kms:eu-west-1:444444444444:key/abcd",
+			ArchiveKeyAliasArn: "arn:aws:kms:eu-west-1:444444444444:alias/x"}, "Props.ArchiveKeyAliasArn"},
 		{sessionmanager.Props{ArchiveBucketName: archive, IdleSessionTimeoutMinutes: 61}, "Props.IdleSessionTimeoutMinutes 61"},
 		{sessionmanager.Props{ArchiveBucketName: archive, MaxSessionDurationMinutes: -1}, "Props.MaxSessionDurationMinutes -1"},
 		{sessionmanager.Props{ArchiveBucketName: archive, MaxSessionDurationMinutes: 1441}, "1 to 1440"},
