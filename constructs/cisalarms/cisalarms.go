@@ -10,6 +10,10 @@
 // same account and region only, as CloudWatch alarm actions require; its
 // policy must let cloudwatch.amazonaws.com sns:Publish, and a KMS key that
 // encrypts it must let CloudWatch kms:GenerateDataKey* and kms:Decrypt.
+// Without Props.AlarmTopicArn the construct makes that topic itself:
+// encrypted with a key of its own (rotated, retained), publishable only by
+// CloudWatch for this account and only over TLS, with Props.Emails
+// subscribed.
 //
 // Every alarm fires on one matching event in five minutes (threshold 1,
 // period 300 seconds, sum) and treats missing data as not breaching: no
@@ -28,8 +32,12 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
@@ -109,8 +117,11 @@ type Props struct {
 	// required.
 	LogGroupName string
 	// AlarmTopicArn is the SNS topic every alarm notifies, in this stack's
-	// account and region, not FIFO. Default: none; required.
+	// account and region, not FIFO. Default: none, the construct makes one.
 	AlarmTopicArn string
+	// Emails are subscribed to the topic the construct makes (each confirms
+	// its subscription); only without AlarmTopicArn. Default: none.
+	Emails []string
 	// MetricNamespace is the CloudWatch namespace of the filters' metrics;
 	// it may not start with "AWS/". Default: "CISBenchmark".
 	MetricNamespace string
@@ -123,6 +134,10 @@ type Alarms struct {
 	MetricFilters map[string]awslogs.CfnMetricFilter
 	// Alarms are the alarms, by Monitor name.
 	Alarms map[string]awscloudwatch.CfnAlarm
+	// Topic and Key are the topic the construct made and its key; nil with
+	// Props.AlarmTopicArn.
+	Topic awssns.Topic
+	Key   awskms.Key
 }
 
 var (
@@ -136,6 +151,10 @@ func New(scope constructs.Construct, id string, props *Props) *Alarms {
 	p := withDefaults(props)
 	c := constructs.NewConstruct(scope, &id)
 	a := &Alarms{Construct: c, MetricFilters: map[string]awslogs.CfnMetricFilter{}, Alarms: map[string]awscloudwatch.CfnAlarm{}}
+	if p.AlarmTopicArn == "" {
+		a.topic(p.Emails)
+		p.AlarmTopicArn = *a.Topic.TopicArn()
+	}
 	for _, m := range Monitors {
 		a.MetricFilters[m.Name] = awslogs.NewCfnMetricFilter(c, jsii.String(m.Name+"Filter"), &awslogs.CfnMetricFilterProps{
 			LogGroupName:  jsii.String(p.LogGroupName),
@@ -162,6 +181,56 @@ func New(scope constructs.Construct, id string, props *Props) *Alarms {
 	return a
 }
 
+// topic makes the encrypted topic only CloudWatch, for this account, may
+// publish to.
+func (a *Alarms) topic(emails []string) {
+	account := awscdk.Stack_Of(a.Construct).Account()
+	fromThisAccount := &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": account}}
+	cloudwatch := awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)
+	a.Key = awskms.NewKey(a.Construct, jsii.String("Key"), &awskms.KeyProps{
+		Description:       jsii.String("Encrypts the CIS alarms topic"),
+		EnableKeyRotation: jsii.Bool(true),
+		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+	})
+	a.Key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("CloudWatchPublishesToTheTopic"),
+		Principals: &[]awsiam.IPrincipal{cloudwatch},
+		Actions:    jsii.Strings("kms:GenerateDataKey*", "kms:Decrypt"),
+		Resources:  jsii.Strings("*"), // in a key policy "*" is this key
+		Conditions: fromThisAccount,
+	}), nil)
+	a.Key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("DenyGrantsExceptForAWSServices"),
+		Effect:     awsiam.Effect_DENY,
+		Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
+		Actions:    jsii.Strings("kms:CreateGrant"),
+		Resources:  jsii.Strings("*"), // in a key policy "*" is this key
+		Conditions: &map[string]any{"BoolIfExists": map[string]any{
+			"kms:GrantIsForAWSResource": "false", "aws:PrincipalIsAWSService": "false",
+		}},
+	}), nil)
+	a.Topic = awssns.NewTopic(a.Construct, jsii.String("Topic"), &awssns.TopicProps{
+		DisplayName: jsii.String("CIS alarms"),
+		MasterKey:   a.Key,
+		EnforceSSL:  jsii.Bool(true),
+	})
+	a.Topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("CloudWatchPublishes"),
+		Principals: &[]awsiam.IPrincipal{cloudwatch},
+		Actions:    jsii.Strings("sns:Publish"),
+		Resources:  jsii.Strings(*a.Topic.TopicArn()),
+		Conditions: fromThisAccount,
+	}))
+	for _, email := range emails {
+		// The address is the id: stable whatever the order of Emails.
+		awssns.NewSubscription(a.Construct, jsii.String(email), &awssns.SubscriptionProps{
+			Topic:    a.Topic,
+			Protocol: awssns.SubscriptionProtocol_EMAIL,
+			Endpoint: jsii.String(email),
+		})
+	}
+}
+
 func withDefaults(props *Props) Props {
 	var p Props
 	if props != nil {
@@ -170,14 +239,21 @@ func withDefaults(props *Props) Props {
 	if p.MetricNamespace == "" {
 		p.MetricNamespace = "CISBenchmark"
 	}
-	if !logGroupName.MatchString(p.LogGroupName) {
+	if !logGroupName.MatchString(p.LogGroupName) && !unresolved(p.LogGroupName) {
 		panic(fmt.Sprintf("cisalarms: Props.LogGroupName %q is not a log group name (1-512 letters, digits and . - _ / #); it is required", p.LogGroupName))
 	}
-	if !topicArn.MatchString(p.AlarmTopicArn) {
-		panic(fmt.Sprintf("cisalarms: Props.AlarmTopicArn %q is not a standard SNS topic ARN such as arn:aws:sns:us-east-1:111111111111:alerts; it is required", p.AlarmTopicArn))
+	if p.AlarmTopicArn != "" && !topicArn.MatchString(p.AlarmTopicArn) && !unresolved(p.AlarmTopicArn) {
+		panic(fmt.Sprintf("cisalarms: Props.AlarmTopicArn %q is not a standard SNS topic ARN such as arn:aws:sns:us-east-1:111111111111:alerts", p.AlarmTopicArn))
+	}
+	if p.AlarmTopicArn != "" && len(p.Emails) > 0 {
+		panic("cisalarms: Props.Emails subscribe to the topic the construct makes; with Props.AlarmTopicArn, subscribe them to that topic")
 	}
 	if !namespace.MatchString(p.MetricNamespace) || strings.HasPrefix(p.MetricNamespace, "AWS/") {
 		panic(fmt.Sprintf("cisalarms: Props.MetricNamespace %q is not a custom namespace: 1-255 letters, digits and . - _ / # :, not starting with AWS/", p.MetricNamespace))
 	}
 	return p
+}
+
+func unresolved(s string) bool {
+	return s != "" && *awscdk.Token_IsUnresolved(s)
 }

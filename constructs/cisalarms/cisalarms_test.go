@@ -71,8 +71,9 @@ func TestMonitors(t *testing.T) {
 }
 
 type resource struct {
-	Type       string
-	Properties map[string]any
+	Type           string
+	Properties     map[string]any
+	DeletionPolicy string
 }
 
 func synth(t *testing.T, p *cisalarms.Props) (map[string]resource, *cisalarms.Alarms) {
@@ -143,7 +144,7 @@ func TestMisusePanics(t *testing.T) {
 	}{
 		{nil, `Props.LogGroupName ""`},
 		{&cisalarms.Props{LogGroupName: "trail logs", AlarmTopicArn: topic}, `Props.LogGroupName "trail logs"`},
-		{&cisalarms.Props{LogGroupName: "trail"}, `Props.AlarmTopicArn ""`},
+		{&cisalarms.Props{LogGroupName: "trail", AlarmTopicArn: topic, Emails: []string{"a@example.com"}}, "Props.Emails"},
 		{&cisalarms.Props{LogGroupName: "trail", AlarmTopicArn: topic + ".fifo"}, "Props.AlarmTopicArn"},
 		{&cisalarms.Props{LogGroupName: "trail", AlarmTopicArn: topic, MetricNamespace: "AWS/CloudTrail"}, `Props.MetricNamespace "AWS/CloudTrail"`},
 	} {
@@ -155,5 +156,55 @@ func TestMisusePanics(t *testing.T) {
 			}()
 			synth(t, tc.props)
 		}()
+	}
+}
+
+// Without a topic the construct makes one that CloudWatch, for this account
+// only, may publish to, encrypted with a key CloudWatch may use, and the
+// alarms notify it.
+func TestOwnTopic(t *testing.T) {
+	rs, a := synth(t, &cisalarms.Props{LogGroupName: "/palisade/organization-trail", Emails: []string{"soc@example.com"}})
+	if a.Topic == nil || a.Key == nil {
+		t.Fatal("no topic or key made")
+	}
+	var topicID, keyID string
+	for id, r := range rs {
+		switch r.Type {
+		case "AWS::SNS::Topic":
+			topicID = id
+		case "AWS::KMS::Key":
+			keyID = id
+			if r.DeletionPolicy != "Retain" {
+				t.Errorf("key DeletionPolicy = %q, want Retain", r.DeletionPolicy)
+			}
+			pol, _ := json.Marshal(r.Properties["KeyPolicy"])
+			for _, w := range []string{`"Service":"cloudwatch.amazonaws.com"`, `"kms:GenerateDataKey*"`, `"aws:SourceAccount":"111111111111"`, "DenyGrantsExceptForAWSServices"} {
+				if !strings.Contains(string(pol), w) {
+					t.Errorf("key policy lacks %s: %s", w, pol)
+				}
+			}
+		case "AWS::SNS::TopicPolicy":
+			pol, _ := json.Marshal(r.Properties)
+			for _, w := range []string{`"Service":"cloudwatch.amazonaws.com"`, `"sns:Publish"`, `"aws:SourceAccount":"111111111111"`, `"aws:SecureTransport":"false"`} {
+				if !strings.Contains(string(pol), w) {
+					t.Errorf("topic policy lacks %s: %s", w, pol)
+				}
+			}
+		case "AWS::SNS::Subscription":
+			if r.Properties["Endpoint"] != "soc@example.com" || r.Properties["Protocol"] != "email" {
+				t.Errorf("subscription = %v", r.Properties)
+			}
+		}
+	}
+	if topicID == "" || keyID == "" {
+		t.Fatalf("no topic or key in the template")
+	}
+	for name, alarm := range rs {
+		if alarm.Type != "AWS::CloudWatch::Alarm" {
+			continue
+		}
+		if b, _ := json.Marshal(alarm.Properties["AlarmActions"]); string(b) != `[{"Ref":"`+topicID+`"}]` {
+			t.Errorf("%s AlarmActions = %s, want the topic", name, b)
+		}
 	}
 }
