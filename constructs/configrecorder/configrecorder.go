@@ -141,22 +141,33 @@ func New(scope constructs.Construct, id string, props *Props) *Recorder {
 	if !p.OrganizationAggregator {
 		return r
 	}
-	r.AggregatorRole = awsiam.NewRole(c, jsii.String("AggregatorRole"), &awsiam.RoleProps{
+	r.Aggregator, r.AggregatorRole = NewOrganizationAggregator(c, "Organization")
+	return r
+}
+
+// NewOrganizationAggregator builds an AWS Config organization aggregator
+// over every account and region, with the role it reads the organization
+// with, under a construct of the given id. Build it once, in the management
+// account or AWS Config's delegated administrator, without a Recorder where
+// the stack holds none.
+func NewOrganizationAggregator(scope constructs.Construct, id string) (awsconfig.CfnConfigurationAggregator, awsiam.Role) {
+	c := constructs.NewConstruct(scope, &id)
+	role := awsiam.NewRole(c, jsii.String("AggregatorRole"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("config.amazonaws.com"), nil),
 		Description: jsii.String("AWS Config's organization aggregator lists the organization's accounts"),
 		ManagedPolicies: &[]awsiam.IManagedPolicy{
 			awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("service-role/AWSConfigRoleForOrganizations")),
 		},
 	})
-	suppress(r.AggregatorRole, nagRule{"AwsSolutions-IAM4",
+	suppress(role, nagRule{"AwsSolutions-IAM4",
 		"AWSConfigRoleForOrganizations is AWS's least-privilege policy for an organization aggregator: read-only Organizations calls, kept current by AWS"})
-	r.Aggregator = awsconfig.NewCfnConfigurationAggregator(c, jsii.String("Aggregator"), &awsconfig.CfnConfigurationAggregatorProps{
+	agg := awsconfig.NewCfnConfigurationAggregator(c, jsii.String("Aggregator"), &awsconfig.CfnConfigurationAggregatorProps{
 		OrganizationAggregationSource: &awsconfig.CfnConfigurationAggregator_OrganizationAggregationSourceProperty{
-			RoleArn:       r.AggregatorRole.RoleArn(),
+			RoleArn:       role.RoleArn(),
 			AllAwsRegions: jsii.Bool(true),
 		},
 	})
-	return r
+	return agg, role
 }
 
 func withDefaults(props *Props) Props {
