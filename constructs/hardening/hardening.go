@@ -218,21 +218,23 @@ func (h *Hardening) defaultVpc(c constructs.Construct, p Props, partition, regio
 		"EC2's Describe calls have no resource-level permissions; the deletions are limited to this account's and region's internet gateways, subnets and VPCs (a default VPC's carry no tags to narrow them further), the log to the function's log group's streams"})
 
 	h.DefaultVpcFunction = awslambda.NewFunction(c, jsii.String("DefaultVpcFunction"), &awslambda.FunctionProps{
-		Description:                  jsii.String("Deletes this region's default VPC for CloudFormation"),
-		Runtime:                      awslambda.Runtime_PROVIDED_AL2023(),
-		Architecture:                 awslambda.Architecture_ARM_64(),
-		Handler:                      jsii.String("bootstrap"),
-		Code:                         awslambda.Code_FromAsset(jsii.String(p.DefaultVpcCodePath), nil),
-		Role:                         h.DefaultVpcRole,
-		LogGroup:                     logs,
-		Timeout:                      awscdk.Duration_Minutes(jsii.Number(2)),
-		MemorySize:                   jsii.Number(128),
-		ReservedConcurrentExecutions: jsii.Number(1),
+		Description:  jsii.String("Deletes this region's default VPC for CloudFormation"),
+		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture: awslambda.Architecture_ARM_64(),
+		Handler:      jsii.String("bootstrap"),
+		Code:         awslambda.Code_FromAsset(jsii.String(p.DefaultVpcCodePath), nil),
+		Role:         h.DefaultVpcRole,
+		LogGroup:     logs,
+		Timeout:      awscdk.Duration_Minutes(jsii.Number(2)),
+		MemorySize:   jsii.Number(128),
 	})
 	// The role's policy must be in place before CloudFormation invokes the
 	// function.
 	h.DefaultVpcFunction.Node().AddDependency(policy)
 	suppress(h.DefaultVpcFunction,
+		// Reserving concurrency fails in new accounts whose Lambda quota is
+		// still 10: AWS keeps the whole of it unreserved.
+		nagRule{"NIST.800.53.R5-LambdaConcurrency", "CloudFormation is the function's only caller, once per deployment of its custom resource; reserving concurrency would fail in new accounts whose Lambda quota is still 10"},
 		nagRule{"NIST.800.53.R5-LambdaDLQ", "CloudFormation invokes the function synchronously, once per deployment of its custom resource, and reports its failures"},
 		nagRule{"NIST.800.53.R5-LambdaInsideVPC", "the function calls only the EC2 API, to delete the default VPC; it has no VPC to run in"},
 	)
