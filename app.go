@@ -32,6 +32,9 @@ var exampleOrg []byte
 func main() {
 	org, err := selectOrg()
 	if err == nil {
+		err = stacks.CheckLambdas()
+	}
+	if err == nil {
 		app := awscdk.NewApp(&awscdk.AppProps{AnalyticsReporting: jsii.Bool(false)})
 		stacks.AddChecks(app)
 		stacks.Build(app, org)

@@ -123,12 +123,6 @@ var Waivers = []Waiver{
 			"the access logs are versioned and retained instead",
 	},
 	{
-		Tool: "cfn-guard", Rule: "cloud_trail_cloud_watch_logs_enabled_check", Resources: []string{orgTrail},
-		Reason: "CloudWatch Logs delivery of the organization trail is billed per event for every account, so it is " +
-			"the org file's choice (logging.trail.cloudWatchLogs), off in the example; the archive holds the " +
-			"validated, tamper-resistant copy either way",
-	},
-	{
 		Tool: "cfn-guard", Rule: "lambda_inside_vpc_check", Resources: []string{awsCustomResourceProvider},
 		Reason: "CDK's function behind the delegated-admin and GuardDuty organization calls runs only while CloudFormation " +
 			"deploys and calls only AWS APIs; the management and security accounts have no VPC for it",

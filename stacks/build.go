@@ -30,6 +30,10 @@ import (
 //	management account, home region         <org>-trail-<account>-<region>       the organization trail, to the home archive
 //	management account, every region        <org>-orgadmin-<account>-<region>    delegated admins (GuardDuty; home: Security Hub, Access Analyzer), guardrail SCPs (home)
 //	security account, every region          <org>-detect-<account>-<region>      GuardDuty for the org (findings to the archive); home: Security Hub central configuration, Access Analyzer, alerts
+//	every account, every region             <org>-baseline-<account>-<region>    AWS Config recorder delivering to the region's archive
+//	security and workload accounts,
+//	  every region                          <org>-sessions-<account>-<region>    Session Manager, patching, agents; home: the Default Host Management role
+//	security account, every region          <org>-compliance-<account>-<region>  the organization conformance pack; home: the organization aggregator
 //
 // The management account holds no VPC. Each stack deploys after the stacks
 // it writes into; dependencies are added only between stacks that are both
@@ -68,6 +72,8 @@ func Build(scope constructs.Construct, org *config.Org) []awscdk.Stack {
 				BucketName:        org.ArchiveBucketName(region),
 				KeyAlias:          org.ArchiveKeyAlias(),
 				DeliveryAccounts:  org.AccountIDs(),
+				ConfigAccounts:    org.AccountIDs(),
+				SessionAccounts:   org.InstanceAccountIDs(),
 				TrailArns:         trails,
 				GuardDutyExport:   true,
 				Archive:           org.Logging.Archive,
@@ -135,6 +141,8 @@ func Build(scope constructs.Construct, org *config.Org) []awscdk.Stack {
 			BucketName:  org.ArchiveBucketName(org.HomeRegion),
 			KeyAliasArn: org.ArchiveKeyAliasArn(partition, org.HomeRegion),
 			Trail:       org.Logging.Trail,
+			CISAlarms:   org.Compliance.CISAlarms,
+			AlarmEmails: org.Detection.AlertEmails,
 		})
 		after(s, archives[org.HomeRegion], "CloudTrail checks the archive's bucket and key policies when the trail is created")
 		out = append(out, s)
@@ -191,7 +199,101 @@ func Build(scope constructs.Construct, org *config.Org) []awscdk.Stack {
 			out = append(out, s)
 		}
 	}
+
+	baselines := map[string][]awscdk.Stack{} // by region
+	for _, acct := range org.Accounts {
+		var home awscdk.Stack
+		for _, region := range homeFirst(org) {
+			instanceRole := ""
+			if acct.Role != config.RoleManagement {
+				instanceRole = InstanceRoleName(region)
+			}
+			name := StackName(org.Name, "baseline", acct.Name, region)
+			s := NewBaseline(scope, name, &BaselineProps{
+				StackName:         name,
+				Description:       fmt.Sprintf("palisade %s: AWS Config and account hardening of %s in %s", org.Name, acct.Name, region),
+				Account:           acct.ID,
+				Region:            region,
+				Home:              region == org.HomeRegion,
+				ArchiveBucketName: org.ArchiveBucketName(region),
+				Compliance:        org.Compliance,
+				InstanceRoleName:  instanceRole,
+			})
+			after(s, archives[region], "AWS Config checks the archive's policy when the delivery channel is created")
+			if region == org.HomeRegion {
+				home = s
+			} else {
+				after(s, home, "the home region creates the account's AWS Config service-linked role")
+			}
+			baselines[region] = append(baselines[region], s)
+			out = append(out, s)
+		}
+	}
+
+	for _, acct := range append([]*config.Account{org.Security()}, org.Workloads()...) {
+		if acct == nil {
+			continue
+		}
+		var home awscdk.Stack
+		for _, region := range homeFirst(org) {
+			name := StackName(org.Name, "sessions", acct.Name, region)
+			s := NewSessions(scope, name, &SessionsProps{
+				StackName:             name,
+				Description:           fmt.Sprintf("palisade %s: Session Manager, patching and agents of %s in %s", org.Name, acct.Name, region),
+				Account:               acct.ID,
+				Region:                region,
+				Home:                  region == org.HomeRegion,
+				ArchiveBucketName:     org.ArchiveBucketName(region),
+				ArchiveKeyAliasArn:    org.ArchiveKeyAliasArn(partition, region),
+				Sessions:              org.Sessions,
+				LogGroups:             org.Logging.ForwardLogGroups,
+				LogGroupRetentionDays: org.Logging.LogGroupRetentionDays,
+			})
+			after(s, archives[region], "the archive's policy must admit the account's transcripts and command output")
+			if region == org.HomeRegion {
+				home = s
+			} else {
+				after(s, home, "the home region creates the account's Default Host Management role")
+			}
+			out = append(out, s)
+		}
+	}
+
+	if sec := org.Security(); sec != nil {
+		for _, region := range org.Regions {
+			name := StackName(org.Name, "compliance", sec.Name, region)
+			s := NewCompliance(scope, name, &ComplianceProps{
+				StackName:   name,
+				Description: fmt.Sprintf("palisade %s: the organization's AWS Config conformance pack in %s", org.Name, region),
+				Account:     sec.ID,
+				Region:      region,
+				Home:        region == org.HomeRegion,
+				PackName:    org.ConformancePackName(),
+				Compliance:  org.Compliance,
+			})
+			after(s, admins[org.HomeRegion], "the security account must be AWS Config's delegated administrator first")
+			for _, b := range baselines[region] {
+				after(s, b, "the conformance pack evaluates what every account's recorder records")
+			}
+			out = append(out, s)
+		}
+	}
 	return out
+}
+
+// homeFirst is the org's regions with the home region first, so that a
+// region's stack can depend on the home region's stack of its account.
+func homeFirst(org *config.Org) []string {
+	regions := []string{}
+	if slices.Contains(org.Regions, org.HomeRegion) {
+		regions = append(regions, org.HomeRegion)
+	}
+	for _, r := range org.Regions {
+		if r != org.HomeRegion {
+			regions = append(regions, r)
+		}
+	}
+	return regions
 }
 
 // StackName is <org>-<purpose>-<account>-<region>, the name of every stack.

@@ -8,6 +8,7 @@ import (
 	"github.com/palisade-sec/palisade/config"
 	"github.com/palisade-sec/palisade/constructs/accessanalyzer"
 	"github.com/palisade-sec/palisade/constructs/alerts"
+	"github.com/palisade-sec/palisade/constructs/configrecorder"
 	"github.com/palisade-sec/palisade/constructs/guardduty"
 	"github.com/palisade-sec/palisade/constructs/guardrails"
 	"github.com/palisade-sec/palisade/constructs/securityhub"
@@ -43,6 +44,7 @@ func NewOrgAdmin(scope constructs.Construct, id string, props *OrgAdminProps) aw
 	if props.Home {
 		securityhub.NewDelegatedAdmin(stack, "SecurityHubAdmin", props.SecurityAccount)
 		accessanalyzer.NewDelegatedAdmin(stack, "AccessAnalyzerAdmin", props.SecurityAccount)
+		configrecorder.NewDelegatedAdmin(stack, "ConfigAdmin", props.SecurityAccount)
 		if props.Guardrails != nil {
 			guardrails.New(stack, "Guardrails", props.Guardrails)
 		}

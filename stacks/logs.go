@@ -7,6 +7,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/palisade-sec/palisade/config"
+	"github.com/palisade-sec/palisade/constructs/cisalarms"
 	"github.com/palisade-sec/palisade/constructs/logarchive"
 	"github.com/palisade-sec/palisade/constructs/logdrain"
 	"github.com/palisade-sec/palisade/constructs/logforward"
@@ -25,6 +26,10 @@ type LogArchiveProps struct {
 	KeyAlias   string
 	// DeliveryAccounts are every account of the org.
 	DeliveryAccounts []string
+	// ConfigAccounts are the accounts whose AWS Config delivers to the
+	// archive; SessionAccounts those whose instances write under ssm/.
+	ConfigAccounts  []string
+	SessionAccounts []string
 	// TrailArns are the trails that write here (the org trail, in the home
 	// region only).
 	TrailArns []string
@@ -64,6 +69,8 @@ func NewLogArchive(scope constructs.Construct, id string, props *LogArchiveProps
 		BucketName:            props.BucketName,
 		KeyAlias:              props.KeyAlias,
 		DeliveryAccounts:      props.DeliveryAccounts,
+		ConfigAccounts:        props.ConfigAccounts,
+		SessionAccounts:       props.SessionAccounts,
 		TrailArns:             props.TrailArns,
 		GuardDutyExport:       props.GuardDutyExport,
 		GlacierTransitionDays: props.Archive.GlacierTransitionDays,
@@ -127,6 +134,10 @@ type TrailProps struct {
 	BucketName  string
 	KeyAliasArn string
 	Trail       config.Trail
+	// CISAlarms adds the CIS metric filters and alarms on the trail's log
+	// group (which Trail.CloudWatchLogs must turn on), notifying AlarmEmails.
+	CISAlarms   bool
+	AlarmEmails []string
 }
 
 // NewTrail creates the management account's organization trail stack.
@@ -137,12 +148,18 @@ func NewTrail(scope constructs.Construct, id string, props *TrailProps) awscdk.S
 		Env:                   &awscdk.Environment{Account: jsii.String(props.Account), Region: jsii.String(props.Region)},
 		TerminationProtection: jsii.Bool(true),
 	})
-	orgtrail.New(stack, "OrgTrail", &orgtrail.Props{
+	t := orgtrail.New(stack, "OrgTrail", &orgtrail.Props{
 		TrailName:       props.TrailName,
 		TrailBucketName: props.BucketName,
 		TrailKeyArn:     props.KeyAliasArn,
 		S3DataEvents:    props.Trail.S3DataEvents,
 		CloudWatchLogs:  props.Trail.CloudWatchLogs,
 	})
+	if props.CISAlarms && t.LogGroup != nil {
+		cisalarms.New(stack, "CisAlarms", &cisalarms.Props{
+			LogGroupName: *t.LogGroup.LogGroupName(),
+			Emails:       props.AlarmEmails,
+		})
+	}
 	return stack
 }

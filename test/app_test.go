@@ -152,7 +152,28 @@ func TestStacks(t *testing.T) {
 			if a.Role == config.RoleManagement && region == example.HomeRegion {
 				wants[stacks.StackName(example.Name, "trail", a.Name, region)] = want{env, archive}
 			}
+			// Config and Session Manager: the other regions wait for the
+			// home region's stack of the account, which makes its IAM roles.
+			for _, purpose := range []string{"baseline", "sessions"} {
+				if purpose == "sessions" && a.Role == config.RoleManagement {
+					continue
+				}
+				after := []string{archive}
+				if region != example.HomeRegion {
+					after = append(after, stacks.StackName(example.Name, purpose, a.Name, example.HomeRegion))
+				}
+				wants[stacks.StackName(example.Name, purpose, a.Name, region)] = want{env, strings.Join(sorted(after...), ",")}
+			}
 		}
+	}
+	// The conformance pack waits for Config's delegation and for every
+	// account's recorder of its region.
+	for _, region := range example.Regions {
+		after := []string{stacks.StackName(example.Name, "orgadmin", mgmt.Name, example.HomeRegion)}
+		for _, a := range example.Accounts {
+			after = append(after, stacks.StackName(example.Name, "baseline", a.Name, region))
+		}
+		wants[stacks.StackName(example.Name, "compliance", sec.Name, region)] = want{"aws://" + sec.ID + "/" + region, strings.Join(sorted(after...), ",")}
 	}
 	got := 0
 	for id, a := range m.Artifacts { // a stack's artifact id is its name
@@ -178,7 +199,7 @@ func TestStacks(t *testing.T) {
 			t.Errorf("%s: deploys after %v, want %q", id, deps, w.after)
 		}
 	}
-	if got != len(wants) || got != 17 {
+	if got != len(wants) || got != 33 {
 		t.Errorf("%d stacks, want %d (%v)", got, len(wants), wants)
 	}
 }
@@ -483,7 +504,7 @@ func TestFilter(t *testing.T) {
 		}
 	}
 	sort.Strings(names)
-	if strings.Join(names, ",") != "example-logs-prod-eu-west-1,example-network-prod-eu-west-1" {
+	if strings.Join(names, ",") != "example-baseline-prod-eu-west-1,example-logs-prod-eu-west-1,example-network-prod-eu-west-1,example-sessions-prod-eu-west-1" {
 		t.Errorf("stacks = %v", names)
 	}
 }

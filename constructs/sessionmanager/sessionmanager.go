@@ -102,6 +102,11 @@ type Props struct {
 	// account, deployed before the others. Default: false, the role is
 	// expected to exist.
 	CreateDefaultHostManagementRole bool
+	// InstanceRoleName names InstanceRole (and InstanceProfile), so that
+	// other stacks (remediation attaching the profile to unmanaged
+	// instances) can name it. IAM names are global: include the region.
+	// Default: names CloudFormation generates.
+	InstanceRoleName string
 }
 
 // Manager is Session Manager in one account and region.
@@ -126,6 +131,7 @@ type Manager struct {
 
 var (
 	bucketName = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+	roleNameRE = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
 	aliasArn   = regexp.MustCompile(`^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:alias/[A-Za-z0-9/_-]+$`)
 	keyArn     = regexp.MustCompile(`^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$`)
 	userName   = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}$`)
@@ -204,7 +210,12 @@ func New(scope constructs.Construct, id string, props *Props) *Manager {
 
 	m.SessionLoggingPolicy = m.sessionLoggingPolicy(c, p, partition, region, account)
 
+	var roleName *string
+	if p.InstanceRoleName != "" {
+		roleName = jsii.String(p.InstanceRoleName)
+	}
 	m.InstanceRole = awsiam.NewRole(c, jsii.String("InstanceRole"), &awsiam.RoleProps{
+		RoleName:    roleName,
 		Description: jsii.String("Instances managed by Systems Manager: sessions, patching, inventory, CloudWatch agent"),
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("ec2.amazonaws.com"), nil),
 		ManagedPolicies: &[]awsiam.IManagedPolicy{
@@ -215,7 +226,7 @@ func New(scope constructs.Construct, id string, props *Props) *Manager {
 	})
 	suppress(m.InstanceRole, nagRule{"AwsSolutions-IAM4",
 		"AmazonSSMManagedInstanceCore and CloudWatchAgentServerPolicy are AWS's maintained minimum for the SSM agent and the CloudWatch agent"})
-	m.InstanceProfile = awsiam.NewInstanceProfile(c, jsii.String("InstanceProfile"), &awsiam.InstanceProfileProps{Role: m.InstanceRole})
+	m.InstanceProfile = awsiam.NewInstanceProfile(c, jsii.String("InstanceProfile"), &awsiam.InstanceProfileProps{Role: m.InstanceRole, InstanceProfileName: roleName})
 
 	hostRoleArn := fmt.Sprintf("arn:%s:iam::%s:role/%s", partition, account, DefaultHostManagementRoleName)
 	if p.CreateDefaultHostManagementRole {
@@ -473,6 +484,9 @@ func withDefaults(props *Props) Props {
 	}
 	if p.ArchiveKeyAliasArn != "" && (p.ArchiveKeyArn != "" || !aliasArn.MatchString(p.ArchiveKeyAliasArn)) {
 		panic(fmt.Sprintf("sessionmanager: Props.ArchiveKeyAliasArn %q is not a KMS alias ARN such as arn:aws:kms:us-east-1:111111111111:alias/log-archive, or ArchiveKeyArn is set too", p.ArchiveKeyAliasArn))
+	}
+	if p.InstanceRoleName != "" && !roleNameRE.MatchString(p.InstanceRoleName) {
+		panic(fmt.Sprintf("sessionmanager: Props.InstanceRoleName %q is not an IAM role name: 1 to 64 of letters, digits and +=,.@_-", p.InstanceRoleName))
 	}
 	if p.IdleSessionTimeoutMinutes < 1 || p.IdleSessionTimeoutMinutes > 60 {
 		panic(fmt.Sprintf("sessionmanager: Props.IdleSessionTimeoutMinutes %d is out of range: use 1 to 60", p.IdleSessionTimeoutMinutes))

@@ -285,6 +285,22 @@ func TestArchiveKeyByAlias(t *testing.T) {
 	}
 }
 
+// A named instance role names its profile the same, for other stacks.
+func TestNamedInstanceRole(t *testing.T) {
+	rs, _ := synth(t, &sessionmanager.Props{ArchiveBucketName: archive, InstanceRoleName: "palisade-instance-eu-west-1"})
+	_, profile := only(t, rs, "AWS::IAM::InstanceProfile")
+	if profile.Properties["InstanceProfileName"] != "palisade-instance-eu-west-1" {
+		t.Errorf("profile = %v", profile.Properties)
+	}
+	found := false
+	for _, r := range ofType(rs, "AWS::IAM::Role") {
+		found = found || r.Properties["RoleName"] == "palisade-instance-eu-west-1"
+	}
+	if !found {
+		t.Error("no role named palisade-instance-eu-west-1")
+	}
+}
+
 func TestMisusePanics(t *testing.T) {
 	for _, tc := range []struct {
 		props sessionmanager.Props
@@ -296,6 +312,7 @@ func TestMisusePanics(t *testing.T) {
 		{sessionmanager.Props{ArchiveBucketName: archive, ArchiveKeyAliasArn: "alias/x"}, "Props.ArchiveKeyAliasArn"},
 		{sessionmanager.Props{ArchiveBucketName: archive, ArchiveKeyArn: "arn:aws:kms:eu-west-1:444444444444:key/abcd",
 			ArchiveKeyAliasArn: "arn:aws:kms:eu-west-1:444444444444:alias/x"}, "Props.ArchiveKeyAliasArn"},
+		{sessionmanager.Props{ArchiveBucketName: archive, InstanceRoleName: "palisade instances"}, "Props.InstanceRoleName"},
 		{sessionmanager.Props{ArchiveBucketName: archive, IdleSessionTimeoutMinutes: 61}, "Props.IdleSessionTimeoutMinutes 61"},
 		{sessionmanager.Props{ArchiveBucketName: archive, MaxSessionDurationMinutes: -1}, "Props.MaxSessionDurationMinutes -1"},
 		{sessionmanager.Props{ArchiveBucketName: archive, MaxSessionDurationMinutes: 1441}, "1 to 1440"},
