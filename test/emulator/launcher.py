@@ -33,6 +33,8 @@ and the CDK CLI"):
   8. Fn::GetStackOutput (the CLI's assemblies' cross-stack references) is
      not resolved: moto leaves the object in the property. -> resolved from
      the named stack's outputs.
+  9. A resource created early, because another one references it, is
+     created before the resources in its own DependsOn. -> those first.
 
 CloudFormation types palisade's templates use that moto skips or half-applies
 (skipped types become "" when referenced, and their resources never exist):
@@ -64,6 +66,12 @@ CloudFormation types palisade's templates use that moto skips or half-applies
                              moto has not loaded are skipped with a warning)
   AWS::KMS::Key            KeyPolicy kept as JSON text (stock: the template's
                              object, and DescribeKey & co. fail with HTTP 500)
+  AWS::Lambda::Function    + FunctionName, Architectures, TracingConfig,
+                             EphemeralStorage, Tags (ignored; no Docker is
+                             needed to create one, only to invoke it)
+  AWS::SSM::Document       + CloudFormation's defaults (DocumentFormat JSON,
+                             DocumentType Command, a generated Name) and an
+                             object Content (stock: "Invalid document format")
 
 Also:
 
@@ -101,6 +109,7 @@ def patch():
     _patch_termination_protection()
     _patch_ssm()
     _patch_get_stack_output()
+    _patch_depends_on()
     _patch_existing_models()
     _register_models()
     _patch_security_apis()
@@ -283,6 +292,26 @@ def _patch_ssm():
     cfp.ResourceMap.parse_ssm_parameter = parse_ssm_parameter
 
 
+def _patch_depends_on():
+    # 9. moto orders the top-level creation by DependsOn, but a resource
+    # created early because another one references it (Ref, Fn::GetAtt) is
+    # created without its own DependsOn first: CDK's AwsCustomResource
+    # chains (create document -> update it -> read its latest version ->
+    # make that the default) then ran out of order. Create them first.
+    import moto.cloudformation.parsing as cfp
+
+    orig = cfp.parse_and_create_resource
+
+    def parse_and_create_resource(logical_id, resource_json, resources_map, account_id, region_name):
+        deps = resource_json.get("DependsOn") or []
+        for dep in [deps] if isinstance(deps, str) else deps:
+            if dep in resources_map._resource_json_map and dep not in resources_map._parsed_resources:
+                resources_map[dep]
+        return orig(logical_id, resource_json, resources_map, account_id, region_name)
+
+    cfp.parse_and_create_resource = parse_and_create_resource
+
+
 # --- properties moto's own models ignore ----------------------------------
 
 
@@ -388,6 +417,51 @@ def _patch_existing_models():
             key.policy = json.dumps(key.policy)
 
     _wrap_create(Key, key_policy_json)
+
+    from moto.ssm.models import Document
+
+    orig_doc = Document.create_from_cloudformation_json.__func__
+
+    def document(klass, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        # CloudFormation's defaults, which moto's model lacks (it fails with
+        # "Invalid document format None"): DocumentFormat JSON, DocumentType
+        # Command, a generated name; Content may be an object.
+        p = dict(cloudformation_json.get("Properties") or {})
+        p.setdefault("DocumentFormat", "JSON")
+        p.setdefault("DocumentType", "Command")
+        p.setdefault("Name", _short_name(resource_name, 128))
+        if not isinstance(p.get("Content"), str):
+            p["Content"] = json.dumps(p.get("Content")) if p["DocumentFormat"] == "JSON" else __import__("yaml").safe_dump(p.get("Content"))
+        return orig_doc(klass, resource_name, {**cloudformation_json, "Properties": p}, account_id, region_name, **kwargs)
+
+    Document.create_from_cloudformation_json = classmethod(document)
+
+    from moto.awslambda.models import LambdaFunction, lambda_backends
+
+    orig_fn = LambdaFunction.create_from_cloudformation_json.__func__
+
+    def function(klass, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        # moto's model passes a fixed set of properties: the template's
+        # FunctionName, Architectures (provided.al2023 on arm64),
+        # TracingConfig, EphemeralStorage and Tags were dropped (Layers and
+        # the rest still are).
+        p = cloudformation_json.get("Properties") or {}
+        if p.get("FunctionName"):
+            resource_name = p["FunctionName"]
+        else:
+            resource_name = _short_name(resource_name, 64)
+        fn = orig_fn(klass, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        if p.get("Architectures"):
+            fn.architectures = p["Architectures"]
+        if p.get("TracingConfig"):
+            fn.tracing_config = p["TracingConfig"]
+        if p.get("EphemeralStorage"):
+            fn.ephemeral_storage = p["EphemeralStorage"].get("Size", 512)
+        if p.get("Tags"):
+            lambda_backends[account_id][region_name].tag_resource(fn.function_arn, {t["Key"]: t["Value"] for t in p["Tags"]})
+        return fn
+
+    LambdaFunction.create_from_cloudformation_json = classmethod(function)
 
 
 # --- models for types moto skips -------------------------------------------
