@@ -384,3 +384,16 @@ func TestStop(t *testing.T) {
 		t.Error("the emulator still answers after Stop")
 	}
 }
+
+// TestComplianceModels runs check_models.py against the shared emulator: it
+// deploys the compliance and Systems Manager templates (testdata/), updates
+// and deletes them, reads every resource back through its service's API and
+// checks that what AWS refuses is refused, for the reason AWS gives.
+func TestComplianceModels(t *testing.T) {
+	emu := start(t)
+	cmd := exec.Command("python3", "check_models.py", "--endpoint", emu.Endpoint, "--log", emu.LogPath)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("check_models.py: %v\n%s", err, out)
+	}
+}

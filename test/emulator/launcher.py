@@ -33,6 +33,8 @@ and the CDK CLI"):
   8. Fn::GetStackOutput (the CLI's assemblies' cross-stack references) is
      not resolved: moto leaves the object in the property. -> resolved from
      the named stack's outputs.
+  9. A resource created early, because another one references it, is
+     created before the resources in its own DependsOn. -> those first.
 
 CloudFormation types palisade's templates use that moto skips or half-applies
 (skipped types become "" when referenced, and their resources never exist):
@@ -55,6 +57,45 @@ CloudFormation types palisade's templates use that moto skips or half-applies
                                            in its account and attached directly
   AWS::CloudTrail::Trail                   cloudtrail create_trail,
                                            put_event_selectors, start_logging
+  AWS::IAM::ServiceLinkedRole              iam create_role under AWS's name and
+                                           path (AWSServiceRoleForConfig under
+                                           /aws-service-role/config.amazonaws.com/)
+  AWS::Config::ConfigurationRecorder       config put_configuration_recorder (the
+                                           role must exist), started as soon as a
+                                           delivery channel exists, as CloudFormation
+                                           does
+  AWS::Config::DeliveryChannel             config put_delivery_channel (the bucket
+                                           must exist); deleting it stops the
+                                           recorder first
+  AWS::Config::ConfigRule                  config put_config_rule: needs a recorder;
+                                           managed identifiers and parameters from
+                                           moto's list; a CUSTOM_LAMBDA function must
+                                           exist and allow config.amazonaws.com
+  AWS::Config::ConfigurationAggregator     config put_configuration_aggregator; an
+                                           organization source needs trusted access
+                                           and the management account or delegated
+                                           administrator (config.amazonaws.com)
+  AWS::Config::OrganizationConformancePack the pack on moto's config backend, as
+                                           config-multiaccountsetup's administrator;
+                                           its TemplateBody's rules are checked
+                                           (member accounts get no rules)
+  AWS::Config::RemediationConfiguration    kept on the config backend; read by
+                                           DescribeRemediationConfigurations
+  AWS::SSM::PatchBaseline                  ssm create_patch_baseline + patch groups
+  AWS::SSM::MaintenanceWindow/Target/Task  ssm create_maintenance_window,
+                                           register_target/task_with_... (updated
+                                           in place, ids kept)
+  AWS::SSM::Association                    kept on the ssm backend; read by
+                                           ListAssociations/DescribeAssociation
+  AWS::Logs::MetricFilter                  logs put_metric_filter (group must exist)
+  AWS::CloudWatch::Alarm                   cloudwatch put_metric_alarm
+  Custom::AWS                              CDK's AwsCustomResource: the calls in
+                                           SDK_CALLS, made in the stack's account
+                                           and region (GuardDuty, Organizations,
+                                           SSM documents and service settings, EC2
+                                           EBS defaults, S3 Control account public
+                                           access block, IAM password policy), with
+                                           ignoreErrorCodesMatching and outputPaths
   AWS::EC2::VPC            + EnableDnsSupport/EnableDnsHostnames (ignored)
   AWS::EC2::SecurityGroup  + SecurityGroupEgress (ignored: the group kept the
                              default allow-all egress rule)
@@ -64,6 +105,12 @@ CloudFormation types palisade's templates use that moto skips or half-applies
                              moto has not loaded are skipped with a warning)
   AWS::KMS::Key            KeyPolicy kept as JSON text (stock: the template's
                              object, and DescribeKey & co. fail with HTTP 500)
+  AWS::Lambda::Function    + FunctionName, Architectures, TracingConfig,
+                             EphemeralStorage, Tags (ignored; no Docker is
+                             needed to create one, only to invoke it)
+  AWS::SSM::Document       + CloudFormation's defaults (DocumentFormat JSON,
+                             DocumentType Command, a generated Name) and an
+                             object Content (stock: "Invalid document format")
 
 Also:
 
@@ -71,6 +118,13 @@ Also:
   Condition evaluated against an empty context, so CDK's TLS-only deny
   denied everything (asset uploads included): conditional statements are
   left out of enforcement.
+  moto lacks these read APIs for what the models keep; they are added:
+  SSM ListAssociations, DescribeAssociation, GetServiceSetting (and
+  Update/ResetServiceSetting), Config DescribeRemediationConfigurations,
+  EC2 GetEbsDefaultKmsKeyId. Organizations accepts a delegated administrator
+  for config, inspector2, securityhub and a few more services, as AWS does.
+  check_models.py deploys the compliance and Systems Manager templates
+  (testdata/) and reads them back through those APIs.
   Organizations CreateAccount takes the new account's id from the tag
   emulator:account-id when present (moto otherwise mints a random id), so an
   organization file's real ids can be created as they are.
@@ -101,9 +155,11 @@ def patch():
     _patch_termination_protection()
     _patch_ssm()
     _patch_get_stack_output()
+    _patch_depends_on()
     _patch_existing_models()
     _register_models()
     _patch_security_apis()
+    _patch_compliance_apis()
     _patch_organizations()
 
 
@@ -283,6 +339,26 @@ def _patch_ssm():
     cfp.ResourceMap.parse_ssm_parameter = parse_ssm_parameter
 
 
+def _patch_depends_on():
+    # 9. moto orders the top-level creation by DependsOn, but a resource
+    # created early because another one references it (Ref, Fn::GetAtt) is
+    # created without its own DependsOn first: CDK's AwsCustomResource
+    # chains (create document -> update it -> read its latest version ->
+    # make that the default) then ran out of order. Create them first.
+    import moto.cloudformation.parsing as cfp
+
+    orig = cfp.parse_and_create_resource
+
+    def parse_and_create_resource(logical_id, resource_json, resources_map, account_id, region_name):
+        deps = resource_json.get("DependsOn") or []
+        for dep in [deps] if isinstance(deps, str) else deps:
+            if dep in resources_map._resource_json_map and dep not in resources_map._parsed_resources:
+                resources_map[dep]
+        return orig(logical_id, resource_json, resources_map, account_id, region_name)
+
+    cfp.parse_and_create_resource = parse_and_create_resource
+
+
 # --- properties moto's own models ignore ----------------------------------
 
 
@@ -388,6 +464,51 @@ def _patch_existing_models():
             key.policy = json.dumps(key.policy)
 
     _wrap_create(Key, key_policy_json)
+
+    from moto.ssm.models import Document
+
+    orig_doc = Document.create_from_cloudformation_json.__func__
+
+    def document(klass, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        # CloudFormation's defaults, which moto's model lacks (it fails with
+        # "Invalid document format None"): DocumentFormat JSON, DocumentType
+        # Command, a generated name; Content may be an object.
+        p = dict(cloudformation_json.get("Properties") or {})
+        p.setdefault("DocumentFormat", "JSON")
+        p.setdefault("DocumentType", "Command")
+        p.setdefault("Name", _short_name(resource_name, 128))
+        if not isinstance(p.get("Content"), str):
+            p["Content"] = json.dumps(p.get("Content")) if p["DocumentFormat"] == "JSON" else __import__("yaml").safe_dump(p.get("Content"))
+        return orig_doc(klass, resource_name, {**cloudformation_json, "Properties": p}, account_id, region_name, **kwargs)
+
+    Document.create_from_cloudformation_json = classmethod(document)
+
+    from moto.awslambda.models import LambdaFunction, lambda_backends
+
+    orig_fn = LambdaFunction.create_from_cloudformation_json.__func__
+
+    def function(klass, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        # moto's model passes a fixed set of properties: the template's
+        # FunctionName, Architectures (provided.al2023 on arm64),
+        # TracingConfig, EphemeralStorage and Tags were dropped (Layers and
+        # the rest still are).
+        p = cloudformation_json.get("Properties") or {}
+        if p.get("FunctionName"):
+            resource_name = p["FunctionName"]
+        else:
+            resource_name = _short_name(resource_name, 64)
+        fn = orig_fn(klass, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        if p.get("Architectures"):
+            fn.architectures = p["Architectures"]
+        if p.get("TracingConfig"):
+            fn.tracing_config = p["TracingConfig"]
+        if p.get("EphemeralStorage"):
+            fn.ephemeral_storage = p["EphemeralStorage"].get("Size", 512)
+        if p.get("Tags"):
+            lambda_backends[account_id][region_name].tag_resource(fn.function_arn, {t["Key"]: t["Value"] for t in p["Tags"]})
+        return fn
+
+    LambdaFunction.create_from_cloudformation_json = classmethod(function)
 
 
 # --- models for types moto skips -------------------------------------------
@@ -709,6 +830,7 @@ def _register_models():
                                   LogStream, DeliveryStream, Destination, SubscriptionFilter, Trail)}
 
     models.update({m.TYPE: m for m in _security_models(Model)})
+    models.update({m.TYPE: m for m in _compliance_models(Model)})
     # moto builds its type map once, from CloudFormationModel's subclasses.
     for fn in (cfp.get_model_list, cfp.get_model_map, cfp.get_name_type_map):
         fn.cache_clear()
@@ -831,6 +953,337 @@ SDK_CALLS = {
 }
 
 
+# --- compliance (AWS Config) and Systems Manager: issues 6 and 7 -------------
+
+
+class ApiError(Exception):
+    """An error with the code the real API answers, so that an
+    AwsCustomResource's ignoreErrorCodesMatching can match it."""
+
+    def __init__(self, code, message):
+        super().__init__(f"{code}: {message}")
+        self.code = code
+
+
+def _error_code(e):
+    for attr in ("code", "error_type"):
+        v = getattr(e, attr, None)
+        if isinstance(v, str) and v:
+            return v
+    return type(e).__name__
+
+
+def _state(backend, attr):
+    # launcher state kept on a moto backend, so that a reset drops it
+    if not hasattr(backend, attr):
+        setattr(backend, attr, {})
+    return getattr(backend, attr)
+
+
+def _int(v, what):
+    try:
+        return int(v)
+    except (TypeError, ValueError):
+        raise ApiError("ValidationException", f"{what}: {v!r} is not an integer")
+
+
+def _iam(account_id):
+    from moto.iam.models import iam_backends
+
+    return iam_backends[account_id]["aws"]
+
+
+def _role_from_arn(arn, what):
+    """The IAM role an ARN names, which must exist (AWS services check the
+    role they are handed)."""
+    parts = str(arn).split(":", 5)
+    if len(parts) != 6 or parts[2] != "iam" or not parts[5].startswith("role/"):
+        raise ApiError("InvalidRoleException", f"{what}: {arn!r} is not an IAM role ARN")
+    name = parts[5].rsplit("/", 1)[-1]
+    role = next((r for r in _iam(parts[4]).roles.values() if r.name == name), None)
+    if role is None or role.arn != arn:
+        raise ApiError("InvalidRoleException", f"{what}: role {arn} does not exist")
+    return role
+
+
+def _bucket_exists(name):
+    from moto.s3.models import s3_backends
+
+    return name in s3_backends.bucket_accounts
+
+
+def _aws_owned_document(name):
+    # Customer documents may not start with aws, amazon or amzn: those are
+    # AWS's own (AWS-RunPatchBaseline, AmazonCloudWatch-ManageAgent, ...),
+    # which moto does not carry.
+    return name.lower().startswith(("aws", "amazon", "amzn"))
+
+
+def _require_document(account_id, region_name, name, what):
+    from moto.ssm.models import ssm_backends
+
+    if _aws_owned_document(name):
+        return None
+    name = name.split(":document/", 1)[-1]
+    docs = ssm_backends[account_id][region_name]._documents.get(name)
+    if docs is None:
+        raise ApiError("InvalidDocument", f"{what}: document {name} does not exist")
+    return docs
+
+
+SCHEDULE = re.compile(r"^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(\S+( \S+){4,5}\)|at\(\S+\))$")
+
+
+def _check_schedule(expr, what):
+    if not SCHEDULE.match(str(expr)):
+        raise ApiError("InvalidSchedule", f"{what}: schedule expression {expr!r} is not valid")
+
+
+def _require_org_admin(account_id, principal, what):
+    """AWS's rule for organization-wide Config resources: trusted access for
+    principal, and the caller is the management account or that service's
+    registered delegated administrator."""
+    try:
+        org, mgmt = _org_of(account_id)
+    except ValueError:
+        raise ApiError("NoAvailableOrganizationException", f"{what}: {account_id} is in no organization")
+    if not any(s["ServicePrincipal"] == principal for s in org.services):
+        raise ApiError("OrganizationAccessDeniedException", f"{what}: trusted access for {principal} is not enabled in the organization")
+    if account_id != mgmt and not any(a.account.id == account_id and principal in a.services for a in org.admins):
+        raise ApiError("OrganizationAccessDeniedException",
+                       f"{what}: {account_id} is neither the management account nor a delegated administrator for {principal}")
+    return org
+
+
+def _start_recorders(account_id, region_name):
+    # CloudFormation starts the recorder once it and a delivery channel exist.
+    from moto.config.models import config_backends
+
+    b = config_backends[account_id][region_name]
+    if b.delivery_channels:
+        for name in b.recorders:
+            b.start_configuration_recorder(name)
+
+
+def _check_config_rule(account_id, region_name, rule, what):
+    """A ConfigRule (API shape) checked as PutConfigRule checks it, without
+    storing it: managed identifiers and their parameters, a custom rule's
+    function and its permission for config.amazonaws.com."""
+    from moto.awslambda.models import lambda_backends
+    from moto.config.models import ConfigRule
+
+    ConfigRule(account_id, region_name, rule, {})
+    src = rule["Source"]
+    if src.get("Owner") == "CUSTOM_LAMBDA":
+        arn = src["SourceIdentifier"]
+        parts = arn.split(":")
+        backend = lambda_backends[parts[4]][parts[3]] if len(parts) >= 7 else lambda_backends[account_id][region_name]
+        try:
+            policy = backend.get_policy(arn)
+        except Exception:
+            policy = ""
+        if "config.amazonaws.com" not in policy:
+            raise ApiError("InsufficientPermissionsException",
+                           f"{what}: the AWS Lambda function {arn} cannot be invoked: its policy does not allow config.amazonaws.com")
+
+
+def _config_rule_input(p):
+    """CloudFormation's AWS::Config::ConfigRule properties -> the API's ConfigRule."""
+    rule = {k: p[k] for k in ("ConfigRuleName", "Description", "MaximumExecutionFrequency", "Scope", "Source") if k in p}
+    if "InputParameters" in p:
+        ip = p["InputParameters"]
+        rule["InputParameters"] = ip if isinstance(ip, str) else json.dumps(ip)
+    return rule
+
+
+# Custom::AWS calls (SDK_CALLS) for Systems Manager, EC2, S3 Control, IAM.
+
+def _ssm(account_id, region_name):
+    from moto.ssm.models import ssm_backends
+
+    return ssm_backends[account_id][region_name]
+
+
+def _ssm_create_document(account_id, region_name, p):
+    docs = _ssm(account_id, region_name).create_document(
+        content=p["Content"], requires=p.get("Requires"), attachments=p.get("Attachments"), name=p["Name"],
+        version_name=p.get("VersionName"), document_type=p.get("DocumentType", "Command"),
+        document_format=p.get("DocumentFormat", "JSON"), target_type=p.get("TargetType"), tags=p.get("Tags"))
+    return {"DocumentDescription": docs.describe(tags=p.get("Tags"))}
+
+
+def _ssm_update_document(account_id, region_name, p):
+    return {"DocumentDescription": _ssm(account_id, region_name).update_document(
+        content=p["Content"], attachments=p.get("Attachments"), name=p["Name"], version_name=p.get("VersionName"),
+        document_version=p.get("DocumentVersion"), document_format=p.get("DocumentFormat", "JSON"),
+        target_type=p.get("TargetType"))}
+
+
+def _ssm_describe_document(account_id, region_name, p):
+    return {"Document": _ssm(account_id, region_name).describe_document(p["Name"], p.get("DocumentVersion"), p.get("VersionName"))}
+
+
+def _ssm_update_default_version(account_id, region_name, p):
+    return {"Description": _ssm(account_id, region_name).update_document_default_version(p["Name"], str(p["DocumentVersion"]))}
+
+
+# Service settings UpdateServiceSetting accepts, with their defaults.
+SERVICE_SETTINGS = {
+    "/ssm/managed-instance/default-ec2-instance-management-role": "",
+    "/ssm/managed-instance/activation-tier": "standard",
+    "/ssm/parameter-store/default-parameter-tier": "Standard",
+    "/ssm/parameter-store/high-throughput-enabled": "false",
+    "/ssm/opsinsights/opscenter": "Disabled",
+    "/ssm/documents/console/public-sharing-permission": "Enable",
+    "/ssm/automation/customer-script-log-destination": "none",
+    "/ssm/automation/customer-script-log-group-name": "/aws/ssm/automation/executeScript",
+}
+
+
+def _setting_id(account_id, region_name, sid):
+    prefix = f"arn:aws:ssm:{region_name}:{account_id}:servicesetting"
+    if sid.startswith("arn:"):
+        if not sid.startswith(prefix + "/"):
+            raise ApiError("ServiceSettingNotFound", f"service setting {sid} is not of {account_id} in {region_name}")
+        sid = sid[len(prefix):]
+    if sid not in SERVICE_SETTINGS:
+        raise ApiError("ServiceSettingNotFound", f"no service setting {sid}")
+    return sid, prefix + sid
+
+
+def _ssm_update_service_setting(account_id, region_name, p):
+    import datetime
+
+    sid, arn = _setting_id(account_id, region_name, p["SettingId"])
+    value = str(p["SettingValue"])
+    if sid == "/ssm/managed-instance/default-ec2-instance-management-role":
+        # The value is a role name (with its path, if any) in this account.
+        # SSM does not check that the role exists (Default Host Management
+        # fails later, per instance); say so in the log.
+        if not re.fullmatch(r"[\w+=,.@/-]{1,512}", value):
+            raise ApiError("ValidationException", f"UpdateServiceSetting {sid}: {value!r} is not a role name")
+        name = value.rsplit("/", 1)[-1]
+        if not any(r.name == name for r in _iam(account_id).roles.values()):
+            log.warning("UpdateServiceSetting %s: role %s does not exist in %s (yet)", sid, value, account_id)
+    elif sid == "/ssm/parameter-store/default-parameter-tier" and value not in ("Standard", "Advanced", "Intelligent-Tiering"):
+        raise ApiError("ValidationException", f"UpdateServiceSetting {sid}: {value!r} is not a parameter tier")
+    _state(_ssm(account_id, region_name), "palisade_service_settings")[sid] = {
+        "SettingId": sid, "SettingValue": value, "ARN": arn, "Status": "Customized",
+        "LastModifiedDate": datetime.datetime.now(datetime.timezone.utc).timestamp(),
+        "LastModifiedUser": f"arn:aws:sts::{account_id}:assumed-role/cdk-custom-resource",
+    }
+    if sid == "/ssm/parameter-store/default-parameter-tier":
+        _ssm(account_id, region_name).default_parameter_tier = value
+    return {}
+
+
+def _ssm_reset_service_setting(account_id, region_name, p):
+    sid, _ = _setting_id(account_id, region_name, p["SettingId"])
+    _state(_ssm(account_id, region_name), "palisade_service_settings").pop(sid, None)
+    return {"ServiceSetting": _ssm_service_setting(account_id, region_name, sid)}
+
+
+def _ssm_service_setting(account_id, region_name, sid):
+    sid, arn = _setting_id(account_id, region_name, sid)
+    s = _state(_ssm(account_id, region_name), "palisade_service_settings").get(sid)
+    return s or {"SettingId": sid, "SettingValue": SERVICE_SETTINGS[sid], "ARN": arn, "Status": "Default"}
+
+
+def _ec2(account_id, region_name):
+    from moto.ec2.models import ec2_backends
+
+    return ec2_backends[account_id][region_name]
+
+
+def _ec2_enable_ebs_encryption(account_id, region_name, p):
+    _ec2(account_id, region_name).enable_ebs_encryption_by_default()
+    return {"EbsEncryptionByDefault": True}
+
+
+def _ec2_disable_ebs_encryption(account_id, region_name, p):
+    _ec2(account_id, region_name).disable_ebs_encryption_by_default()
+    return {"EbsEncryptionByDefault": False}
+
+
+def _ec2_modify_ebs_kms_key(account_id, region_name, p):
+    from moto.kms.models import kms_backends
+
+    key_id = p["KmsKeyId"]
+    # EC2 takes a key id, key ARN, alias name or alias ARN of a key in this
+    # region (any account's, by ARN); it must exist and be enabled.
+    parts = key_id.split(":")
+    kms = kms_backends[parts[4]][parts[3]] if key_id.startswith("arn:") and len(parts) >= 6 else kms_backends[account_id][region_name]
+    if key_id.startswith("arn:") and parts[3] != region_name:
+        raise ApiError("InvalidParameterValue", f"ModifyEbsDefaultKmsKeyId: key {key_id} is not in {region_name}")
+    try:
+        key = kms.describe_key(key_id)
+    except Exception:
+        raise ApiError("InvalidKmsKey.NotFound", f"ModifyEbsDefaultKmsKeyId: KMS key {key_id} does not exist")
+    if not key.enabled:
+        raise ApiError("IncorrectState", f"ModifyEbsDefaultKmsKeyId: KMS key {key_id} is disabled")
+    _ec2(account_id, region_name).default_kms_key_id = key.arn
+    return {"KmsKeyId": key.arn}
+
+
+def _ec2_reset_ebs_kms_key(account_id, region_name, p):
+    _ec2(account_id, region_name).default_kms_key_id = ""
+    return {"KmsKeyId": "alias/aws/ebs"}
+
+
+def _s3control_put_pab(account_id, region_name, p):
+    from moto.s3control.models import s3control_backends
+
+    if str(p.get("AccountId")) != account_id:
+        raise ApiError("AccessDenied", f"PutPublicAccessBlock: account {p.get('AccountId')} is not the caller's ({account_id})")
+    cfg = {k: _bool(v) for k, v in (p.get("PublicAccessBlockConfiguration") or {}).items()}
+    s3control_backends[account_id]["aws"].put_public_access_block(account_id, cfg)
+    return {}
+
+
+def _s3control_delete_pab(account_id, region_name, p):
+    from moto.s3control.models import s3control_backends
+
+    s3control_backends[account_id]["aws"].delete_public_access_block(str(p.get("AccountId")))
+    return {}
+
+
+def _iam_update_password_policy(account_id, region_name, p):
+    def num(k):
+        return _int(p[k], f"UpdateAccountPasswordPolicy {k}") if k in p else None
+
+    def flag(k, default=False):
+        return _bool(p[k]) if k in p else default
+
+    _iam(account_id).update_account_password_policy(
+        flag("AllowUsersToChangePassword"), flag("HardExpiry"), num("MaxPasswordAge"),
+        num("MinimumPasswordLength") or 8, num("PasswordReusePrevention"), flag("RequireLowercaseCharacters"),
+        flag("RequireNumbers"), flag("RequireSymbols"), flag("RequireUppercaseCharacters"))
+    return {}
+
+
+def _iam_delete_password_policy(account_id, region_name, p):
+    _iam(account_id).delete_account_password_policy()
+    return {}
+
+
+SDK_CALLS.update({
+    ("ssm", "createdocument"): _ssm_create_document,
+    ("ssm", "updatedocument"): _ssm_update_document,
+    ("ssm", "describedocument"): _ssm_describe_document,
+    ("ssm", "updatedocumentdefaultversion"): _ssm_update_default_version,
+    ("ssm", "updateservicesetting"): _ssm_update_service_setting,
+    ("ssm", "resetservicesetting"): _ssm_reset_service_setting,
+    ("ec2", "enableebsencryptionbydefault"): _ec2_enable_ebs_encryption,
+    ("ec2", "disableebsencryptionbydefault"): _ec2_disable_ebs_encryption,
+    ("ec2", "modifyebsdefaultkmskeyid"): _ec2_modify_ebs_kms_key,
+    ("ec2", "resetebsdefaultkmskeyid"): _ec2_reset_ebs_kms_key,
+    ("s3control", "putpublicaccessblock"): _s3control_put_pab,
+    ("s3control", "deletepublicaccessblock"): _s3control_delete_pab,
+    ("iam", "updateaccountpasswordpolicy"): _iam_update_password_policy,
+    ("iam", "deleteaccountpasswordpolicy"): _iam_delete_password_policy,
+})
+
+
 def _security_models(Model):
     import uuid
 
@@ -862,10 +1315,26 @@ def _security_models(Model):
         @staticmethod
         def _call(raw, account_id, region_name, event):
             call = json.loads(raw) if isinstance(raw, str) else raw
-            fn = SDK_CALLS.get((call["service"].lower(), call["action"].lower()))
+            # SDK v2 names (SSM, updateServiceSetting) and v3 names
+            # (@aws-sdk/client-ssm, UpdateServiceSettingCommand) alike.
+            service = call["service"].lower().removeprefix("@aws-sdk/client-").replace("-", "")
+            action = call["action"].lower().removesuffix("command")
+            fn = SDK_CALLS.get((service, action))
             if fn is None:
                 raise ValueError(f"Custom::AWS {event}: {call['service']}.{call['action']} is not modeled by the emulator (add it to SDK_CALLS)")
-            data = _flatten(fn(account_id, region_name, call.get("parameters") or {}) or {})
+            try:
+                data = _flatten(fn(account_id, region_name, call.get("parameters") or {}) or {})
+            except Exception as e:
+                # The handler ignores an error whose name matches
+                # ignoreErrorCodesMatching, and answers no data.
+                pattern = call.get("ignoreErrorCodesMatching")
+                if not pattern or not re.search(pattern, _error_code(e)):
+                    raise
+                log.info("Custom::AWS %s: %s.%s failed with %s, ignored", event, service, action, _error_code(e))
+                data = {}
+            paths = call.get("outputPaths") or ([call["outputPath"]] if call.get("outputPath") else None)
+            if paths:
+                data = {k: v for k, v in data.items() if any(k.startswith(x) for x in paths)}
             pid = call.get("physicalResourceId") or {}
             if "id" in pid:
                 return pid["id"], data
@@ -1186,6 +1655,731 @@ def _security_models(Model):
     return classes
 
 
+def _compliance_models(Model):
+    """CloudFormation models for AWS Config, Systems Manager, the CIS
+    metric filters and alarms, and service-linked roles (issues 6 and 7).
+    Each is backed by moto's own service state, so the service APIs read
+    them back; checks are the ones the real service makes on create."""
+    import uuid
+    import zoneinfo
+
+    from moto.cloudwatch.models import cloudwatch_backends
+    from moto.config.models import config_backends
+    from moto.logs.models import logs_backends
+    from moto.ssm.models import FakeMaintenanceWindowTask, ssm_backends
+
+    class PutModel(Model):
+        __module__ = MOTO_MODULE
+        # A resource whose API is an idempotent put by name: an update puts
+        # again under the same name (in place, as CloudFormation updates
+        # these types) unless the template names it differently, which
+        # replaces it.
+        NAME_PROP = ""
+
+        @classmethod
+        def _name(cls, props, generated):
+            return props.get(cls.NAME_PROP) or generated
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+            p = cloudformation_json.get("Properties") or {}
+            return cls._put(cls._name(p, resource_name), p, account_id, region_name, None)
+
+        @classmethod
+        def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+            p = cloudformation_json.get("Properties") or {}
+            name = cls._name(p, original_resource.id)
+            if name != original_resource.id:
+                new = cls._put(name, p, account_id, region_name, None)
+                original_resource.delete(account_id, region_name)
+                return new
+            return cls._put(name, p, account_id, region_name, original_resource)
+
+    def config(account_id, region_name):
+        return config_backends[account_id][region_name]
+
+    class ServiceLinkedRole(Model):
+        __module__ = MOTO_MODULE
+        # IAM CreateServiceLinkedRole: AWSServiceRoleFor<Service> under
+        # /aws-service-role/<service principal>/. A second one fails, as in
+        # AWS ("has been taken in this account").
+        TYPE = "AWS::IAM::ServiceLinkedRole"
+        ATTRS = {"RoleName": "id"}
+
+        # AWS's role names (moto would make AWSServiceRoleForconfig).
+        NAMES = {
+            "config.amazonaws.com": "AWSServiceRoleForConfig",
+            "config-conforms.amazonaws.com": "AWSServiceRoleForConfigConforms",
+            "config-multiaccountsetup.amazonaws.com": "AWSServiceRoleForConfigMultiAccountSetup",
+            "ssm.amazonaws.com": "AWSServiceRoleForAmazonSSM",
+            "inspector2.amazonaws.com": "AWSServiceRoleForAmazonInspector2",
+            "guardduty.amazonaws.com": "AWSServiceRoleForAmazonGuardDuty",
+            "securityhub.amazonaws.com": "AWSServiceRoleForSecurityHub",
+            "access-analyzer.amazonaws.com": "AWSServiceRoleForAccessAnalyzer",
+            "organizations.amazonaws.com": "AWSServiceRoleForOrganizations",
+        }
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+            p = cloudformation_json["Properties"]
+            service = p["AWSServiceName"]
+            if not re.fullmatch(r"[a-z0-9.-]+\.amazonaws\.com", service):
+                raise ApiError("InvalidInput", f"{cls.TYPE}: AWSServiceName {service!r} is not a service principal")
+            name = cls.NAMES.get(service)
+            if name is None:
+                stem = service.split(".")[0]
+                name = "AWSServiceRoleFor" + "".join(x[:1].upper() + x[1:] for x in stem.split("-"))
+            if p.get("CustomSuffix"):
+                name += "_" + p["CustomSuffix"]
+            iam = _iam(account_id)
+            if any(r.name == name for r in iam.roles.values()):
+                raise ApiError("InvalidInput", f"Service role name {name} has been taken in this account, please try a different suffix.")
+            trust = {"Version": "2012-10-17", "Statement": [
+                {"Action": ["sts:AssumeRole"], "Effect": "Allow", "Principal": {"Service": [service]}}]}
+            role = iam.create_role(name, json.dumps(trust), f"/aws-service-role/{service}/", permissions_boundary=None,
+                                   description=p.get("Description", ""), tags=[], max_session_duration="3600",
+                                   linked_service=service)
+            return cls(role.name, account_id, region_name)
+
+        @classmethod
+        def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+            p = cloudformation_json["Properties"]
+            role = _iam(account_id).get_role(original_resource.id)
+            if p["AWSServiceName"] not in role.arn:
+                raise ValueError(f"{cls.TYPE}: AWSServiceName cannot change in place")
+            role.description = p.get("Description", "")
+            return original_resource
+
+        def delete(self, account_id, region_name):
+            _iam(account_id).delete_service_linked_role(self.id)
+
+    class ConfigurationRecorder(PutModel):
+        __module__ = MOTO_MODULE
+        # Config PutConfigurationRecorder; the role must exist. Started once a
+        # delivery channel exists too.
+        TYPE = "AWS::Config::ConfigurationRecorder"
+        NAME_PROP = "Name"
+
+        @classmethod
+        def _put(cls, name, p, account_id, region_name, original):
+            _role_from_arn(p.get("RoleARN"), f"{cls.TYPE} {name}")
+            rec = {"name": name, "roleARN": p["RoleARN"]}
+            if p.get("RecordingGroup") is not None:
+                rg = _lower_keys(p["RecordingGroup"])
+                for k in ("allSupported", "includeGlobalResourceTypes"):
+                    if k in rg:
+                        rg[k] = _bool(rg[k])
+                rec["recordingGroup"] = rg
+            config(account_id, region_name).put_configuration_recorder(rec)
+            _start_recorders(account_id, region_name)
+            return original or cls(name, account_id, region_name)
+
+        def delete(self, account_id, region_name):
+            b = config(account_id, region_name)
+            if self.id in b.recorders:
+                b.stop_configuration_recorder(self.id)
+                b.delete_configuration_recorder(self.id)
+
+    class DeliveryChannel(PutModel):
+        __module__ = MOTO_MODULE
+        # Config PutDeliveryChannel: needs a recorder and an existing bucket
+        # (any account's). Deleting it stops the recorder first, as
+        # CloudFormation does (Config refuses otherwise).
+        TYPE = "AWS::Config::DeliveryChannel"
+        NAME_PROP = "Name"
+
+        @classmethod
+        def _put(cls, name, p, account_id, region_name, original):
+            if not _bucket_exists(p.get("S3BucketName", "")):
+                raise ApiError("NoSuchBucketException", f"{cls.TYPE} {name}: bucket {p.get('S3BucketName')!r} does not exist")
+            ch = _lower_keys(p)
+            ch.pop("name", None)
+            ch["name"] = name
+            config(account_id, region_name).put_delivery_channel(ch)
+            _start_recorders(account_id, region_name)
+            return original or cls(name, account_id, region_name)
+
+        def delete(self, account_id, region_name):
+            b = config(account_id, region_name)
+            for r in b.recorders:
+                b.stop_configuration_recorder(r)
+            if self.id in b.delivery_channels:
+                b.delete_delivery_channel(self.id)
+
+    class ConfigRule(PutModel):
+        __module__ = MOTO_MODULE
+        # Config PutConfigRule: a recorder must exist in the account and
+        # region; managed source identifiers and their parameters are checked
+        # against moto's list; a CUSTOM_LAMBDA function must exist and allow
+        # config.amazonaws.com. Evaluations are not run.
+        TYPE = "AWS::Config::ConfigRule"
+        NAME_PROP = "ConfigRuleName"
+        ATTRS = {"Arn": "arn", "ConfigRuleId": "rule_id", "Compliance.Type": "compliance"}
+
+        @classmethod
+        def _name(cls, props, generated):
+            return props.get(cls.NAME_PROP) or _short_name(generated, 128)
+
+        @classmethod
+        def _put(cls, name, p, account_id, region_name, original):
+            b = config(account_id, region_name)
+            if not b.recorders:
+                raise ApiError("NoAvailableConfigurationRecorderException",
+                               f"{cls.TYPE} {name}: there is no configuration recorder in {account_id} {region_name}")
+            rule = _config_rule_input(p)
+            rule["ConfigRuleName"] = name
+            _check_config_rule(account_id, region_name, rule, f"{cls.TYPE} {name}")
+            b.put_config_rule(rule, p.get("Tags"))
+            r = b.config_rules[name]
+            return cls(name, account_id, region_name, arn=r.config_rule_arn, rule_id=r.config_rule_id, compliance="INSUFFICIENT_DATA")
+
+        def delete(self, account_id, region_name):
+            b = config(account_id, region_name)
+            if self.id in b.config_rules:
+                b.config_rules.pop(self.id)
+            _state(b, "palisade_remediations").pop(self.id, None)
+
+    class ConfigurationAggregator(PutModel):
+        __module__ = MOTO_MODULE
+        # Config PutConfigurationAggregator. An organization source needs, as
+        # in AWS, the organization's trusted access for config.amazonaws.com,
+        # the caller to be its management account or delegated administrator,
+        # and an existing role.
+        TYPE = "AWS::Config::ConfigurationAggregator"
+        NAME_PROP = "ConfigurationAggregatorName"
+        ATTRS = {"ConfigurationAggregatorArn": "arn"}
+
+        @classmethod
+        def _put(cls, name, p, account_id, region_name, original):
+            what = f"{cls.TYPE} {name}"
+            agg = {"ConfigurationAggregatorName": name, "Tags": p.get("Tags") or []}
+            if p.get("OrganizationAggregationSource"):
+                src = dict(p["OrganizationAggregationSource"])
+                _require_org_admin(account_id, "config.amazonaws.com", what)
+                _role_from_arn(src.get("RoleArn"), what)
+                if "AllAwsRegions" in src:
+                    src["AllAwsRegions"] = _bool(src["AllAwsRegions"])
+                agg["OrganizationAggregationSource"] = src
+            if p.get("AccountAggregationSources"):
+                agg["AccountAggregationSources"] = p["AccountAggregationSources"]
+            out = config(account_id, region_name).put_configuration_aggregator(agg)
+            return cls(name, account_id, region_name, arn=out["ConfigurationAggregatorArn"])
+
+        def delete(self, account_id, region_name):
+            config(account_id, region_name).delete_configuration_aggregator(self.id)
+
+    class OrganizationConformancePack(PutModel):
+        __module__ = MOTO_MODULE
+        # Config PutOrganizationConformancePack, from the management account
+        # or the delegated administrator for config-multiaccountsetup, with
+        # trusted access for it. The template must parse and hold only
+        # AWS::Config::ConfigRule / RemediationConfiguration resources, each
+        # rule valid as PutConfigRule checks it. The member accounts' packs
+        # are not deployed (no rules appear in member accounts).
+        TYPE = "AWS::Config::OrganizationConformancePack"
+        NAME_PROP = "OrganizationConformancePackName"
+
+        @classmethod
+        def _check_template(cls, body, what):
+            import yaml
+
+            try:
+                t = json.loads(body)
+            except ValueError:
+                try:
+                    t = yaml.safe_load(body)
+                except yaml.YAMLError as e:
+                    raise ApiError("ValidationException", f"{what}: TemplateBody is neither JSON nor YAML: {e}")
+            if not isinstance(t, dict) or not isinstance(t.get("Resources"), dict) or not t["Resources"]:
+                raise ApiError("ValidationException", f"{what}: TemplateBody has no Resources")
+            from moto.config.models import MANAGED_RULES_CONSTRAINTS
+
+            for lid, r in t["Resources"].items():
+                rtype = r.get("Type")
+                if rtype not in ("AWS::Config::ConfigRule", "AWS::Config::RemediationConfiguration"):
+                    raise ApiError("ValidationException", f"{what}: resource {lid} has type {rtype}; a conformance pack holds only Config rules and remediations")
+                if rtype != "AWS::Config::ConfigRule":
+                    continue
+                props = r.get("Properties") or {}
+                src = props.get("Source") or {}
+                if src.get("Owner") == "AWS":
+                    info = MANAGED_RULES_CONSTRAINTS.get(src.get("SourceIdentifier"))
+                    if info is None:
+                        raise ApiError("ValidationException", f"{what}: rule {lid}: unknown managed rule {src.get('SourceIdentifier')}")
+                    allowed = {x["Name"] for x in info["Parameters"]}
+                    unknown = set(props.get("InputParameters") or {}) - allowed
+                    if unknown:
+                        raise ApiError("ValidationException", f"{what}: rule {lid}: unknown parameters {sorted(unknown)} for {src['SourceIdentifier']}")
+                elif src.get("Owner") not in ("CUSTOM_LAMBDA", "CUSTOM_POLICY"):
+                    raise ApiError("ValidationException", f"{what}: rule {lid}: Source.Owner {src.get('Owner')!r}")
+
+        @classmethod
+        def _put(cls, name, p, account_id, region_name, original):
+            from moto.config.models import OrganizationConformancePack as Pack
+
+            what = f"{cls.TYPE} {name}"
+            _require_org_admin(account_id, "config-multiaccountsetup.amazonaws.com", what)
+            body = p.get("TemplateBody")
+            if not body:
+                # TemplateS3Uri would have to be fetched; palisade inlines.
+                raise ApiError("ValidationException", f"{what}: only TemplateBody is modeled")
+            cls._check_template(body, what)
+            for a in p.get("ExcludedAccounts") or []:
+                if not re.fullmatch(r"[0-9]{12}", str(a)):
+                    raise ApiError("ValidationException", f"{what}: excluded account {a!r} is not an account id")
+            b = config(account_id, region_name)
+            params = p.get("ConformancePackInputParameters") or []
+            pack = b.organization_conformance_packs.get(name)
+            if pack:
+                pack.update(p.get("DeliveryS3Bucket"), p.get("DeliveryS3KeyPrefix"), params, p.get("ExcludedAccounts") or [])
+            else:
+                pack = Pack(account_id=account_id, region=region_name, name=name, delivery_s3_bucket=p.get("DeliveryS3Bucket"),
+                            delivery_s3_key_prefix=p.get("DeliveryS3KeyPrefix"), input_parameters=params,
+                            excluded_accounts=p.get("ExcludedAccounts") or [])
+                b.organization_conformance_packs[name] = pack
+            pack._template_body = body
+            return original or cls(name, account_id, region_name)
+
+        def delete(self, account_id, region_name):
+            config(account_id, region_name).delete_organization_conformance_pack(self.id)
+
+    class RemediationConfiguration(PutModel):
+        __module__ = MOTO_MODULE
+        # Config PutRemediationConfigurations (moto has none: kept on the
+        # config backend, read by DescribeRemediationConfigurations). The rule
+        # must exist; the target SSM document must exist (AWS-owned ones are
+        # taken as existing); automatic remediation needs its retry limits.
+        TYPE = "AWS::Config::RemediationConfiguration"
+        NAME_PROP = "ConfigRuleName"
+
+        @classmethod
+        def _name(cls, props, generated):
+            return props["ConfigRuleName"]
+
+        @classmethod
+        def _put(cls, name, p, account_id, region_name, original):
+            what = f"{cls.TYPE} {name}"
+            b = config(account_id, region_name)
+            if name not in b.config_rules:
+                raise ApiError("NoSuchConfigRuleException", f"{what}: config rule {name} does not exist")
+            if p.get("TargetType", "SSM_DOCUMENT") != "SSM_DOCUMENT":
+                raise ApiError("ValidationException", f"{what}: TargetType {p.get('TargetType')!r}")
+            _require_document(account_id, region_name, p["TargetId"], what)
+            automatic = _bool(p.get("Automatic", False))
+            params = p.get("Parameters") or {}
+            if isinstance(params, str):
+                params = json.loads(params)
+            for k, v in params.items():
+                if not isinstance(v, dict) or not (set(v) & {"StaticValue", "ResourceValue"}):
+                    raise ApiError("InvalidParameterValueException", f"{what}: parameter {k} needs StaticValue or ResourceValue")
+            rc = {"ConfigRuleName": name, "TargetType": "SSM_DOCUMENT", "TargetId": p["TargetId"], "Parameters": params,
+                  "Automatic": automatic, "Arn": f"arn:aws:config:{region_name}:{account_id}:remediation-configuration/{name}/{uuid.uuid4()}"}
+            for k in ("TargetVersion", "ResourceType", "ExecutionControls"):
+                if k in p:
+                    rc[k] = p[k]
+            if automatic:
+                rc["MaximumAutomaticAttempts"] = _int(p.get("MaximumAutomaticAttempts", 5), what)
+                rc["RetryAttemptSeconds"] = _int(p.get("RetryAttemptSeconds", 60), what)
+                if not 1 <= rc["MaximumAutomaticAttempts"] <= 25:
+                    raise ApiError("InvalidParameterValueException", f"{what}: MaximumAutomaticAttempts must be 1-25")
+            _state(b, "palisade_remediations")[name] = rc
+            return original or cls(name, account_id, region_name)
+
+        def delete(self, account_id, region_name):
+            _state(config(account_id, region_name), "palisade_remediations").pop(self.id, None)
+
+    # --- Systems Manager
+
+    def ssm(account_id, region_name):
+        return ssm_backends[account_id][region_name]
+
+    OPERATING_SYSTEMS = {"WINDOWS", "AMAZON_LINUX", "AMAZON_LINUX_2", "AMAZON_LINUX_2022", "AMAZON_LINUX_2023", "UBUNTU",
+                         "REDHAT_ENTERPRISE_LINUX", "SUSE", "CENTOS", "ORACLE_LINUX", "DEBIAN", "MACOS", "RASPBIAN",
+                         "ROCKY_LINUX", "ALMA_LINUX"}
+    COMPLIANCE = {"CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNSPECIFIED"}
+
+    class PatchBaseline(Model):
+        __module__ = MOTO_MODULE
+        # SSM CreatePatchBaseline (+ RegisterPatchBaselineForPatchGroup for
+        # PatchGroups). Operating system, compliance levels and ApproveAfterDays
+        # are checked; patch filter keys are not.
+        TYPE = "AWS::SSM::PatchBaseline"
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+            p = cloudformation_json["Properties"]
+            what = f"{cls.TYPE} {p.get('Name')}"
+            osname = p.get("OperatingSystem", "WINDOWS")
+            if osname not in OPERATING_SYSTEMS:
+                raise ApiError("ValidationException", f"{what}: OperatingSystem {osname!r}")
+            rules = (p.get("ApprovalRules") or {}).get("PatchRules") or []
+            for r in rules:
+                if r.get("ComplianceLevel", "UNSPECIFIED") not in COMPLIANCE:
+                    raise ApiError("ValidationException", f"{what}: ComplianceLevel {r.get('ComplianceLevel')!r}")
+                if "ApproveAfterDays" in r and not 0 <= _int(r["ApproveAfterDays"], what) <= 360:
+                    raise ApiError("ValidationException", f"{what}: ApproveAfterDays must be 0-360")
+                if "ApproveAfterDays" in r and "ApproveUntilDate" in r:
+                    raise ApiError("ValidationException", f"{what}: ApproveAfterDays and ApproveUntilDate are exclusive")
+            if p.get("ApprovedPatchesComplianceLevel", "UNSPECIFIED") not in COMPLIANCE:
+                raise ApiError("ValidationException", f"{what}: ApprovedPatchesComplianceLevel {p['ApprovedPatchesComplianceLevel']!r}")
+            b = ssm(account_id, region_name)
+            bid = b.create_patch_baseline(
+                p["Name"], osname, p.get("GlobalFilters"), p.get("ApprovalRules"), p.get("ApprovedPatches"),
+                p.get("ApprovedPatchesComplianceLevel"), p.get("ApprovedPatchesEnableNonSecurity"), p.get("RejectedPatches"),
+                p.get("RejectedPatchesAction"), p.get("Description"), p.get("Sources"), p.get("Tags"))
+            groups = list(p.get("PatchGroups") or [])
+            try:
+                for g in groups:
+                    b.register_patch_baseline_for_patch_group(bid, g)
+            except Exception:
+                cls._unregister(b, bid)
+                b.delete_patch_baseline(bid)
+                raise
+            if _bool(p.get("DefaultBaseline", False)):
+                b.baselines[bid].default_baseline = True
+            return cls(bid, account_id, region_name, groups=groups)
+
+        @classmethod
+        def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+            # UpdatePatchBaseline, same id; a new operating system replaces it.
+            p = cloudformation_json["Properties"]
+            b = ssm(account_id, region_name)
+            old = b.baselines[original_resource.id]
+            if p.get("OperatingSystem", "WINDOWS") != old.operating_system:
+                return super().update_from_cloudformation_json(original_resource, new_resource_name, cloudformation_json, account_id, region_name)
+            cls._unregister(b, old.id)
+            try:
+                new = cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+            except Exception:
+                for g in original_resource.groups:
+                    b.register_patch_baseline_for_patch_group(old.id, g)
+                raise
+            baseline = b.baselines.pop(new.id)
+            baseline.id = old.id
+            b.baselines[old.id] = baseline
+            for g in b.patch_groups.values():
+                for osname, v in list(g.associations.items()):
+                    if v == new.id:
+                        g.associations[osname] = old.id
+            original_resource.groups = new.groups
+            return original_resource
+
+        @staticmethod
+        def _unregister(b, bid):
+            # moto's DeregisterPatchBaselineForPatchGroup registers instead.
+            for g in b.patch_groups.values():
+                for osname, v in list(g.associations.items()):
+                    if v == bid:
+                        g.associations.pop(osname)
+
+        def delete(self, account_id, region_name):
+            b = ssm(account_id, region_name)
+            self._unregister(b, self.id)
+            b.baselines.pop(self.id, None)
+
+    class MaintenanceWindow(Model):
+        __module__ = MOTO_MODULE
+        # SSM CreateMaintenanceWindow; checks Duration 1-24, Cutoff below it,
+        # the schedule and the IANA time zone, as SSM does.
+        TYPE = "AWS::SSM::MaintenanceWindow"
+        ATTRS = {"WindowId": "id"}
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+            p = cloudformation_json["Properties"]
+            what = f"{cls.TYPE} {p.get('Name')}"
+            duration, cutoff = _int(p["Duration"], what), _int(p["Cutoff"], what)
+            if not 1 <= duration <= 24 or not 0 <= cutoff < duration:
+                raise ApiError("ValidationException", f"{what}: Duration {duration} must be 1-24 and Cutoff {cutoff} less than it")
+            _check_schedule(p["Schedule"], what)
+            tz = p.get("ScheduleTimezone")
+            if tz:
+                try:
+                    zoneinfo.ZoneInfo(tz)
+                except Exception:
+                    raise ApiError("ValidationException", f"{what}: ScheduleTimezone {tz!r} is not an IANA time zone")
+            b = ssm(account_id, region_name)
+            wid = b.create_maintenance_window(p["Name"], p.get("Description"), duration, cutoff, p["Schedule"], tz,
+                                              p.get("ScheduleOffset"), p.get("StartDate"), p.get("EndDate"), p.get("Tags"))
+            b.windows[wid].allow_unassociated_targets = _bool(p.get("AllowUnassociatedTargets", False))
+            return cls(wid, account_id, region_name)
+
+        @classmethod
+        def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+            # UpdateMaintenanceWindow: same id, targets and tasks kept.
+            b = ssm(account_id, region_name)
+            new = cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+            window, old = b.windows.pop(new.id), b.windows[original_resource.id]
+            window.id, window.targets, window.tasks = old.id, old.targets, old.tasks
+            b.windows[old.id] = window
+            return original_resource
+
+        def delete(self, account_id, region_name):
+            ssm(account_id, region_name).windows.pop(self.id, None)
+
+    TARGET_KEY = re.compile(r"^(tag:.+|tag-key|InstanceIds|WindowTargetIds|resource-groups:Name|resource-groups:ResourceTypeFilters|ParameterValues|ResourceGroup|AWS::EC2::Instance|AWS::SSM::ManagedInstance)$")
+
+    def check_targets(targets, what):
+        for t in targets or []:
+            if not TARGET_KEY.match(str(t.get("Key", ""))) or not t.get("Values"):
+                raise ApiError("ValidationException", f"{what}: target {t} is not a valid key and values")
+
+    class MaintenanceWindowTarget(Model):
+        __module__ = MOTO_MODULE
+        TYPE = "AWS::SSM::MaintenanceWindowTarget"
+        ATTRS = {"WindowTargetId": "id"}
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+            p = cloudformation_json["Properties"]
+            what = f"{cls.TYPE} {p.get('Name')}"
+            if p.get("ResourceType") not in ("INSTANCE", "RESOURCE_GROUP"):
+                raise ApiError("ValidationException", f"{what}: ResourceType {p.get('ResourceType')!r}")
+            check_targets(p["Targets"], what)
+            tid = ssm(account_id, region_name).register_target_with_maintenance_window(
+                p["WindowId"], p["ResourceType"], p["Targets"], p.get("OwnerInformation"), p.get("Name"), p.get("Description"))
+            return cls(tid, account_id, region_name, window_id=p["WindowId"])
+
+        @classmethod
+        def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+            # UpdateMaintenanceWindowTarget, same id; another window replaces it.
+            if cloudformation_json["Properties"]["WindowId"] != original_resource.window_id:
+                return super().update_from_cloudformation_json(original_resource, new_resource_name, cloudformation_json, account_id, region_name)
+            new = cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+            w = ssm(account_id, region_name).windows[new.window_id]
+            target = w.targets.pop(new.id)
+            target.window_target_id = original_resource.id
+            w.targets[original_resource.id] = target
+            return original_resource
+
+        def delete(self, account_id, region_name):
+            w = ssm(account_id, region_name).windows.get(self.window_id)
+            if w is not None:
+                w.targets.pop(self.id, None)
+
+    INVOCATION = {"MaintenanceWindowRunCommandParameters": "RunCommand", "MaintenanceWindowAutomationParameters": "Automation",
+                  "MaintenanceWindowStepFunctionsParameters": "StepFunctions", "MaintenanceWindowLambdaParameters": "Lambda"}
+
+    class MaintenanceWindowTask(Model):
+        __module__ = MOTO_MODULE
+        # SSM RegisterTaskWithMaintenanceWindow. The window and every
+        # WindowTargetIds target must exist; a RUN_COMMAND or AUTOMATION
+        # task's document must exist (AWS-owned ones are taken as existing).
+        TYPE = "AWS::SSM::MaintenanceWindowTask"
+        ATTRS = {"WindowTaskId": "id"}
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+            p = cloudformation_json["Properties"]
+            what = f"{cls.TYPE} {p.get('Name')}"
+            b = ssm(account_id, region_name)
+            window = b.windows.get(p["WindowId"])
+            if window is None:
+                raise ApiError("DoesNotExistException", f"{what}: maintenance window {p['WindowId']} does not exist")
+            check_targets(p.get("Targets"), what)
+            for t in p.get("Targets") or []:
+                if t["Key"] == "WindowTargetIds":
+                    missing = [v for v in t["Values"] if v not in window.targets]
+                    if missing:
+                        raise ApiError("DoesNotExistException", f"{what}: window targets {missing} are not registered with {p['WindowId']}")
+            ttype = p["TaskType"]
+            if ttype not in ("RUN_COMMAND", "AUTOMATION", "STEP_FUNCTIONS", "LAMBDA"):
+                raise ApiError("ValidationException", f"{what}: TaskType {ttype!r}")
+            if ttype in ("RUN_COMMAND", "AUTOMATION"):
+                _require_document(account_id, region_name, p["TaskArn"], what)
+            inv = {INVOCATION.get(k, k): v for k, v in (p.get("TaskInvocationParameters") or {}).items()}
+            logging_info = p.get("LoggingInfo")
+            if logging_info:
+                logging_info = {"S3BucketName": logging_info["S3Bucket"], "S3KeyPrefix": logging_info.get("S3Prefix"),
+                                "S3Region": logging_info["Region"]}
+            tid = b.register_task_with_maintenance_window(
+                p["WindowId"], p.get("Targets"), p["TaskArn"], p.get("ServiceRoleArn"), ttype, p.get("TaskParameters"), inv,
+                _int(p.get("Priority", 1), what), p.get("MaxConcurrency"), p.get("MaxErrors"), logging_info, p.get("Name"),
+                p.get("Description"), p.get("CutoffBehavior"), None)
+            return cls(tid, account_id, region_name, window_id=p["WindowId"])
+
+        @classmethod
+        def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+            # UpdateMaintenanceWindowTask, same id; another window replaces it.
+            if cloudformation_json["Properties"]["WindowId"] != original_resource.window_id:
+                return super().update_from_cloudformation_json(original_resource, new_resource_name, cloudformation_json, account_id, region_name)
+            new = cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+            w = ssm(account_id, region_name).windows[new.window_id]
+            task = w.tasks.pop(new.id)
+            task.window_task_id = original_resource.id
+            w.tasks[original_resource.id] = task
+            return original_resource
+
+        def delete(self, account_id, region_name):
+            w = ssm(account_id, region_name).windows.get(self.window_id)
+            if w is not None:
+                w.tasks.pop(self.id, None)
+
+    SEVERITY = {"CRITICAL", "HIGH", "MEDIUM", "LOW", "UNSPECIFIED"}
+
+    class Association(Model):
+        __module__ = MOTO_MODULE
+        # SSM CreateAssociation (moto has none: kept on the SSM backend, read
+        # by ListAssociations/DescribeAssociation). The document must exist
+        # (AWS-owned ones are taken as existing); a customer document's
+        # parameters must be declared by it; the schedule, targets and
+        # compliance severity are checked. An update is UpdateAssociation:
+        # same id, AssociationVersion + 1.
+        TYPE = "AWS::SSM::Association"
+        ATTRS = {"AssociationId": "id"}
+
+        @classmethod
+        def _put(cls, p, account_id, region_name, aid, version):
+            import datetime
+
+            name = p["Name"]
+            what = f"{cls.TYPE} {p.get('AssociationName') or name}"
+            docs = _require_document(account_id, region_name, name, what)
+            params = p.get("Parameters") or {}
+            if docs is not None:
+                content = docs.get_default_version().content_json
+                declared = set((content.get("parameters") if isinstance(content, dict) else None) or {})
+                unknown = set(params) - declared
+                if unknown:
+                    raise ApiError("InvalidParameters", f"{what}: document {name} declares no parameters {sorted(unknown)}")
+            for k, v in params.items():
+                if not isinstance(v, list):
+                    raise ApiError("InvalidParameters", f"{what}: parameter {k} must be a list of strings")
+            if p.get("ScheduleExpression"):
+                _check_schedule(p["ScheduleExpression"], what)
+            if p.get("ComplianceSeverity", "UNSPECIFIED") not in SEVERITY:
+                raise ApiError("ValidationException", f"{what}: ComplianceSeverity {p['ComplianceSeverity']!r}")
+            check_targets(p.get("Targets"), what)
+            if not p.get("Targets") and not p.get("InstanceId"):
+                raise ApiError("ValidationException", f"{what}: Targets or InstanceId is required")
+            an = p.get("AssociationName")
+            if an and not re.fullmatch(r"[a-zA-Z0-9_\-.]{3,128}", an):
+                raise ApiError("ValidationException", f"{what}: AssociationName {an!r}")
+            now = datetime.datetime.now(datetime.timezone.utc).timestamp()
+            desc = {"Name": name, "AssociationId": aid, "AssociationVersion": str(version), "Date": now,
+                    "LastUpdateAssociationDate": now, "Status": {"Date": now, "Name": "Associated", "Message": "Associated with " + name},
+                    "Overview": {"Status": "Pending", "DetailedStatus": "Creating"},
+                    "DocumentVersion": p.get("DocumentVersion", "$DEFAULT"), "Parameters": params,
+                    "Targets": p.get("Targets") or [], "ApplyOnlyAtCronInterval": _bool(p.get("ApplyOnlyAtCronInterval", False))}
+            for k in ("AssociationName", "ScheduleExpression", "ScheduleOffset", "OutputLocation", "ComplianceSeverity",
+                      "MaxConcurrency", "MaxErrors", "SyncCompliance", "InstanceId", "CalendarNames", "AutomationTargetParameterName"):
+                if k in p:
+                    desc[k] = p[k]
+            _state(ssm(account_id, region_name), "palisade_associations")[aid] = desc
+            return cls(aid, account_id, region_name, version=version)
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+            return cls._put(cloudformation_json["Properties"], account_id, region_name, str(uuid.uuid4()), 1)
+
+        @classmethod
+        def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+            p = cloudformation_json["Properties"]
+            old = _state(ssm(account_id, region_name), "palisade_associations").get(original_resource.id, {})
+            if old.get("Name") != p["Name"] or old.get("InstanceId") != p.get("InstanceId"):
+                original_resource.delete(account_id, region_name)  # replacement, as CloudFormation does
+                return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+            return cls._put(p, account_id, region_name, original_resource.id, original_resource.version + 1)
+
+        def delete(self, account_id, region_name):
+            _state(ssm(account_id, region_name), "palisade_associations").pop(self.id, None)
+
+    # --- CloudWatch Logs metric filters and CloudWatch alarms
+
+    class MetricFilter(PutModel):
+        __module__ = MOTO_MODULE
+        # Logs PutMetricFilter: the log group must exist; one transformation.
+        TYPE = "AWS::Logs::MetricFilter"
+        NAME_PROP = "FilterName"
+
+        @classmethod
+        def _name(cls, props, generated):
+            return props.get("FilterName") or _short_name(generated, 512)
+
+        @classmethod
+        def _put(cls, name, p, account_id, region_name, original):
+            what = f"{cls.TYPE} {name}"
+            b = logs_backends[account_id][region_name]
+            group = p["LogGroupName"]
+            if group not in b.groups:
+                raise ApiError("ResourceNotFoundException", f"{what}: log group {group} does not exist")
+            mts = p.get("MetricTransformations") or []
+            if len(mts) != 1:
+                raise ApiError("InvalidParameterException", f"{what}: exactly one metric transformation")
+            if len(p.get("FilterPattern", "")) > 1024:
+                raise ApiError("InvalidParameterException", f"{what}: FilterPattern longer than 1024")
+            b.delete_metric_filter(name, group)
+            b.put_metric_filter(name, p.get("FilterPattern", ""), group, _lower_keys(mts))
+            return original or cls(name, account_id, region_name, group=group)
+
+        def delete(self, account_id, region_name):
+            logs_backends[account_id][region_name].delete_metric_filter(self.id, self.group)
+
+    OPERATORS = {"GreaterThanOrEqualToThreshold", "GreaterThanThreshold", "LessThanThreshold", "LessThanOrEqualToThreshold",
+                 "LessThanLowerOrGreaterThanUpperThreshold", "LessThanLowerThreshold", "GreaterThanUpperThreshold"}
+    STATISTICS = {"SampleCount", "Average", "Sum", "Minimum", "Maximum"}
+
+    class Alarm(PutModel):
+        __module__ = MOTO_MODULE
+        # CloudWatch PutMetricAlarm, with its checks on the operator,
+        # statistic, period and evaluation periods. Actions are not checked
+        # (CloudWatch does not check SNS topics either).
+        TYPE = "AWS::CloudWatch::Alarm"
+        NAME_PROP = "AlarmName"
+        ATTRS = {"Arn": "arn"}
+
+        @classmethod
+        def _name(cls, props, generated):
+            return props.get("AlarmName") or _short_name(generated, 255)
+
+        @classmethod
+        def _put(cls, name, p, account_id, region_name, original):
+            what = f"{cls.TYPE} {name}"
+            if p.get("ComparisonOperator") not in OPERATORS:
+                raise ApiError("ValidationError", f"{what}: ComparisonOperator {p.get('ComparisonOperator')!r}")
+            if p.get("Metrics"):
+                if p.get("MetricName"):
+                    raise ApiError("ValidationError", f"{what}: MetricName and Metrics are exclusive")
+            else:
+                if not p.get("MetricName") or not p.get("Namespace"):
+                    raise ApiError("ValidationError", f"{what}: MetricName and Namespace are required")
+                if bool(p.get("Statistic")) == bool(p.get("ExtendedStatistic")):
+                    raise ApiError("ValidationError", f"{what}: exactly one of Statistic and ExtendedStatistic")
+                if p.get("Statistic") and p["Statistic"] not in STATISTICS:
+                    raise ApiError("ValidationError", f"{what}: Statistic {p['Statistic']!r}")
+                period = _int(p.get("Period", 0), what)
+                if period not in (10, 20, 30) and (period < 60 or period % 60):
+                    raise ApiError("ValidationError", f"{what}: Period {period} must be 10, 20, 30 or a multiple of 60")
+            periods = _int(p.get("EvaluationPeriods", 0), what)
+            if periods < 1:
+                raise ApiError("ValidationError", f"{what}: EvaluationPeriods must be at least 1")
+            if "DatapointsToAlarm" in p and not 1 <= _int(p["DatapointsToAlarm"], what) <= periods:
+                raise ApiError("ValidationError", f"{what}: DatapointsToAlarm must be 1-EvaluationPeriods")
+            if p.get("TreatMissingData", "missing") not in ("breaching", "notBreaching", "ignore", "missing"):
+                raise ApiError("ValidationError", f"{what}: TreatMissingData {p['TreatMissingData']!r}")
+            b = cloudwatch_backends[account_id][region_name]
+            alarm = b.put_metric_alarm(
+                name=name, namespace=p.get("Namespace"), metric_name=p.get("MetricName"),
+                comparison_operator=p["ComparisonOperator"], evaluation_periods=periods, period=p.get("Period"),
+                threshold=float(p["Threshold"]) if "Threshold" in p else None, statistic=p.get("Statistic"),
+                description=p.get("AlarmDescription"), dimensions=p.get("Dimensions") or [],
+                alarm_actions=p.get("AlarmActions") or [], metric_data_queries=None,
+                datapoints_to_alarm=p.get("DatapointsToAlarm"), extended_statistic=p.get("ExtendedStatistic"),
+                ok_actions=p.get("OKActions") or [], insufficient_data_actions=p.get("InsufficientDataActions") or [],
+                unit=p.get("Unit"), actions_enabled=_bool(p.get("ActionsEnabled", True)),
+                treat_missing_data=p.get("TreatMissingData"),
+                evaluate_low_sample_count_percentile=p.get("EvaluateLowSampleCountPercentile"),
+                threshold_metric_id=p.get("ThresholdMetricId"), tags=p.get("Tags") or [])
+            return cls(name, account_id, region_name, arn=alarm.alarm_arn)
+
+        def delete(self, account_id, region_name):
+            cloudwatch_backends[account_id][region_name].delete_alarms([self.id])
+
+    return (ServiceLinkedRole, ConfigurationRecorder, DeliveryChannel, ConfigRule, ConfigurationAggregator,
+            OrganizationConformancePack, RemediationConfiguration, PatchBaseline, MaintenanceWindow,
+            MaintenanceWindowTarget, MaintenanceWindowTask, Association, MetricFilter, Alarm)
+
+
 def _patch_security_apis():
     """Read APIs moto lacks for what the models above keep: GuardDuty
     ListPublishingDestinations, DescribePublishingDestination and
@@ -1278,6 +2472,80 @@ def _patch_security_apis():
     type(moto_api_backend).reset = reset
 
 
+def _patch_compliance_apis():
+    """Read APIs moto lacks for what the compliance and Systems Manager models
+    keep: SSM ListAssociations, DescribeAssociation, GetServiceSetting (and
+    UpdateServiceSetting/ResetServiceSetting, the same code as the
+    Custom::AWS calls); Config DescribeRemediationConfigurations; EC2
+    GetEbsDefaultKmsKeyId."""
+    from moto.config.responses import ConfigResponse
+    from moto.core.exceptions import JsonRESTError
+    from moto.core.responses import ActionResult
+    from moto.ec2.responses import EC2Response
+    from moto.ssm.responses import SimpleSystemManagerResponse as SSMResponse
+
+    def api(fn, self, params):
+        # the SDK-call implementations above, answering the real error codes
+        try:
+            return fn(self.current_account, self.region, params)
+        except ApiError as e:
+            raise JsonRESTError(e.code, str(e).split(": ", 1)[-1])
+
+    def associations(self):
+        return _state(self.ssm_backend, "palisade_associations")
+
+    def list_associations(self):
+        out = list(associations(self).values())
+        for f in self._get_param("AssociationFilterList") or []:
+            key, value = f["key"], f["value"]
+            out = [a for a in out if str(a.get(key, "")) == value]
+        keys = ("Name", "InstanceId", "AssociationId", "AssociationVersion", "DocumentVersion", "Targets", "Overview",
+                "ScheduleExpression", "AssociationName", "ScheduleOffset", "LastExecutionDate")
+        return json.dumps({"Associations": [{k: a[k] for k in keys if k in a} for a in out]})
+
+    def describe_association(self):
+        aid = self._get_param("AssociationId")
+        a = associations(self).get(aid)
+        if a is None and self._get_param("Name"):
+            a = next((x for x in associations(self).values() if x["Name"] == self._get_param("Name")
+                      and x.get("InstanceId") == self._get_param("InstanceId")), None)
+        if a is None:
+            raise JsonRESTError("AssociationDoesNotExist", f"association {aid} does not exist")
+        return json.dumps({"AssociationDescription": a})
+
+    def get_service_setting(self):
+        try:
+            s = _ssm_service_setting(self.current_account, self.region, self._get_param("SettingId"))
+        except ApiError as e:
+            raise JsonRESTError(e.code, str(e).split(": ", 1)[-1])
+        return json.dumps({"ServiceSetting": s})
+
+    def update_service_setting(self):
+        return json.dumps(api(_ssm_update_service_setting, self, {"SettingId": self._get_param("SettingId"),
+                                                                  "SettingValue": self._get_param("SettingValue")}))
+
+    def reset_service_setting(self):
+        return json.dumps(api(_ssm_reset_service_setting, self, {"SettingId": self._get_param("SettingId")}))
+
+    SSMResponse.list_associations = list_associations
+    SSMResponse.describe_association = describe_association
+    SSMResponse.get_service_setting = get_service_setting
+    SSMResponse.update_service_setting = update_service_setting
+    SSMResponse.reset_service_setting = reset_service_setting
+
+    def describe_remediation_configurations(self):
+        rcs = _state(self.config_backend, "palisade_remediations")
+        names = self._get_param("ConfigRuleNames") or []
+        return json.dumps({"RemediationConfigurations": [rcs[n] for n in names if n in rcs]})
+
+    ConfigResponse.describe_remediation_configurations = describe_remediation_configurations
+
+    def get_ebs_default_kms_key_id(self):
+        return ActionResult({"KmsKeyId": self.ec2_backend.default_kms_key_id or "alias/aws/ebs"})
+
+    EC2Response.get_ebs_default_kms_key_id = get_ebs_default_kms_key_id
+
+
 def _patch_bucket_policy_conditions():
     # moto enforces bucket policies on object requests but evaluates every
     # Condition against an empty request context, and turns a statement whose
@@ -1335,6 +2603,14 @@ def _patch_organizations():
             pinned.id = None
 
     om.OrganizationsBackend.create_account = create_account
+
+    # moto accepts a delegated administrator for six services only; AWS
+    # also for these (organizations' integrated services list), which
+    # palisade registers (Config's aggregator, Inspector, Security Hub).
+    for sp in ("config.amazonaws.com", "inspector2.amazonaws.com", "securityhub.amazonaws.com",
+               "cloudtrail.amazonaws.com", "detective.amazonaws.com", "backup.amazonaws.com"):
+        if sp not in om.FakeDelegatedAdministrator.SUPPORTED_SERVICES:
+            om.FakeDelegatedAdministrator.SUPPORTED_SERVICES.append(sp)
 
 
 def _exit_with_parent(parent_pid):
