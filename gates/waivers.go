@@ -89,6 +89,8 @@ const (
 	awsCustomResourceProvider = "AWS679f53fac002430cb0da5b7982bd2287"
 	// guardduty's detector.
 	guardDutyDetector = "GuardDutyDetector"
+	// The baseline's custom Config rule function (package customrule).
+	sgIngressRuleFunction = "SgIngressRuleFunction"
 )
 
 // Waivers are palisade's accepted failures, all in one place.
@@ -121,6 +123,11 @@ var Waivers = []Waiver{
 		Tool: "cfn-guard", Rule: "s3_bucket_object_lock_enabled_check", Resources: []string{archiveAccessLogs},
 		Reason: "S3 server access logging cannot deliver to a bucket with an Object Lock default retention; " +
 			"the access logs are versioned and retained instead",
+	},
+	{
+		Tool: "cfn-guard", Rule: "lambda_inside_vpc_check", Resources: []string{sgIngressRuleFunction},
+		Reason: "the custom Config rule's function calls only the AWS Config API and reaches no private resource; " +
+			"inside a VPC it would need NAT or a Config endpoint in every account and region, and the management account has no VPC",
 	},
 	{
 		Tool: "cfn-guard", Rule: "lambda_inside_vpc_check", Resources: []string{awsCustomResourceProvider},
