@@ -13,6 +13,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -205,8 +206,19 @@ func (o *Org) Filter(accounts, regions []string) (*Org, error) {
 		return nil, errors.Join(errs...)
 	}
 
-	out := &Org{Name: o.Name, HomeRegion: o.HomeRegion, Source: o.Source, AllAccounts: o.AllAccounts, Logging: o.Logging, Detection: o.Detection}
+	// Every section is kept (a copy), only Regions and Accounts are filtered.
+	out := new(Org)
+	*out = *o
+	out.Regions, out.Accounts = nil, nil
 	out.Logging.ForwardLogGroups = slices.Clone(o.Logging.ForwardLogGroups)
+	d := &out.Detection
+	d.Standards, d.PolicyTargets = slices.Clone(d.Standards), slices.Clone(d.PolicyTargets)
+	d.AlertEmails, d.GuardDutyFeatures = slices.Clone(d.AlertEmails), slices.Clone(d.GuardDutyFeatures)
+	d.DisabledControls = maps.Clone(d.DisabledControls)
+	c := &out.Compliance
+	c.ExtraRules, c.DisabledRules, c.DisabledRemediations = maps.Clone(c.ExtraRules), maps.Clone(c.DisabledRules), maps.Clone(c.DisabledRemediations)
+	c.InternetIngressPorts = slices.Clone(c.InternetIngressPorts)
+	out.Sessions.Patching.OperatingSystems = slices.Clone(o.Sessions.Patching.OperatingSystems)
 	for _, r := range o.Regions {
 		if len(regions) == 0 || keepRegion[r] {
 			out.Regions = append(out.Regions, r)

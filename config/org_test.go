@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -103,6 +104,15 @@ func TestFilterCopies(t *testing.T) {
 	if ov.CIDR == "changed" || ov.AvailabilityZones[0] == "changed" || ov.Subnets[0].CIDR == "changed" ||
 		ov.InterfaceEndpoints[0] == "changed" || org.Regions[0] == "changed" || orig.Name == "changed" || len(orig.VPCs) != 2 {
 		t.Errorf("Filter shares memory with the org")
+	}
+	// Unfiltered, the copy is the org: no section is dropped.
+	if got, _ := org.Filter(nil, nil); !reflect.DeepEqual(got, org) {
+		t.Errorf("Filter(nil, nil) differs from the org:\n%+v\n%+v", got, org)
+	}
+	got.Compliance.DisabledRules = map[string]string{"x": "y"}
+	got.Sessions.Patching.OperatingSystems[0] = "changed"
+	if org.Compliance.DisabledRules != nil || org.Sessions.Patching.OperatingSystems[0] == "changed" {
+		t.Errorf("Filter shares the compliance or sessionManager sections with the org")
 	}
 	// a filtered-out role is nil, not a panic
 	only, err := org.Filter([]string{"dev"}, nil)
