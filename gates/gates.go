@@ -2,7 +2,7 @@
 // (cdk.out) and prints a one-screen summary. It is pure Go: it reads the
 // assembly's files and runs the tools as processes, never CDK or jsii.
 //
-// Three gates judge every stack template:
+// Four gates judge every stack template:
 //
 //   - cdk-nag runs inside the CDK app; this package reads what it left behind:
 //     the <Pack>-<StackName>-NagReport.csv files and the aws:cdk:error and
@@ -23,6 +23,8 @@
 //     proactive rules. A failed rule fails, unless Waivers holds it: then it
 //     is counted as waived and listed once with the waiver's reason. A waiver
 //     that matched nothing is reported as stale.
+//   - palisade's own checks (own.go): no SSH or RDP ingress anywhere, no key
+//     pairs. Every failure fails; nothing waives them.
 //
 // Templates in the assembly that no stack artifact names (asset files) are
 // not checked. Nested cloud assemblies (CDK stages) are not read.
@@ -78,6 +80,9 @@ type StackResult struct {
 	// Lint holds every cfn-lint finding for the template.
 	Lint  []Finding
 	Guard GuardResult
+	// Own holds the failures of palisade's own checks (no SSH or RDP
+	// ingress, no key pairs): each fails the gate.
+	Own []Finding
 }
 
 // NagResult sums up cdk-nag's reports and the synth annotations of a stack.
@@ -168,6 +173,10 @@ func Run(opts Options) (*Report, error) {
 	report := &Report{}
 	used := make([]bool, len(opts.Waivers))
 	for _, s := range stacks {
+		own, err := ownFindings(s.template)
+		if err != nil {
+			return nil, err
+		}
 		report.Stacks = append(report.Stacks, StackResult{
 			Name:      s.name,
 			Account:   s.account,
@@ -177,6 +186,7 @@ func Run(opts Options) (*Report, error) {
 			Nag:       nag[s.name],
 			Lint:      waive("cfn-lint", acknowledge(s, lint[s.template]), opts.Waivers, used),
 			Guard:     guard[s.template].result(opts.Waivers, used),
+			Own:       own,
 		})
 	}
 	for i, w := range opts.Waivers {
@@ -215,6 +225,9 @@ func (r *Report) failures() []failure {
 			if f.Reason == "" {
 				out = append(out, failure{s, "cfn-guard", f})
 			}
+		}
+		for _, f := range s.Own {
+			out = append(out, failure{s, "palisade", f})
 		}
 	}
 	return out

@@ -2,6 +2,7 @@ package gates_test
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"slices"
@@ -112,9 +113,9 @@ func TestGoodAssemblyPasses(t *testing.T) {
 		t.Errorf("StaleWaivers = %q, want [%s]", r.StaleWaivers, staleWaiver)
 	}
 
-	wantPrint := `STACK                        ACCOUNT       REGION     RESOURCES  NAG               CFN-LINT  CFN-GUARD
-Keys-111111111111-eu-west-1  111111111111  eu-west-1  1          ok 1 warn 1 supp  ok        ok 2 pass
-Keys-222222222222-us-east-1  222222222222  us-east-1  3          ok 1 warn 1 supp  ok 1 ack  ok 3 pass
+	wantPrint := `STACK                        ACCOUNT       REGION     RESOURCES  NAG               CFN-LINT  CFN-GUARD  PALISADE
+Keys-111111111111-eu-west-1  111111111111  eu-west-1  1          ok 1 warn 1 supp  ok        ok 2 pass  ok
+Keys-222222222222-us-east-1  222222222222  us-east-1  3          ok 1 warn 1 supp  ok 1 ack  ok 3 pass  ok
 
 acknowledged by CDK: cfn-lint W3010 (1 resource in 1 stack): Literal AZs in template are the result of accessing stack.availabilityZones, this is expected and safe
 warning: stale waiver: cfn-guard s3_bucket_versioning_enabled_check (all resources) failed nowhere: delete its waiver
@@ -139,12 +140,14 @@ func TestEachGateFails(t *testing.T) {
 		{"Lint", "cfn-lint"},
 		{"Guard", "cfn-guard"},
 		{"Nag", "nag"},
+		{"Own", "palisade"},
 	} {
 		s := stack(t, r, tc.stack)
 		failed := map[string]bool{
 			"nag":       len(s.Nag.Findings) > 0,
 			"cfn-lint":  slices.ContainsFunc(s.Lint, func(f gates.Finding) bool { return f.Reason == "" && f.Level != "Informational" }),
 			"cfn-guard": s.Guard.Failed > 0,
+			"palisade":  len(s.Own) > 0,
 		}
 		for gate, fails := range failed {
 			if fails != (gate == tc.gate) {
@@ -153,8 +156,27 @@ func TestEachGateFails(t *testing.T) {
 		}
 	}
 	out := printed(r)
-	if last := lastLine(out); last != "gates: 11 failures" {
-		t.Errorf("last line = %q, want %q (4 guard rules x 2 buckets, 1 lint, 2 nag)\n%s", last, "gates: 11 failures", out)
+	if last := lastLine(out); last != "gates: 14 failures" {
+		t.Errorf("last line = %q, want %q (4 guard rules x 2 buckets, 1 lint, 2 nag, 3 palisade)\n%s", last, "gates: 14 failures", out)
+	}
+}
+
+// Palisade's own checks find SSH in a port range, RDP over IPv6 in a rule
+// of its own, and a key pair, each with its line.
+func TestOwnFailure(t *testing.T) {
+	t.Parallel()
+	s := stack(t, report(t, bad), "Own")
+	var got []string
+	for _, f := range s.Own {
+		got = append(got, fmt.Sprintf("%s %s:%d %s", f.Rule, f.Resource, f.Line, f.Message))
+	}
+	want := []string{
+		"no-key-pair KeyPair9C0D1E2F:23 creates an EC2 key pair; instances are reached through Session Manager, without keys",
+		"no-ssh OpsGroup1A2B3C4D:3 an ingress rule reaches port 22 (tcp 20-25 from 10.0.0.0/8); use Session Manager instead of SSH or RDP",
+		"no-ssh RdpFromPeered5E6F7A8B:13 the ingress rule reaches port 3389 (6 3389-3389 from fd00::/8); use Session Manager instead of SSH or RDP",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("own findings:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 

@@ -17,10 +17,10 @@ import (
 // so that a construct failing in every stack still fits on one screen.
 func (r *Report) Print(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "STACK\tACCOUNT\tREGION\tRESOURCES\tNAG\tCFN-LINT\tCFN-GUARD")
+	fmt.Fprintln(tw, "STACK\tACCOUNT\tREGION\tRESOURCES\tNAG\tCFN-LINT\tCFN-GUARD\tPALISADE")
 	for _, s := range r.Stacks {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", s.Name, s.Account, s.Region, s.Resources,
-			s.Nag.cell(), lintCell(s.Lint), s.Guard.cell())
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", s.Name, s.Account, s.Region, s.Resources,
+			s.Nag.cell(), lintCell(s.Lint), s.Guard.cell(), cell(len(s.Own) > 0, count{len(s.Own), "err"}))
 	}
 	tw.Flush()
 
