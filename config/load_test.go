@@ -228,6 +228,7 @@ func TestLoadGoodDefaults(t *testing.T) {
 	checkVPC(t, "us-east-1", east, config.VPC{
 		CIDR: "10.0.0.0/16", AZCount: 2, AvailabilityZones: []string{"us-east-1a", "us-east-1b"},
 		NATGateways: config.NATPerAZ, PublicSubnets: true, PublicSubnetMask: 24, PrivateSubnetMask: 20,
+		InterfaceEndpoints: config.SessionManagerEndpoints, // always, for Session Manager
 		Subnets: []config.Subnet{
 			{Group: "public", AZ: "us-east-1a", CIDR: "10.0.0.0/24"},
 			{Group: "public", AZ: "us-east-1b", CIDR: "10.0.1.0/24"},
@@ -242,7 +243,8 @@ func TestLoadGoodDefaults(t *testing.T) {
 	checkVPC(t, "us-west-1", west, config.VPC{
 		CIDR: "10.1.0.0/16", AZCount: 2, AvailabilityZones: []string{"us-west-1a", "us-west-1c"},
 		NATGateways: config.NATNone, PublicSubnets: false, PublicSubnetMask: 24, PrivateSubnetMask: 20,
-		FlowLogs: config.FlowLogs{CloudWatch: true, RetentionDays: 365},
+		FlowLogs:           config.FlowLogs{CloudWatch: true, RetentionDays: 365},
+		InterfaceEndpoints: config.SessionManagerEndpoints,
 		Subnets: []config.Subnet{
 			{Group: "private", AZ: "us-west-1a", CIDR: "10.1.0.0/20"},
 			{Group: "private", AZ: "us-west-1c", CIDR: "10.1.16.0/20"},
@@ -263,7 +265,8 @@ func TestLoadGoodFull(t *testing.T) {
 		CIDR: "10.5.0.0/20", AZCount: 3,
 		AvailabilityZones: []string{"eu-west-1c", "eu-west-1a", "eu-west-1b"}, // file order
 		NATGateways:       config.NATNone, PublicSubnets: true, PublicSubnetMask: 26, PrivateSubnetMask: 22,
-		InterfaceEndpoints: []string{"ecr.api", "ecr.dkr", "sts", "secretsmanager", "monitoring", "ec2", "sns", "sqs", "events"},
+		// Session Manager's endpoints follow the listed ones.
+		InterfaceEndpoints: []string{"ecr.api", "ecr.dkr", "sts", "secretsmanager", "monitoring", "ec2", "sns", "sqs", "events", "ssm", "ssmmessages", "ec2messages", "kms", "logs"},
 		DedicatedTenancy:   true, BlockPublicAccess: true,
 		FlowLogs: config.FlowLogs{CloudWatch: true, RetentionDays: 731},
 		// the private /22s start at the first /22 boundary after the
@@ -323,10 +326,10 @@ func TestLoadGoodAnchors(t *testing.T) {
 	a := org.Workloads()[0]
 	east := a.VPCs["us-east-1"]
 	if east.CIDR != "10.1.0.0/16" || east.AZCount != 3 || east.NATGateways != config.NATSingle ||
-		!slices.Equal(east.InterfaceEndpoints, []string{"ssm", "ssmmessages", "ec2messages"}) {
+		!slices.Equal(east.InterfaceEndpoints, config.SessionManagerEndpoints) {
 		t.Errorf("merged VPC = %+v", east)
 	}
-	if west := a.VPCs["eu-west-1"]; !slices.Equal(west.InterfaceEndpoints, []string{"ssm", "ssmmessages", "ec2messages"}) || west.NATGateways != config.NATPerAZ {
+	if west := a.VPCs["eu-west-1"]; !slices.Equal(west.InterfaceEndpoints, config.SessionManagerEndpoints) || west.NATGateways != config.NATPerAZ {
 		t.Errorf("aliased endpoints VPC = %+v", west)
 	}
 	if sec := org.Security().VPCs["us-east-1"]; sec.CIDR != "10.0.0.0/16" {

@@ -456,7 +456,20 @@ func (d *decoder) validateEndpoints(p string, v *VPC) {
 		}
 		first[e] = i
 	}
+	// Session Manager runs in every account with a VPC: its endpoints are
+	// always there, so instances in isolated subnets are managed without NAT.
+	v.InterfaceEndpoints = slices.Clone(v.InterfaceEndpoints) // an alias may share the list
+	for _, e := range SessionManagerEndpoints {
+		if !slices.Contains(v.InterfaceEndpoints, e) {
+			v.InterfaceEndpoints = append(v.InterfaceEndpoints, e)
+		}
+	}
 }
+
+// SessionManagerEndpoints are the interface endpoints every VPC gets, listed
+// or not: what the SSM agent, Session Manager's encryption and its
+// CloudWatch transcripts need without a route to the internet.
+var SessionManagerEndpoints = []string{"ssm", "ssmmessages", "ec2messages", "kms", "logs"}
 
 func (d *decoder) validateFlowLogs(p string, v *VPC) {
 	fp := join(p, "flowLogs")
