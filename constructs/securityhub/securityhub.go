@@ -6,7 +6,10 @@
 // It makes, in this order (each depends on the one before):
 //
 //   - a finding aggregator in the home region, linking Props.Regions
-//     (SPECIFIED_REGIONS), or none (NO_REGIONS) when there are no others;
+//     (SPECIFIED_REGIONS), or, when there are no others, ALL_REGIONS:
+//     central configuration needs an aggregator, and CloudFormation accepts
+//     neither NO_REGIONS nor an empty region list; a region with no hub
+//     sends nothing, and one somebody enabled outside palisade is seen;
 //   - the organization configuration: CENTRAL, with local auto-enable off
 //     (AutoEnable false, AutoEnableStandards NONE), as central configuration
 //     requires: what members run comes from configuration policies only;
@@ -68,7 +71,7 @@ const DefaultPolicyName = "security-baseline"
 type Props struct {
 	// Regions are the other regions whose findings the home region
 	// aggregates, and which central configuration governs. Default: none,
-	// the home region only (NO_REGIONS).
+	// the home region's aggregator links ALL_REGIONS (see the package doc).
 	Regions []string
 	// Standards are the standards the policy enables, each once.
 	// Default: DefaultStandards, AWS Foundational Security Best Practices
@@ -128,7 +131,7 @@ func New(scope constructs.Construct, id string, props *Props) *Hub {
 		}
 	}
 
-	aggregator := &awssecurityhub.CfnFindingAggregatorProps{RegionLinkingMode: jsii.String("NO_REGIONS")}
+	aggregator := &awssecurityhub.CfnFindingAggregatorProps{RegionLinkingMode: jsii.String("ALL_REGIONS")}
 	if len(p.Regions) > 0 {
 		aggregator = &awssecurityhub.CfnFindingAggregatorProps{
 			RegionLinkingMode: jsii.String("SPECIFIED_REGIONS"),

@@ -80,7 +80,7 @@ func TestDefaults(t *testing.T) {
 		t.Errorf("Hub fields: %+v", h)
 	}
 	aggID, agg := only(t, rs, "AWS::SecurityHub::FindingAggregator")
-	if got := str(agg.Properties); got != `{"RegionLinkingMode":"NO_REGIONS"}` {
+	if got := str(agg.Properties); got != `{"RegionLinkingMode":"ALL_REGIONS"}` {
 		t.Errorf("aggregator = %s", got)
 	}
 	orgID, org := only(t, rs, "AWS::SecurityHub::OrganizationConfiguration")
