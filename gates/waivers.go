@@ -91,6 +91,9 @@ const (
 	guardDutyDetector = "GuardDutyDetector"
 	// The baseline's custom Config rule function (package customrule).
 	sgIngressRuleFunction = "SgIngressRuleFunction"
+	// The baseline's default VPC deletion function (package hardening).
+	defaultVpcFunction = "HardeningDefaultVpcFunction"
+	defaultVpcLogs     = "HardeningDefaultVpcLogs"
 )
 
 // Waivers are palisade's accepted failures, all in one place.
@@ -123,6 +126,22 @@ var Waivers = []Waiver{
 		Tool: "cfn-guard", Rule: "s3_bucket_object_lock_enabled_check", Resources: []string{archiveAccessLogs},
 		Reason: "S3 server access logging cannot deliver to a bucket with an Object Lock default retention; " +
 			"the access logs are versioned and retained instead",
+	},
+	{
+		Tool: "cfn-guard", Rule: "cloud_trail_cloud_watch_logs_enabled_check", Resources: []string{orgTrail},
+		Reason: "CloudWatch Logs delivery of the organization trail is billed per event for every account, so the org file " +
+			"may turn it off (logging.trail.cloudWatchLogs: false, which also turns the CIS alarms off); the archive holds " +
+			"the validated, tamper-resistant copy either way",
+	},
+	{
+		Tool: "cfn-guard", Rule: "lambda_inside_vpc_check", Resources: []string{defaultVpcFunction},
+		Reason: "the function that deletes the default VPC (compliance.deleteDefaultVpcs) runs once while CloudFormation " +
+			"deploys and calls only the EC2 API; the VPC it would run in is the one it deletes",
+	},
+	{
+		Tool: "cfn-guard", Rule: "cloudwatch_log_group_encrypted_check", Resources: []string{defaultVpcLogs},
+		Reason: "the default VPC deletion's log holds only which VPC, gateway and subnets were deleted; CloudWatch Logs " +
+			"encrypts it with its service key, and a key of its own would cost more than the log is worth",
 	},
 	{
 		Tool: "cfn-guard", Rule: "lambda_inside_vpc_check", Resources: []string{sgIngressRuleFunction},

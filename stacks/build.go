@@ -105,6 +105,7 @@ func Build(scope constructs.Construct, org *config.Org) []awscdk.Stack {
 				VPC:              vpc,
 				ArchiveBucketArn: fmt.Sprintf("arn:%s:s3:::%s", partition, org.ArchiveBucketName(region)),
 				DestinationArn:   destination(region),
+				DemoInstance:     org.Sessions.DemoInstance && acct.Role == config.RoleWorkload,
 			})
 			after(s.Stack, archives[region], "flow logs are delivered to the archive, whose policy must admit them first")
 			out = append(out, s.Stack)

@@ -113,13 +113,17 @@ func ebsEncryptionKey(stack awscdk.Stack) awskms.Key {
 			"StringEquals": map[string]any{"kms:ViaService": "ec2." + *stack.Region() + ".amazonaws.com", "kms:CallerAccount": *stack.Account()},
 		},
 	}), nil)
+	// EC2 creates grants for the volumes it encrypts (GrantIsForAWSResource);
+	// nobody else may (AWS Control Tower CT.KMS.PR.3).
 	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("DenyGrantsExceptForAWSServices"),
 		Effect:     awsiam.Effect_DENY,
 		Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
 		Actions:    jsii.Strings("kms:CreateGrant"),
 		Resources:  jsii.Strings("*"), // in a key policy "*" is this key
-		Conditions: &map[string]any{"Bool": map[string]any{"kms:GrantIsForAWSResource": "false"}},
+		Conditions: &map[string]any{"BoolIfExists": map[string]any{
+			"kms:GrantIsForAWSResource": "false", "aws:PrincipalIsAWSService": "false",
+		}},
 	}), nil)
 	return key
 }

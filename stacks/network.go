@@ -8,6 +8,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/palisade-sec/palisade/config"
+	"github.com/palisade-sec/palisade/constructs/demoinstance"
 	"github.com/palisade-sec/palisade/constructs/hardenedvpc"
 	"github.com/palisade-sec/palisade/constructs/logforward"
 )
@@ -25,6 +26,9 @@ type NetworkProps struct {
 	// DestinationArn is the security account's drain in this region; the
 	// CloudWatch copy of the flow logs, when the VPC has one, goes there too.
 	DestinationArn string
+	// DemoInstance adds the Session Manager demonstration instance to the
+	// VPC's first private subnet.
+	DemoInstance bool
 }
 
 // Network is one account's VPC in one region.
@@ -69,6 +73,9 @@ func NewNetwork(scope constructs.Construct, id string, props *NetworkProps) *Net
 			DestinationArn:    props.DestinationArn,
 			ExistingLogGroups: map[string]string{"FlowLogs": *group.LogGroupName()},
 		})
+	}
+	if props.DemoInstance {
+		demoinstance.New(stack, "DemoInstance", &demoinstance.Props{Vpc: n.Vpc.Vpc})
 	}
 	return n
 }

@@ -456,8 +456,13 @@ func TestGates(t *testing.T) {
 		report.Print(&b)
 		t.Fatalf("gates failed on the example org:\n%s", b.String())
 	}
+	// A waiver is stale when it matches nothing in the example org nor in
+	// the org of every option (options_test.go).
+	opts := optionsOrgSynth(t)
 	for _, w := range report.StaleWaivers {
-		t.Errorf("stale waiver: %s matches nothing in the example org; delete it from gates/waivers.go", w)
+		if slices.ContainsFunc(opts.report.StaleWaivers, func(o gates.Waiver) bool { return o.String() == w.String() }) {
+			t.Errorf("stale waiver: %s matches nothing in the example org nor the options org; delete it from gates/waivers.go", w)
+		}
 	}
 }
 
