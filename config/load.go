@@ -644,6 +644,7 @@ func (d *decoder) decodeSecurity(n ast.Node, path string, sec *Detection) {
 		{"alertEmails", func(n ast.Node, p string) { d.strList(n, p, &sec.AlertEmails) }},
 		{"guardDutyFeatures", func(n ast.Node, p string) { d.strList(n, p, &sec.GuardDutyFeatures) }},
 		{"denyOtherRegions", func(n ast.Node, p string) { d.boolean(n, p, &sec.DenyOtherRegions) }},
+		{"inspector", func(n ast.Node, p string) { d.strList(n, p, &sec.Inspector) }},
 	})
 }
 

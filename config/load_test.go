@@ -74,6 +74,8 @@ func TestLoadBad(t *testing.T) {
 		{"security-target", "security.policyTargets[0]", 13, 19, "\"333333333333\" is not an organization root id (r-...) or OU id"},
 		{"security-severity", "security.alertSeverity", 13, 18, "\"urgent\" is not a severity; use one of LOW, MEDIUM, HIGH, CRITICAL"},
 		{"security-email", "security.alertEmails[1]", 13, 39, "\"soc team\" is not an email address"},
+		{"security-inspector-type", "security.inspector[1]", 13, 20, `"S3" is not a scan type (Amazon Inspector) palisade knows; use one of EC2, ECR, LAMBDA, LAMBDA_CODE`},
+		{"security-inspector-code", "security.inspector", 13, 3, "lists LAMBDA_CODE without LAMBDA"},
 		{"security-guardduty-feature", "security.guardDutyFeatures[1]", 13, 39, "\"MALWARE\" is not a GuardDuty feature palisade knows"},
 		{"account-id-duplicate", "accounts[2].id", 16, 9, "duplicate account id \"222222222222\""},
 		{"account-id-invalid", "accounts[2].id", 16, 9, "\"33333333333\" is not a valid AWS account id: use exactly 12 digits"},

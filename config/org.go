@@ -100,6 +100,10 @@ type Detection struct {
 	// DenyOtherRegions adds an SCP that denies member accounts every region
 	// outside the org's regions (global services excepted).
 	DenyOtherRegions bool
+	// Inspector are the Amazon Inspector scan types (EC2, ECR, LAMBDA,
+	// LAMBDA_CODE) turned on for the whole org from the security account;
+	// empty: Inspector off.
+	Inspector []string
 }
 
 // Trail is the organization CloudTrail of the management account.
@@ -215,6 +219,7 @@ func (o *Org) Filter(accounts, regions []string) (*Org, error) {
 	d.Standards, d.PolicyTargets = slices.Clone(d.Standards), slices.Clone(d.PolicyTargets)
 	d.AlertEmails, d.GuardDutyFeatures = slices.Clone(d.AlertEmails), slices.Clone(d.GuardDutyFeatures)
 	d.DisabledControls = maps.Clone(d.DisabledControls)
+	d.Inspector = slices.Clone(d.Inspector)
 	c := &out.Compliance
 	c.ExtraRules, c.DisabledRules, c.DisabledRemediations = maps.Clone(c.ExtraRules), maps.Clone(c.DisabledRules), maps.Clone(c.DisabledRemediations)
 	c.InternetIngressPorts = slices.Clone(c.InternetIngressPorts)

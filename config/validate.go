@@ -591,7 +591,15 @@ func (d *decoder) validateSecurity(sec *Detection) {
 		sec.GuardDutyFeatures = []string{"S3_DATA_EVENTS", "EBS_MALWARE_PROTECTION"}
 	}
 	d.uniqueOf(join(sp, "guardDutyFeatures"), sec.GuardDutyFeatures, guardDutyFeatures, "GuardDuty feature")
+	ip := join(sp, "inspector")
+	d.uniqueOf(ip, sec.Inspector, inspectorTypes, "scan type (Amazon Inspector)")
+	if slices.Contains(sec.Inspector, "LAMBDA_CODE") && !slices.Contains(sec.Inspector, "LAMBDA") {
+		d.errorf(ip, "lists LAMBDA_CODE without LAMBDA: Lambda code scans need Lambda scans; add LAMBDA")
+	}
 }
+
+// inspectorTypes are Amazon Inspector's scan types.
+var inspectorTypes = []string{"EC2", "ECR", "LAMBDA", "LAMBDA_CODE"}
 
 // uniqueOf reports every item of list at path that is not one of allowed, or
 // that repeats an earlier one.

@@ -169,6 +169,7 @@ func Build(scope constructs.Construct, org *config.Org) []awscdk.Stack {
 				SecurityAccount: secID,
 				Home:            home,
 				Guardrails:      rails,
+				Inspector:       len(org.Detection.Inspector) > 0,
 			})
 			admins[region] = s
 			out = append(out, s)
@@ -194,6 +195,7 @@ func Build(scope constructs.Construct, org *config.Org) []awscdk.Stack {
 				Detection:         org.Detection,
 				FindingsBucketArn: fmt.Sprintf("arn:%s:s3:::%s/%s", partition, org.ArchiveBucketName(region), logarchive.GuardDutyPrefix),
 				FindingsKeyArn:    archiveKeys[region],
+				MemberAccounts:    slices.DeleteFunc(org.AccountIDs(), func(id string) bool { return id == secID }),
 			})
 			after(s, admins[region], "the security account must be the delegated administrator first")
 			after(s, archives[region], "GuardDuty exports findings to the archive")

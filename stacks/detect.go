@@ -11,6 +11,7 @@ import (
 	"github.com/palisade-sec/palisade/constructs/configrecorder"
 	"github.com/palisade-sec/palisade/constructs/guardduty"
 	"github.com/palisade-sec/palisade/constructs/guardrails"
+	"github.com/palisade-sec/palisade/constructs/inspector"
 	"github.com/palisade-sec/palisade/constructs/securityhub"
 )
 
@@ -27,6 +28,8 @@ type OrgAdminProps struct {
 	Home bool
 	// Guardrails are the SCPs; nil for none (no targets to attach them to).
 	Guardrails *guardrails.Props
+	// Inspector delegates Amazon Inspector to SecurityAccount in this region.
+	Inspector bool
 }
 
 // NewOrgAdmin creates the management account's stack of one region: it
@@ -41,6 +44,9 @@ func NewOrgAdmin(scope constructs.Construct, id string, props *OrgAdminProps) aw
 		TerminationProtection: jsii.Bool(true),
 	})
 	guardduty.NewDelegatedAdmin(stack, "GuardDutyAdmin", props.SecurityAccount)
+	if props.Inspector {
+		inspector.NewDelegatedAdmin(stack, "InspectorAdmin", props.SecurityAccount)
+	}
 	if props.Home {
 		securityhub.NewDelegatedAdmin(stack, "SecurityHubAdmin", props.SecurityAccount)
 		accessanalyzer.NewDelegatedAdmin(stack, "AccessAnalyzerAdmin", props.SecurityAccount)
@@ -68,6 +74,9 @@ type DetectProps struct {
 	// prefix) and its key, where GuardDuty exports findings.
 	FindingsBucketArn string
 	FindingsKeyArn    string
+	// MemberAccounts are every account but this one, which Amazon Inspector
+	// (Detection.Inspector) scans.
+	MemberAccounts []string
 }
 
 // NewDetect creates the security account's detection stack of one region:
@@ -91,6 +100,9 @@ func NewDetect(scope constructs.Construct, id string, props *DetectProps) awscdk
 		FindingsBucketArn: props.FindingsBucketArn,
 		FindingsKeyArn:    props.FindingsKeyArn,
 	})
+	if len(d.Inspector) > 0 {
+		inspector.New(stack, "Inspector", &inspector.Props{ResourceTypes: d.Inspector, MemberAccountIds: props.MemberAccounts})
+	}
 	if !props.Home {
 		return stack
 	}

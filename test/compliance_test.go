@@ -287,3 +287,41 @@ func TestArchiveAdmitsConfigAndSessions(t *testing.T) {
 		}
 	}
 }
+
+// TestInspector: with security.inspector, the management account delegates
+// Amazon Inspector to the security account in every region, which enables
+// it for itself, every other account and new members.
+func TestInspector(t *testing.T) {
+	d := example.Detection
+	if len(d.Inspector) == 0 {
+		t.Skip("the example org leaves Inspector off")
+	}
+	mgmt, sec := example.Management(), example.Security()
+	for _, region := range example.Regions {
+		admin := sdkCalls(t, byType(t, stacks.StackName(example.Name, "orgadmin", mgmt.Name, region)))
+		if p := admin["Inspector2.enableDelegatedAdminAccount"]; p["delegatedAdminAccountId"] != sec.ID {
+			t.Errorf("%s: Inspector is not delegated to %s: %v", region, sec.ID, p)
+		}
+		res := byType(t, stacks.StackName(example.Name, "detect", sec.Name, region))
+		var enables, associations []string
+		for _, p := range res["Custom::AWS"] {
+			c := fmt.Sprint(p["Create"])
+			switch {
+			case strings.Contains(c, `"action":"enable"`):
+				enables = append(enables, c)
+			case strings.Contains(c, `"action":"associateMember"`):
+				associations = append(associations, c)
+			}
+		}
+		if len(associations) != len(example.AllAccounts)-1 || len(enables) != 2 {
+			t.Errorf("%s: %d associations and %d enables, want %d and 2 (the administrator, then the members)", region, len(associations), len(enables), len(example.AllAccounts)-1)
+		}
+		for _, e := range enables {
+			for _, typ := range d.Inspector {
+				if !strings.Contains(e, `"`+typ+`"`) {
+					t.Errorf("%s: %s does not scan %s", region, e, typ)
+				}
+			}
+		}
+	}
+}

@@ -1266,6 +1266,78 @@ def _iam_delete_password_policy(account_id, region_name, p):
     return {}
 
 
+# --- Amazon Inspector (security.inspector) ----------------------------------
+
+
+def _inspector_backend(account_id, region_name):
+    from moto.inspector2.models import inspector2_backends
+
+    return inspector2_backends[account_id][region_name]
+
+
+def _inspector_admin_of(region_name, account_id):
+    """The delegated administrator of account_id's organization in region, or None."""
+    _, mgmt = _org_of(account_id)
+    admins = _inspector_backend(mgmt, region_name).list_delegated_admin_accounts()
+    return next(iter(admins), None)
+
+
+def _inspector_enable_admin(account_id, region_name, p):
+    org, mgmt = _org_of(account_id)
+    if account_id != mgmt:
+        raise ApiError("AccessDeniedException", f"Inspector2 EnableDelegatedAdminAccount: {account_id} is not the management account")
+    admin = p["delegatedAdminAccountId"]
+    org.get_account_by_id(admin)
+    current = _inspector_admin_of(region_name, account_id)
+    if current not in (None, admin):
+        raise ApiError("ConflictException", f"Inspector2 EnableDelegatedAdminAccount: {current} is already the administrator in {region_name}")
+    if current is None:
+        _inspector_backend(account_id, region_name).enable_delegated_admin_account(admin)
+    return {"delegatedAdminAccountId": admin}
+
+
+def _inspector_require_admin(account_id, region_name, what):
+    if _inspector_admin_of(region_name, account_id) != account_id:
+        raise ApiError("AccessDeniedException", f"Inspector2 {what}: {account_id} is not the delegated administrator in {region_name}")
+
+
+def _inspector_enable(account_id, region_name, p):
+    types = p.get("resourceTypes") or []
+    bad = [t for t in types if t not in ("EC2", "ECR", "LAMBDA", "LAMBDA_CODE", "CODE_REPOSITORY")]
+    if not types or bad:
+        raise ApiError("ValidationException", f"Inspector2 Enable: resourceTypes {types} (unknown: {bad})")
+    ids = p.get("accountIds") or [account_id]
+    if ids != [account_id]:
+        _inspector_require_admin(account_id, region_name, "Enable for members")
+    accounts = _inspector_backend(account_id, region_name).enable(ids, types)
+    return {"accounts": accounts, "failedAccounts": []}
+
+
+def _inspector_update_org_config(account_id, region_name, p):
+    _inspector_require_admin(account_id, region_name, "UpdateOrganizationConfiguration")
+    auto = p.get("autoEnable") or {}
+    if not isinstance(auto.get("ec2"), bool) or not isinstance(auto.get("ecr"), bool):
+        raise ApiError("ValidationException", f"Inspector2 UpdateOrganizationConfiguration: autoEnable {auto} needs ec2 and ecr")
+    return {"autoEnable": _inspector_backend(account_id, region_name).update_organization_configuration(auto)}
+
+
+def _inspector_associate(account_id, region_name, p):
+    _inspector_require_admin(account_id, region_name, "AssociateMember")
+    member = p["accountId"]
+    org, _ = _org_of(account_id)
+    org.get_account_by_id(member)
+    _inspector_backend(account_id, region_name).associate_member(member)
+    return {"accountId": member}
+
+
+SDK_CALLS.update({
+    ("inspector2", "enabledelegatedadminaccount"): _inspector_enable_admin,
+    ("inspector2", "enable"): _inspector_enable,
+    ("inspector2", "updateorganizationconfiguration"): _inspector_update_org_config,
+    ("inspector2", "associatemember"): _inspector_associate,
+})
+
+
 SDK_CALLS.update({
     ("ssm", "createdocument"): _ssm_create_document,
     ("ssm", "updatedocument"): _ssm_update_document,
