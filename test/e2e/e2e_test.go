@@ -20,11 +20,13 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"github.com/palisade-sec/palisade/config"
 	"github.com/palisade-sec/palisade/constructs/agents"
 	"github.com/palisade-sec/palisade/constructs/conformancepack"
 	"github.com/palisade-sec/palisade/constructs/sessionmanager"
+	"github.com/palisade-sec/palisade/internal/defaultvpc"
 	"github.com/palisade-sec/palisade/stacks"
 )
 
@@ -87,6 +89,11 @@ func TestDeploy(t *testing.T) {
 	// file with deliberate mistakes and expect each to be reported where it is.
 	t.Run("WrongExpectationsAreReported", func(t *testing.T) {
 		wrongExpectationsAreReported(ctx, t, v, asm)
+	})
+	// compliance.deleteDefaultVpcs deploys a Lambda, which the emulator
+	// cannot run (no Docker): its code runs here, against the emulator's EC2.
+	t.Run("DefaultVPCDeletion", func(t *testing.T) {
+		defaultVPCDeletion(ctx, t, v)
 	})
 
 	must(t, synth2())
@@ -466,4 +473,88 @@ func breakCompliance(ctx context.Context, t *testing.T, v *verifier, org *config
 		is:    func(f finding) bool { return strings.HasSuffix(f.resource, "[EC2 key pair "+name+"]") },
 	})
 	return w
+}
+
+// defaultVPCDeletion runs internal/defaultvpc, the code of the custom
+// resource compliance.deleteDefaultVpcs deploys, against the emulator's EC2
+// in the last workload account's last region: the default VPC goes, with
+// its subnets and internet gateway, and a second run succeeds with nothing
+// left to delete.
+func defaultVPCDeletion(ctx context.Context, t *testing.T, v *verifier) {
+	workloads := v.org.Workloads()
+	if len(workloads) == 0 {
+		t.Skip("the org file has no workload account")
+	}
+	a, r := workloads[len(workloads)-1].ID, v.org.Regions[len(v.org.Regions)-1]
+	client := ec2.NewFromConfig(sdkConfig(v.endpoint, r, v.creds[a]))
+	isDefault := []ec2types.Filter{{Name: aws.String("is-default"), Values: []string{"true"}}}
+	before, err := client.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{Filters: isDefault})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(before.Vpcs) == 0 {
+		t.Fatalf("%s %s has no default VPC to delete: the test would prove nothing", a, r)
+	}
+	// AWS's default VPC has an internet gateway; moto's has none, so one is
+	// attached, for Delete to detach and delete as it must in AWS.
+	var gateways []string
+	for _, vpc := range before.Vpcs {
+		id := aws.ToString(vpc.VpcId)
+		gw, err := client.DescribeInternetGateways(ctx, &ec2.DescribeInternetGatewaysInput{
+			Filters: []ec2types.Filter{{Name: aws.String("attachment.vpc-id"), Values: []string{id}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(gw.InternetGateways) > 0 {
+			continue
+		}
+		igw, err := client.CreateInternetGateway(ctx, &ec2.CreateInternetGatewayInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		gateways = append(gateways, aws.ToString(igw.InternetGateway.InternetGatewayId))
+		if _, err := client.AttachInternetGateway(ctx, &ec2.AttachInternetGatewayInput{InternetGatewayId: igw.InternetGateway.InternetGatewayId, VpcId: vpc.VpcId}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := defaultvpc.Delete(ctx, client)
+	if err != nil {
+		t.Fatalf("%s %s: deleting the default VPC: %v", a, r, err)
+	}
+	t.Logf("%s %s: deleted VPC %v, internet gateways %v, subnets %v", a, r, res.VpcIDs, res.InternetGatewayIDs, res.SubnetIDs)
+	for _, g := range gateways {
+		if !slices.Contains(res.InternetGatewayIDs, g) {
+			t.Errorf("%s %s: Delete did not delete internet gateway %s of the default VPC", a, r, g)
+		} else if _, err := client.DescribeInternetGateways(ctx, &ec2.DescribeInternetGatewaysInput{InternetGatewayIds: []string{g}}); err == nil {
+			t.Errorf("%s %s: internet gateway %s of the default VPC still exists", a, r, g)
+		}
+	}
+	after, err := client.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{Filters: isDefault})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, vpc := range after.Vpcs {
+		t.Errorf("%s %s: default VPC %s still exists", a, r, aws.ToString(vpc.VpcId))
+	}
+	for _, vpc := range before.Vpcs {
+		id := aws.ToString(vpc.VpcId)
+		if !slices.Contains(res.VpcIDs, id) {
+			t.Errorf("%s %s: Delete did not report deleting default VPC %s", a, r, id)
+		}
+		byVpc := []ec2types.Filter{{Name: aws.String("vpc-id"), Values: []string{id}}}
+		if s, err := client.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{Filters: byVpc}); err != nil || len(s.Subnets) > 0 {
+			t.Errorf("%s %s: subnets of the deleted VPC %s remain: %d (%v)", a, r, id, len(s.Subnets), err)
+		}
+		gw, err := client.DescribeInternetGateways(ctx, &ec2.DescribeInternetGatewaysInput{
+			Filters: []ec2types.Filter{{Name: aws.String("attachment.vpc-id"), Values: []string{id}}}})
+		if err != nil || len(gw.InternetGateways) > 0 {
+			t.Errorf("%s %s: internet gateways of the deleted VPC %s remain: %d (%v)", a, r, id, len(gw.InternetGateways), err)
+		}
+	}
+	again, err := defaultvpc.Delete(ctx, client)
+	if err != nil {
+		t.Errorf("%s %s: a second Delete failed (it must be idempotent): %v", a, r, err)
+	} else if len(again.VpcIDs) > 0 {
+		t.Errorf("%s %s: a second Delete deleted %v", a, r, again.VpcIDs)
+	}
 }
