@@ -7,16 +7,27 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
 	"github.com/palisade-sec/palisade/config"
+	"github.com/palisade-sec/palisade/constructs/agents"
+	"github.com/palisade-sec/palisade/constructs/conformancepack"
+	"github.com/palisade-sec/palisade/constructs/sessionmanager"
+	"github.com/palisade-sec/palisade/internal/defaultvpc"
+	"github.com/palisade-sec/palisade/stacks"
 )
 
 var (
@@ -78,6 +89,11 @@ func TestDeploy(t *testing.T) {
 	// file with deliberate mistakes and expect each to be reported where it is.
 	t.Run("WrongExpectationsAreReported", func(t *testing.T) {
 		wrongExpectationsAreReported(ctx, t, v, asm)
+	})
+	// compliance.deleteDefaultVpcs deploys a Lambda, which the emulator
+	// cannot run (no Docker): its code runs here, against the emulator's EC2.
+	t.Run("DefaultVPCDeletion", func(t *testing.T) {
+		defaultVPCDeletion(ctx, t, v)
 	})
 
 	must(t, synth2())
@@ -144,6 +160,11 @@ func wrongExpectationsAreReported(ctx context.Context, t *testing.T, v *verifier
 	const wrongEmail = "palisade-wrong-expectation@example.invalid"
 	org.Detection.AlertEmails = append(org.Detection.AlertEmails, wrongEmail)
 	sec := org.AccountByRole(config.RoleSecurity).ID
+	// And the compliance and Session Manager layers: one wrong expectation
+	// each, plus a security group admitting SSH and a key pair put into one
+	// account (the no-SSH check has no expectation to get wrong).
+	w := breakCompliance(ctx, t, v, org, wrongGroup)
+	defer w.cleanup()
 	wrong := *v
 	wrong.org = org
 	got, err := wrong.verify(ctx, asm)
@@ -154,6 +175,10 @@ func wrongExpectationsAreReported(ctx context.Context, t *testing.T, v *verifier
 	for _, f := range got.findings() {
 		s := f.String()
 		here := f.account == acct.ID && f.region == region && f.stack != ""
+		if w.expected(f) {
+			t.Logf("reported as expected: %s", s)
+			continue
+		}
 		switch {
 		case here && strings.Contains(f.resource, "[AWS::EC2::VPC ") && f.problem == fmt.Sprintf("CIDR is %s, want 10.255.0.0/16", realCIDR):
 			cidr = true
@@ -189,6 +214,7 @@ func wrongExpectationsAreReported(ctx context.Context, t *testing.T, v *verifier
 			t.Errorf("the forwarded log group %s, expected but never deployed, was not reported missing in %s", wrongGroup, where)
 		}
 	}
+	w.check(t)
 }
 
 // newLane checks what the lane needs, loads the org file and makes the
@@ -258,4 +284,277 @@ func newLane(t *testing.T) (*lane, context.Context) {
 		os.RemoveAll(dir)
 	})
 	return l, ctx
+}
+
+// wrongExpectation is one deliberate mistake and the places it must be
+// reported, each once.
+type wrongExpectation struct {
+	what  string
+	where map[string]bool // "account region" -> reported
+	is    func(f finding) bool
+}
+
+// complianceWrongs are the compliance and Session Manager layers' wrong
+// expectations, and how to undo what they put into the emulator.
+type complianceWrongs struct {
+	wrongs  []*wrongExpectation
+	cleanup func()
+}
+
+// expected reports whether f is one of the wrong expectations, reported
+// where it should be and not before.
+func (w *complianceWrongs) expected(f finding) bool {
+	for _, x := range w.wrongs {
+		key := f.account + " " + f.region
+		if reported, ok := x.where[key]; ok && !reported && x.is(f) {
+			x.where[key] = true
+			return true
+		}
+	}
+	return false
+}
+
+func (w *complianceWrongs) check(t *testing.T) {
+	t.Helper()
+	for _, x := range w.wrongs {
+		for _, where := range slices.Sorted(maps.Keys(x.where)) {
+			if !x.where[where] {
+				t.Errorf("%s was not reported in %s", x.what, where)
+			}
+		}
+	}
+}
+
+// breakCompliance changes org (a copy of the org file) in every area of the
+// compliance and Session Manager checks, and puts a security group that
+// admits SSH and a key pair into one workload account. wrongGroup is the
+// forwarded log group the caller added, which the CloudWatch agent's
+// configuration should ship too.
+func breakCompliance(ctx context.Context, t *testing.T, v *verifier, org *config.Org, wrongGroup string) *complianceWrongs {
+	w := &complianceWrongs{cleanup: func() {}}
+	places := func(accounts []config.Account, regions ...string) map[string]bool {
+		m := map[string]bool{}
+		for _, a := range accounts {
+			for _, r := range regions {
+				m[a.ID+" "+r] = false
+			}
+		}
+		return m
+	}
+	var instanceAccounts []config.Account
+	for _, a := range org.Accounts {
+		if a.Role != config.RoleManagement {
+			instanceAccounts = append(instanceAccounts, a)
+		}
+	}
+	mgmt, sec := *org.Management(), org.AccountByRole(config.RoleSecurity)
+	c := &org.Compliance
+
+	// Hardening: the password policy's maximum age, in every account.
+	realAge := c.PasswordMaxAgeDays
+	c.PasswordMaxAgeDays = realAge - 1
+	if realAge == 1 {
+		c.PasswordMaxAgeDays = 2
+	}
+	ageProblem := fmt.Sprintf("MaxPasswordAge is %d, want %d (compliance.passwordMaxAgeDays)", realAge, c.PasswordMaxAgeDays)
+	w.wrongs = append(w.wrongs, &wrongExpectation{
+		what:  fmt.Sprintf("a password policy expiring after %d days, expected after %d,", realAge, c.PasswordMaxAgeDays),
+		where: places(org.Accounts, org.HomeRegion),
+		is: func(f finding) bool {
+			return strings.Contains(f.resource, "iam-account-password-policy") && strings.Contains(f.stack, "-baseline-") && f.problem == ageProblem
+		},
+	})
+
+	// AWS Config: the custom rule's ports, in every account and region.
+	c.InternetIngressPorts = append(slices.Clone(c.InternetIngressPorts), 8080)
+	ports := fmt.Sprintf(`want {"allowedPorts":%q}`, c.InternetIngressPortList())
+	w.wrongs = append(w.wrongs, &wrongExpectation{
+		what:  "palisade's custom rule, expected to allow " + c.InternetIngressPortList() + ",",
+		where: places(org.Accounts, org.Regions...),
+		is: func(f finding) bool {
+			return strings.HasPrefix(f.resource, stacks.SgIngressRuleName+" [AWS::Config::ConfigRule ") && strings.Contains(f.problem, ports)
+		},
+	})
+
+	// The conformance pack: one more disabled rule, in every region.
+	var rule string
+	for _, r := range slices.Sorted(maps.Keys(conformancepack.Baseline)) {
+		if _, off := c.DisabledRules[r]; !off && rule == "" {
+			rule = r
+		}
+	}
+	c.DisabledRules = maps.Clone(c.DisabledRules)
+	if c.DisabledRules == nil {
+		c.DisabledRules = map[string]string{}
+	}
+	c.DisabledRules[rule] = "a wrong expectation of the deploy lane"
+	w.wrongs = append(w.wrongs, &wrongExpectation{
+		what:  "the conformance pack's rule " + rule + ", expected disabled,",
+		where: places([]config.Account{sec}, org.Regions...),
+		is: func(f finding) bool {
+			return strings.Contains(f.resource, "[AWS::Config::OrganizationConformancePack ") && strings.HasPrefix(f.problem, "has rule "+rule+" ") &&
+				strings.Contains(f.problem, "compliance.disabledRules drops it")
+		},
+	})
+
+	// CIS: the alarms turned off, in the management account's home region.
+	if c.CISAlarms && org.Logging.Trail.CloudWatchLogs {
+		c.CISAlarms = false
+		w.wrongs = append(w.wrongs, &wrongExpectation{
+			what:  "the CIS metric filters, expected absent (compliance.cisAlarms: false),",
+			where: places([]config.Account{mgmt}, org.HomeRegion),
+			is: func(f finding) bool {
+				return strings.Contains(f.resource, "[AWS::Logs::LogGroup]") && strings.Contains(f.problem, "but the org file turns the CIS alarms off")
+			},
+		})
+	} else {
+		t.Logf("the org file turns the CIS alarms off: no wrong expectation for them")
+	}
+
+	// Session Manager: the idle timeout, and the agent shipping the extra
+	// forwarded log group, in every security and workload account and region.
+	org.Sessions.IdleTimeoutMinutes = org.Sessions.IdleTimeoutMinutes%60 + 1
+	w.wrongs = append(w.wrongs, &wrongExpectation{
+		what:  fmt.Sprintf("the session document, expected with an idle timeout of %d minutes,", org.Sessions.IdleTimeoutMinutes),
+		where: places(instanceAccounts, org.Regions...),
+		is: func(f finding) bool {
+			return strings.HasPrefix(f.resource, sessionmanager.DocumentName+" ") && strings.HasPrefix(f.problem, "inputs.idleSessionTimeout is ") &&
+				strings.HasSuffix(f.problem, fmt.Sprintf("want %q (sessionManager.idleTimeoutMinutes)", fmt.Sprint(org.Sessions.IdleTimeoutMinutes)))
+		},
+	}, &wrongExpectation{
+		what:  "the CloudWatch agent's configuration, expected to ship " + wrongGroup + ",",
+		where: places(instanceAccounts, org.Regions...),
+		is: func(f finding) bool {
+			return strings.HasPrefix(f.resource, agents.ParameterName+" [AWS::SSM::Parameter ") && strings.Contains(f.problem, wrongGroup)
+		},
+	})
+
+	// No SSH: a security group admitting SSH from 10.0.0.0/8 and a key
+	// pair, put into the first workload account's home region.
+	workloads := org.Workloads()
+	if len(workloads) == 0 {
+		t.Logf("the org file has no workload account: no security group or key pair put in")
+		return w
+	}
+	a, r := workloads[0].ID, org.HomeRegion
+	cl := newClients(v.endpoint, a, r, v.creds[a])
+	const name = "palisade-wrong-expectation"
+	sg, err := cl.ec2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String(name), Description: aws.String("admits SSH: a fault the lane must report")})
+	if err != nil {
+		t.Fatalf("creating a security group in %s %s: %v", a, r, err)
+	}
+	group := aws.ToString(sg.GroupId)
+	if _, err := cl.ec2.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{
+		GroupId: sg.GroupId, IpProtocol: aws.String("tcp"), FromPort: aws.Int32(22), ToPort: aws.Int32(22), CidrIp: aws.String("10.0.0.0/8"),
+	}); err != nil {
+		t.Fatalf("admitting SSH to %s: %v", group, err)
+	}
+	if _, err := cl.ec2.CreateKeyPair(ctx, &ec2.CreateKeyPairInput{KeyName: aws.String(name)}); err != nil {
+		t.Fatalf("creating key pair %s in %s %s: %v", name, a, r, err)
+	}
+	w.cleanup = func() {
+		if _, err := cl.ec2.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: sg.GroupId}); err != nil {
+			t.Errorf("deleting %s: %v", group, err)
+		}
+		if _, err := cl.ec2.DeleteKeyPair(ctx, &ec2.DeleteKeyPairInput{KeyName: aws.String(name)}); err != nil {
+			t.Errorf("deleting key pair %s: %v", name, err)
+		}
+	}
+	here := map[string]bool{a + " " + r: false}
+	w.wrongs = append(w.wrongs, &wrongExpectation{
+		what:  "security group " + group + ", admitting SSH,",
+		where: maps.Clone(here),
+		is: func(f finding) bool {
+			return strings.HasPrefix(f.resource, group+" ") && f.problem == "admits port 22 (tcp 22-22)"
+		},
+	}, &wrongExpectation{
+		what:  "key pair " + name + ",",
+		where: maps.Clone(here),
+		is:    func(f finding) bool { return strings.HasSuffix(f.resource, "[EC2 key pair "+name+"]") },
+	})
+	return w
+}
+
+// defaultVPCDeletion runs internal/defaultvpc, the code of the custom
+// resource compliance.deleteDefaultVpcs deploys, against the emulator's EC2
+// in the last workload account's last region: the default VPC goes, with
+// its subnets and internet gateway, and a second run succeeds with nothing
+// left to delete.
+func defaultVPCDeletion(ctx context.Context, t *testing.T, v *verifier) {
+	workloads := v.org.Workloads()
+	if len(workloads) == 0 {
+		t.Skip("the org file has no workload account")
+	}
+	a, r := workloads[len(workloads)-1].ID, v.org.Regions[len(v.org.Regions)-1]
+	client := ec2.NewFromConfig(sdkConfig(v.endpoint, r, v.creds[a]))
+	isDefault := []ec2types.Filter{{Name: aws.String("is-default"), Values: []string{"true"}}}
+	before, err := client.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{Filters: isDefault})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(before.Vpcs) == 0 {
+		t.Fatalf("%s %s has no default VPC to delete: the test would prove nothing", a, r)
+	}
+	// AWS's default VPC has an internet gateway; moto's has none, so one is
+	// attached, for Delete to detach and delete as it must in AWS.
+	var gateways []string
+	for _, vpc := range before.Vpcs {
+		id := aws.ToString(vpc.VpcId)
+		gw, err := client.DescribeInternetGateways(ctx, &ec2.DescribeInternetGatewaysInput{
+			Filters: []ec2types.Filter{{Name: aws.String("attachment.vpc-id"), Values: []string{id}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(gw.InternetGateways) > 0 {
+			continue
+		}
+		igw, err := client.CreateInternetGateway(ctx, &ec2.CreateInternetGatewayInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		gateways = append(gateways, aws.ToString(igw.InternetGateway.InternetGatewayId))
+		if _, err := client.AttachInternetGateway(ctx, &ec2.AttachInternetGatewayInput{InternetGatewayId: igw.InternetGateway.InternetGatewayId, VpcId: vpc.VpcId}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := defaultvpc.Delete(ctx, client)
+	if err != nil {
+		t.Fatalf("%s %s: deleting the default VPC: %v", a, r, err)
+	}
+	t.Logf("%s %s: deleted VPC %v, internet gateways %v, subnets %v", a, r, res.VpcIDs, res.InternetGatewayIDs, res.SubnetIDs)
+	for _, g := range gateways {
+		if !slices.Contains(res.InternetGatewayIDs, g) {
+			t.Errorf("%s %s: Delete did not delete internet gateway %s of the default VPC", a, r, g)
+		} else if _, err := client.DescribeInternetGateways(ctx, &ec2.DescribeInternetGatewaysInput{InternetGatewayIds: []string{g}}); err == nil {
+			t.Errorf("%s %s: internet gateway %s of the default VPC still exists", a, r, g)
+		}
+	}
+	after, err := client.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{Filters: isDefault})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, vpc := range after.Vpcs {
+		t.Errorf("%s %s: default VPC %s still exists", a, r, aws.ToString(vpc.VpcId))
+	}
+	for _, vpc := range before.Vpcs {
+		id := aws.ToString(vpc.VpcId)
+		if !slices.Contains(res.VpcIDs, id) {
+			t.Errorf("%s %s: Delete did not report deleting default VPC %s", a, r, id)
+		}
+		byVpc := []ec2types.Filter{{Name: aws.String("vpc-id"), Values: []string{id}}}
+		if s, err := client.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{Filters: byVpc}); err != nil || len(s.Subnets) > 0 {
+			t.Errorf("%s %s: subnets of the deleted VPC %s remain: %d (%v)", a, r, id, len(s.Subnets), err)
+		}
+		gw, err := client.DescribeInternetGateways(ctx, &ec2.DescribeInternetGatewaysInput{
+			Filters: []ec2types.Filter{{Name: aws.String("attachment.vpc-id"), Values: []string{id}}}})
+		if err != nil || len(gw.InternetGateways) > 0 {
+			t.Errorf("%s %s: internet gateways of the deleted VPC %s remain: %d (%v)", a, r, id, len(gw.InternetGateways), err)
+		}
+	}
+	again, err := defaultvpc.Delete(ctx, client)
+	if err != nil {
+		t.Errorf("%s %s: a second Delete failed (it must be idempotent): %v", a, r, err)
+	} else if len(again.VpcIDs) > 0 {
+		t.Errorf("%s %s: a second Delete deleted %v", a, r, again.VpcIDs)
+	}
 }

@@ -161,6 +161,22 @@ func (v *verifier) verify(ctx context.Context, asm *assembly) (*verification, er
 		return nil, err
 	}
 	out.targets = append(out.targets, st...)
+	// AWS Config, hardening and the CIS alarms, across accounts.
+	h, err := v.heldResources(ctx, asm)
+	if err != nil {
+		return nil, err
+	}
+	ct, err := v.compliance(ctx, h)
+	if err != nil {
+		return nil, err
+	}
+	out.targets = append(out.targets, ct...)
+	// Session Manager, patching and agents, across accounts.
+	sm, err := v.sessions(ctx, h)
+	if err != nil {
+		return nil, err
+	}
+	out.targets = append(out.targets, sm...)
 	// Every VPC of the org file is deployed.
 	for _, a := range v.org.Accounts {
 		for _, r := range v.org.Regions {

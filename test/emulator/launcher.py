@@ -119,9 +119,12 @@ Also:
   denied everything (asset uploads included): conditional statements are
   left out of enforcement.
   moto lacks these read APIs for what the models keep; they are added:
-  SSM ListAssociations, DescribeAssociation, GetServiceSetting (and
+  SSM ListAssociations, DescribeAssociation, GetPatchBaseline,
+  GetMaintenanceWindowTask, GetServiceSetting (and
   Update/ResetServiceSetting), Config DescribeRemediationConfigurations,
-  EC2 GetEbsDefaultKmsKeyId. Organizations accepts a delegated administrator
+  EC2 GetEbsDefaultKmsKeyId. Config returns no conformance pack's template:
+  the organization packs' TemplateBody is kept in /moto-api/palisade/records
+  (ConformancePacks). Organizations accepts a delegated administrator
   for config, inspector2, securityhub and a few more services, as AWS does.
   check_models.py deploys the compliance and Systems Manager templates
   (testdata/) and reads them back through those APIs.
@@ -2010,10 +2013,16 @@ def _compliance_models(Model):
                             excluded_accounts=p.get("ExcludedAccounts") or [])
                 b.organization_conformance_packs[name] = pack
             pack._template_body = body
+            # Config returns no pack's template: kept for the lane to read
+            # back through GET /moto-api/palisade/records.
+            _record("ConformancePacks", account_id, region_name, name, {
+                "OrganizationConformancePackName": name, "TemplateBody": body,
+                "ExcludedAccounts": p.get("ExcludedAccounts") or []})
             return original or cls(name, account_id, region_name)
 
         def delete(self, account_id, region_name):
             config(account_id, region_name).delete_organization_conformance_pack(self.id)
+            _unrecord("ConformancePacks", account_id, region_name, self.id)
 
     class RemediationConfiguration(PutModel):
         __module__ = MOTO_MODULE
@@ -2546,10 +2555,11 @@ def _patch_security_apis():
 
 def _patch_compliance_apis():
     """Read APIs moto lacks for what the compliance and Systems Manager models
-    keep: SSM ListAssociations, DescribeAssociation, GetServiceSetting (and
-    UpdateServiceSetting/ResetServiceSetting, the same code as the
-    Custom::AWS calls); Config DescribeRemediationConfigurations; EC2
-    GetEbsDefaultKmsKeyId."""
+    keep: SSM ListAssociations, DescribeAssociation, GetPatchBaseline (with
+    its patch groups), GetMaintenanceWindowTask (with its invocation
+    parameters), GetServiceSetting (and UpdateServiceSetting/
+    ResetServiceSetting, the same code as the Custom::AWS calls); Config
+    DescribeRemediationConfigurations; EC2 GetEbsDefaultKmsKeyId."""
     from moto.config.responses import ConfigResponse
     from moto.core.exceptions import JsonRESTError
     from moto.core.responses import ActionResult
@@ -2599,6 +2609,25 @@ def _patch_compliance_apis():
     def reset_service_setting(self):
         return json.dumps(api(_ssm_reset_service_setting, self, {"SettingId": self._get_param("SettingId")}))
 
+    def get_patch_baseline(self):
+        bid = self._get_param("BaselineId")
+        b = self.ssm_backend.baselines.get(bid)
+        if b is None:
+            raise JsonRESTError("DoesNotExistException", f"patch baseline {bid} does not exist")
+        out = {k: v for k, v in b.to_json().items() if v is not None}
+        out["PatchGroups"] = sorted(g for g, pg in self.ssm_backend.patch_groups.items() if bid in pg.associations.values())
+        return json.dumps(out)
+
+    def get_maintenance_window_task(self):
+        wid, tid = self._get_param("WindowId"), self._get_param("WindowTaskId")
+        w = self.ssm_backend.windows.get(wid)
+        t = w.tasks.get(tid) if w is not None else None
+        if t is None:
+            raise JsonRESTError("DoesNotExistException", f"maintenance window task {tid} of {wid} does not exist")
+        return json.dumps({k: v for k, v in t.to_json().items() if v is not None})
+
+    SSMResponse.get_patch_baseline = get_patch_baseline
+    SSMResponse.get_maintenance_window_task = get_maintenance_window_task
     SSMResponse.list_associations = list_associations
     SSMResponse.describe_association = describe_association
     SSMResponse.get_service_setting = get_service_setting
