@@ -152,9 +152,10 @@ func NewCompliance(scope constructs.Construct, id string, props *ComplianceProps
 		Env:         &awscdk.Environment{Account: jsii.String(props.Account), Region: jsii.String(props.Region)},
 	})
 	conformancepack.New(stack, "Pack", &conformancepack.Props{
-		PackName:      props.PackName,
-		ExtraRules:    maps.Clone(props.Compliance.ExtraRules),
-		DisabledRules: maps.Clone(props.Compliance.DisabledRules),
+		PackName:           props.PackName,
+		ExtraRules:         maps.Clone(props.Compliance.ExtraRules),
+		DisabledRules:      maps.Clone(props.Compliance.DisabledRules),
+		PasswordMaxAgeDays: props.Compliance.PasswordMaxAgeDays,
 	})
 	if props.Home {
 		configrecorder.NewOrganizationAggregator(stack, "OrganizationAggregator")

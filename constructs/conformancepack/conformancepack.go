@@ -98,6 +98,10 @@ type Props struct {
 	// to; AWS Config requires its name to start with awsconfigconforms.
 	// Default: none, results stay in AWS Config.
 	DeliveryS3Bucket string
+	// PasswordMaxAgeDays is the maximum password age iam-password-policy
+	// checks, 1 to 90, so that the rule agrees with the account's policy.
+	// Default: 90 (PasswordPolicy).
+	PasswordMaxAgeDays int
 }
 
 // Pack is the organization conformance pack.
@@ -147,7 +151,8 @@ func Rules(props *Props) map[string]string {
 
 // TemplateBody returns the conformance pack's template, JSON: one
 // AWS::Config::ConfigRule per rule in Rules(props), owned by AWS, with
-// PasswordPolicy as iam-password-policy's parameters.
+// PasswordPolicy (with Props.PasswordMaxAgeDays) as iam-password-policy's
+// parameters.
 func TemplateBody(props *Props) string {
 	resources := map[string]any{}
 	for name, id := range Rules(props) {
@@ -156,7 +161,11 @@ func TemplateBody(props *Props) string {
 			"Source":         map[string]string{"Owner": "AWS", "SourceIdentifier": id},
 		}
 		if id == "IAM_PASSWORD_POLICY" {
-			rule["InputParameters"] = PasswordPolicy
+			params := maps.Clone(PasswordPolicy)
+			if props != nil && props.PasswordMaxAgeDays != 0 {
+				params["MaxPasswordAge"] = fmt.Sprint(props.PasswordMaxAgeDays)
+			}
+			rule["InputParameters"] = params
 		}
 		resources[logicalID(name)] = map[string]any{"Type": "AWS::Config::ConfigRule", "Properties": rule}
 	}
@@ -186,6 +195,9 @@ func withDefaults(props *Props) Props {
 	}
 	if p.PackName == "" {
 		p.PackName = "palisade-baseline"
+	}
+	if a := p.PasswordMaxAgeDays; a < 0 || a > 90 {
+		panic(fmt.Sprintf("conformancepack: Props.PasswordMaxAgeDays %d is not 1 to 90", a))
 	}
 	if !packName.MatchString(p.PackName) {
 		panic(fmt.Sprintf("conformancepack: Props.PackName %q is not a pack name: a letter, then letters, digits and hyphens, at most 128", p.PackName))

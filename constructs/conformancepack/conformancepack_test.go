@@ -168,3 +168,14 @@ func TestMisusePanics(t *testing.T) {
 		}()
 	}
 }
+
+// The password rule checks the age the account's policy sets.
+func TestPasswordMaxAge(t *testing.T) {
+	body := conformancepack.TemplateBody(&conformancepack.Props{PasswordMaxAgeDays: 60})
+	if !strings.Contains(body, `"MaxPasswordAge":"60"`) || strings.Contains(body, `"MaxPasswordAge":"90"`) {
+		t.Errorf("template body = %s, want MaxPasswordAge 60", body)
+	}
+	if conformancepack.PasswordPolicy["MaxPasswordAge"] != "90" {
+		t.Error("TemplateBody changed the shared PasswordPolicy")
+	}
+}

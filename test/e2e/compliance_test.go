@@ -700,11 +700,11 @@ func (v *verifier) configOrganization(ctx context.Context, h *held, region strin
 			l.failIn(stack, label, "has rule %s (%s), which the org file does not ask for%s", name, got[name], why)
 		}
 	}
-	// The pack's password rule passes the policy the org file sets.
+	// The pack's password rule checks exactly the policy the org file sets.
 	if passwordParams != nil {
 		num := func(k string) int { n, _ := strconv.Atoi(fmt.Sprint(passwordParams[k])); return n }
-		if num("MaxPasswordAge") < c.PasswordMaxAgeDays || num("MinimumPasswordLength") > 14 || num("PasswordReusePrevention") > 24 {
-			l.failIn(stack, label, "iam-password-policy parameters %v fail the policy the org file sets (14 characters, reuse 24, max age %d)",
+		if num("MaxPasswordAge") != c.PasswordMaxAgeDays || num("MinimumPasswordLength") != 14 || num("PasswordReusePrevention") != 24 {
+			l.failIn(stack, label, "iam-password-policy parameters %v are not the policy the org file sets (14 characters, reuse 24, max age %d)",
 				passwordParams, c.PasswordMaxAgeDays)
 		}
 	}
