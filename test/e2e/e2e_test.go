@@ -163,6 +163,18 @@ func wrongExpectationsAreReported(ctx context.Context, t *testing.T, v *verifier
 	// And the compliance and Session Manager layers: one wrong expectation
 	// each, plus a security group admitting SSH and a key pair put into one
 	// account (the no-SSH check has no expectation to get wrong).
+	// And Inspector, when on: one more scan type than deployed, which every
+	// account should run and new members get, in every region.
+	wantScan := map[string]bool{} // "account region" or "auto region" -> reported
+	if len(org.Detection.Inspector) > 0 && !slices.Contains(org.Detection.Inspector, "LAMBDA") {
+		org.Detection.Inspector = append(org.Detection.Inspector, "LAMBDA")
+		for _, r := range org.Regions {
+			wantScan["auto "+r] = false
+			for _, a := range org.AllAccounts {
+				wantScan[a.ID+" "+r] = false
+			}
+		}
+	}
 	w := breakCompliance(ctx, t, v, org, wrongGroup)
 	defer w.cleanup()
 	wrong := *v
@@ -187,6 +199,19 @@ func wrongExpectationsAreReported(ctx context.Context, t *testing.T, v *verifier
 		case f.account == sec && f.region == org.HomeRegion && f.stack != "" && strings.Contains(f.resource, "[AWS::SNS::Topic ") &&
 			strings.HasPrefix(f.problem, "email subscriptions ") && strings.Contains(f.problem, wrongEmail):
 			email = true
+		case strings.HasPrefix(f.resource, "Inspector in ") && strings.Contains(f.problem, "LAMBDA not scanning"):
+			key := strings.Fields(strings.TrimPrefix(f.resource, "Inspector in "))[0] + " " + f.region
+			if reported, ok := wantScan[key]; !ok || reported {
+				t.Errorf("unexpected finding: %s", s)
+				continue
+			}
+			wantScan[key] = true
+		case strings.HasPrefix(f.resource, "Inspector organization configuration") && strings.HasPrefix(f.problem, "auto-enables lambda = false, want true"):
+			if reported, ok := wantScan["auto "+f.region]; !ok || reported {
+				t.Errorf("unexpected finding: %s", s)
+				continue
+			}
+			wantScan["auto "+f.region] = true
 		case strings.HasPrefix(f.resource, wrongGroup+" [AWS::Logs::LogGroup]") && f.problem == "does not exist":
 			reported, ok := wantGroup[f.account+" "+f.region]
 			if !ok || reported {
@@ -208,6 +233,11 @@ func wrongExpectationsAreReported(ctx context.Context, t *testing.T, v *verifier
 	}
 	if !email {
 		t.Errorf("the alert email %s, expected but never subscribed, was not reported on the alerts topic in %s %s", wrongEmail, sec, org.HomeRegion)
+	}
+	for where, reported := range wantScan {
+		if !reported {
+			t.Errorf("Inspector's LAMBDA scans, expected but never enabled, were not reported in %s", where)
+		}
 	}
 	for where, reported := range wantGroup {
 		if !reported {
@@ -362,6 +392,17 @@ func breakCompliance(ctx context.Context, t *testing.T, v *verifier, org *config
 		where: places(org.Accounts, org.HomeRegion),
 		is: func(f finding) bool {
 			return strings.Contains(f.resource, "iam-account-password-policy") && strings.Contains(f.stack, "-baseline-") && f.problem == ageProblem
+		},
+	})
+	// The pack's password rule checks the age the org file sets: the same
+	// wrong age is reported there, in every region.
+	packAge := fmt.Sprintf("max age %d)", c.PasswordMaxAgeDays)
+	w.wrongs = append(w.wrongs, &wrongExpectation{
+		what:  fmt.Sprintf("the conformance pack's password rule, expected to check %d days,", c.PasswordMaxAgeDays),
+		where: places([]config.Account{sec}, org.Regions...),
+		is: func(f finding) bool {
+			return strings.Contains(f.resource, "[AWS::Config::OrganizationConformancePack ") && strings.HasPrefix(f.problem, "iam-password-policy parameters ") &&
+				strings.HasSuffix(f.problem, packAge)
 		},
 	})
 

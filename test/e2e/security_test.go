@@ -61,6 +61,10 @@ func (v *verifier) security(ctx context.Context, asm *assembly) ([]*target, erro
 			return nil, fmt.Errorf("%s: GuardDuty: %w", r, err)
 		}
 		out = append(out, t)
+		if t, err = v.inspector(ctx, h, r); err != nil {
+			return nil, fmt.Errorf("%s: Inspector: %w", r, err)
+		}
+		out = append(out, t)
 	}
 	for _, check := range []func(context.Context, *held) (*target, error){v.securityHub, v.accessAnalyzer, v.alerts, v.guardrails} {
 		t, err := check(ctx, h)
