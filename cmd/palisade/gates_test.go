@@ -18,7 +18,7 @@ func TestRunGatesExitCodes(t *testing.T) {
 		wantStderr string
 	}{
 		{"passes", []string{"../../gates/testdata/good"}, 0, "gates: all passed (2 stacks)", ""},
-		{"fails", []string{"../../gates/testdata/bad"}, 1, "gates: 13 failures", ""},
+		{"fails", []string{"../../gates/testdata/bad"}, 1, "gates: 16 failures", ""},
 		{"no assembly", []string{"testdata/no-such-cdk.out"}, 2, "", "cdk synth"},
 		{"no cfn-lint", []string{"-cfn-lint", "no-such-cfn-lint", "../../gates/testdata/good"}, 2, "", "pip install cfn-lint"},
 		{"two outdirs", []string{"a", "b"}, 2, "", "one cloud assembly directory at most"},
