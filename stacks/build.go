@@ -47,6 +47,15 @@ func Build(scope constructs.Construct, org *config.Org) []awscdk.Stack {
 			s.AddStackDependency(dep, jsii.String(why))
 		}
 	}
+	// afterHome remembers an account's home-region stack (regions come home
+	// first) and makes its other regions' stacks deploy after it.
+	afterHome := func(region string, s awscdk.Stack, home *awscdk.Stack, why string) {
+		if region == org.HomeRegion {
+			*home = s
+		} else {
+			after(s, *home, why)
+		}
+	}
 
 	mgmt, secID := org.AccountByRole(config.RoleManagement), org.AccountByRole(config.RoleSecurity).ID
 	trailArn := orgtrail.TrailArn(partition, org.HomeRegion, mgmt.ID, org.TrailName())
@@ -223,11 +232,7 @@ func Build(scope constructs.Construct, org *config.Org) []awscdk.Stack {
 				InstanceRoleName:  instanceRole,
 			})
 			after(s, archives[region], "AWS Config checks the archive's policy when the delivery channel is created")
-			if region == org.HomeRegion {
-				home = s
-			} else {
-				after(s, home, "the home region creates the account's AWS Config service-linked role")
-			}
+			afterHome(region, s, &home, "the home region creates the account's AWS Config service-linked role")
 			baselines[region] = append(baselines[region], s)
 			out = append(out, s)
 		}
@@ -253,11 +258,7 @@ func Build(scope constructs.Construct, org *config.Org) []awscdk.Stack {
 				LogGroupRetentionDays: org.Logging.LogGroupRetentionDays,
 			})
 			after(s, archives[region], "the archive's policy must admit the account's transcripts and command output")
-			if region == org.HomeRegion {
-				home = s
-			} else {
-				after(s, home, "the home region creates the account's Default Host Management role")
-			}
+			afterHome(region, s, &home, "the home region creates the account's Default Host Management role")
 			out = append(out, s)
 		}
 	}
