@@ -81,7 +81,7 @@ func NewDelegatedAdmin(scope constructs.Construct, id, adminAccountID string) co
 			Actions: jsii.Strings("inspector2:EnableDelegatedAdminAccount", "organizations:EnableAWSServiceAccess",
 				"organizations:RegisterDelegatedAdministrator", "organizations:ListDelegatedAdministrators",
 				"organizations:ListAWSServiceAccessForOrganization", "organizations:DescribeOrganization"),
-			Resources: jsii.Strings("*"),
+			Resources: anyResource(),
 		}),
 		serviceLinkedRole())
 	suppressProvider(c)
@@ -123,7 +123,7 @@ func New(scope constructs.Construct, id string, props *Props) constructs.Constru
 	types := slices.Clone(p.ResourceTypes)
 	enableSelf := call(c, "EnableAdministrator", "enable", map[string]any{"accountIds": []string{self}, "resourceTypes": types},
 		"inspector-enable/"+self, why,
-		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{Actions: jsii.Strings("inspector2:Enable"), Resources: jsii.Strings("*")}),
+		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{Actions: jsii.Strings("inspector2:Enable"), Resources: anyResource()}),
 		serviceLinkedRole())
 	auto := map[string]any{}
 	for _, t := range ResourceTypes {
@@ -131,20 +131,20 @@ func New(scope constructs.Construct, id string, props *Props) constructs.Constru
 	}
 	orgConfig := call(c, "OrganizationConfiguration", "updateOrganizationConfiguration", map[string]any{"autoEnable": auto},
 		"inspector-organization-configuration", why,
-		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{Actions: jsii.Strings("inspector2:UpdateOrganizationConfiguration"), Resources: jsii.Strings("*")}))
+		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{Actions: jsii.Strings("inspector2:UpdateOrganizationConfiguration"), Resources: anyResource()}))
 	orgConfig.Node().AddDependency(enableSelf)
 	last := constructs.IConstruct(orgConfig)
 	if len(p.MemberAccountIds) > 0 {
 		var associations []constructs.IConstruct
 		for _, a := range p.MemberAccountIds {
 			as := call(c, "Associate"+a, "associateMember", map[string]any{"accountId": a}, "inspector-member/"+a, why,
-				awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{Actions: jsii.Strings("inspector2:AssociateMember"), Resources: jsii.Strings("*")}))
+				awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{Actions: jsii.Strings("inspector2:AssociateMember"), Resources: anyResource()}))
 			as.Node().AddDependency(last)
 			associations = append(associations, as)
 		}
 		members := call(c, "EnableMembers", "enable", map[string]any{"accountIds": slices.Clone(p.MemberAccountIds), "resourceTypes": types},
 			"inspector-enable-members", why,
-			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{Actions: jsii.Strings("inspector2:Enable"), Resources: jsii.Strings("*")}),
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{Actions: jsii.Strings("inspector2:Enable"), Resources: anyResource()}),
 			serviceLinkedRole())
 		for _, as := range associations {
 			members.Node().AddDependency(as)
@@ -153,6 +153,10 @@ func New(scope constructs.Construct, id string, props *Props) constructs.Constru
 	suppressProvider(c)
 	return c
 }
+
+// anyResource is "*", for Inspector's (and, delegating, Organizations')
+// actions here: none of them has resource-level permissions.
+func anyResource() *[]*string { return jsii.Strings("*") }
 
 // serviceLinkedRole lets a call create Inspector's service-linked roles,
 // which Enable and EnableDelegatedAdminAccount make on first use.
