@@ -12,7 +12,7 @@ import (
 // Print writes the report for a terminal: a table with one row per stack and
 // a verdict per gate; then the failures, grouped by gate, rule and message,
 // each group with where it failed (template:line and resource); each waiver
-// and acknowledgment that applied, once, with its reason; each stale waiver;
+// and acknowledgment that applied, once, with its reason; each waiver that matched nothing;
 // and last the verdict. A group shows its first few places and counts the rest,
 // so that a construct failing in every stack still fits on one screen.
 func (r *Report) Print(w io.Writer) {
@@ -28,7 +28,7 @@ func (r *Report) Print(w io.Writer) {
 	notes := failureNotes(failures)
 	notes = append(notes, r.accepted()...)
 	for _, w := range r.StaleWaivers {
-		notes = append(notes, fmt.Sprintf("warning: stale waiver: %s failed nowhere: delete its waiver", w))
+		notes = append(notes, fmt.Sprintf("unused waiver: %s failed nowhere here (it may cover an option this org does not use; the tests fail on one that no tested org needs)", w))
 	}
 	if len(notes) > 0 {
 		fmt.Fprintln(w)
