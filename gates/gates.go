@@ -22,7 +22,7 @@
 //   - cfn-guard checks every stack template against AWS Control Tower's
 //     proactive rules. A failed rule fails, unless Waivers holds it: then it
 //     is counted as waived and listed once with the waiver's reason. A waiver
-//     that matched nothing is reported as stale.
+//     that matched nothing is reported as unused (Report.StaleWaivers).
 //   - palisade's own checks (own.go): no SSH or RDP ingress anywhere, no key
 //     pairs. Every failure fails; nothing waives them.
 //
