@@ -617,6 +617,7 @@ func (d *decoder) decodeOrg(root ast.Node) *Org {
 		{"security", func(n ast.Node, p string) { d.decodeSecurity(n, p, &org.Detection) }},
 		{"compliance", func(n ast.Node, p string) { d.decodeCompliance(n, p, &org.Compliance) }},
 		{"sessionManager", func(n ast.Node, p string) { d.decodeSessions(n, p, &org.Sessions) }},
+		{"deployment", func(n ast.Node, p string) { d.decodeDeployment(n, p, &org.Deployment) }},
 	})
 	return org
 }

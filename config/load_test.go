@@ -61,6 +61,12 @@ func TestLoadBad(t *testing.T) {
 		{"sessions-schedule", "sessionManager.patching.installSchedule", 14, 22, "\"every sunday\" is not a schedule expression such as cron(0 3 ? * SUN *"},
 		{"sessions-timezone", "sessionManager.patching.timezone", 14, 15, "\"CET+1\" is not an IANA time zone such as UTC or Europe/Paris"},
 		{"sessions-unknown", "sessionManager.idleTimeout", 13, 3, "unknown field \"idleTimeout\"; allowed fields are idleTimeoutMinutes, ma"},
+		{"deployment-account", "deployment.account", 13, 12, "\"tooling\" is not an account of this file; name the management account "},
+		{"deployment-connection", "deployment.pipeline.connectionArn", 14, 20, "\"arn:aws:iam::111111111111:role/github\" is not a connection ARN such a"},
+		{"deployment-no-source", "deployment.pipeline", 13, 3, "names no source: give connectionArn with repository (GitHub, GitLab, B"},
+		{"deployment-production-management", "deployment.productionAccounts[0]", 13, 24, "\"management\" is the management account, which runs no workloads; list "},
+		{"deployment-repository", "deployment.pipeline.repository", 15, 17, "\"palisade\" is not a repository such as owner/name"},
+		{"deployment-two-sources", "deployment.pipeline", 13, 3, "names both a connection (connectionArn) and codeCommitRepository; keep"},
 		{"logging-expiration-early", "logging.archive.expirationDays", 15, 21, "30 must be 0 (keep logs for ever) or more than glacierTransitionDays (90)"},
 		{"logging-loggroup-duplicate", "logging.forwardLogGroups[1]", 13, 41, "duplicate log group \"/var/log/messages\""},
 		{"logging-loggroup-invalid", "logging.forwardLogGroups[1]", 13, 41, "\"/var/log/my app\" is not a CloudWatch log group name"},
@@ -307,6 +313,11 @@ func TestLoadGoodFull(t *testing.T) {
 	}
 	if !reflect.DeepEqual(org.Sessions, wantS) {
 		t.Errorf("Sessions = %+v\nwant %+v", org.Sessions, wantS)
+	}
+	wantD := config.Deployment{Account: "data-platform", ProductionAccounts: []string{"data-platform"},
+		Pipeline: &config.Pipeline{CodeCommitRepository: "org-config", Branch: "release"}}
+	if !reflect.DeepEqual(org.Deployment, wantD) || org.Deployer().ID != "000000000003" {
+		t.Errorf("Deployment = %+v (deployer %v)\nwant %+v", org.Deployment, org.Deployer(), wantD)
 	}
 }
 

@@ -88,6 +88,9 @@ func TestComplianceAndSessionDefaults(t *testing.T) {
 	if got := org.Sessions; !reflect.DeepEqual(got, want) {
 		t.Errorf("Sessions = %+v, want %+v", got, want)
 	}
+	if d := org.Deployment; d.Account != "management" || d.Pipeline != nil || len(d.ProductionAccounts) != 0 || org.Deployer().Role != config.RoleManagement {
+		t.Errorf("Deployment = %+v, want the management account deploying, no pipeline", d)
+	}
 	if n := len(config.BaselineRules()); n != 22 {
 		t.Errorf("BaselineRules() has %d rules, want the 22 of the conformance pack", n)
 	}

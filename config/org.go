@@ -52,6 +52,7 @@ type Org struct {
 	Detection   Detection  // the file's security section: Security Hub, GuardDuty, Access Analyzer, alerts, guardrails
 	Compliance  Compliance // AWS Config, its rules and remediation, account hardening, CIS alarms
 	Sessions    Sessions   // the file's sessionManager section: Session Manager, patching, agents
+	Deployment  Deployment // who deploys, and the pipeline
 	Source      string     // the file the org was loaded from, for messages
 }
 
@@ -224,6 +225,11 @@ func (o *Org) Filter(accounts, regions []string) (*Org, error) {
 	c.ExtraRules, c.DisabledRules, c.DisabledRemediations = maps.Clone(c.ExtraRules), maps.Clone(c.DisabledRules), maps.Clone(c.DisabledRemediations)
 	c.InternetIngressPorts = slices.Clone(c.InternetIngressPorts)
 	out.Sessions.Patching.OperatingSystems = slices.Clone(o.Sessions.Patching.OperatingSystems)
+	out.Deployment.ProductionAccounts = slices.Clone(o.Deployment.ProductionAccounts)
+	if p := o.Deployment.Pipeline; p != nil {
+		c := *p
+		out.Deployment.Pipeline = &c
+	}
 	for _, r := range o.Regions {
 		if len(regions) == 0 || keepRegion[r] {
 			out.Regions = append(out.Regions, r)

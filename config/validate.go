@@ -86,6 +86,7 @@ func (d *decoder) validate(org *Org) {
 	d.validateSecurity(&org.Detection)
 	d.validateCompliance(&org.Compliance, org.Logging.Trail)
 	d.validateSessions(&org.Sessions)
+	d.validateDeployment(org)
 }
 
 // validateRegions checks the regions list and returns the set of regions it
