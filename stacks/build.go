@@ -17,6 +17,7 @@ import (
 	"github.com/palisade-sec/palisade/constructs/logarchive"
 	"github.com/palisade-sec/palisade/constructs/logdrain"
 	"github.com/palisade-sec/palisade/constructs/orgtrail"
+	"github.com/palisade-sec/palisade/deployplan"
 )
 
 // Build adds the org's stacks to scope and returns them in creation order.
@@ -35,7 +36,9 @@ import (
 //	  every region                          <org>-sessions-<account>-<region>    Session Manager, patching, agents; home: the Default Host Management role
 //	security account, every region          <org>-compliance-<account>-<region>  the organization conformance pack; home: the organization aggregator
 //
-// The management account holds no VPC. Each stack deploys after the stacks
+// deployplan.Stacks lists the same stacks without CDK (test/ checks that
+// they agree), and deployplan.Waves orders them for the pipeline. The
+// management account holds no VPC. Each stack deploys after the stacks
 // it writes into; dependencies are added only between stacks that are both
 // in the (possibly filtered) org. Names and ARNs that cross accounts come
 // from config, never from another stack's outputs.
@@ -215,7 +218,7 @@ func Build(scope constructs.Construct, org *config.Org) []awscdk.Stack {
 	baselines := map[string][]awscdk.Stack{} // by region
 	for _, acct := range org.Accounts {
 		var home awscdk.Stack
-		for _, region := range homeFirst(org) {
+		for _, region := range deployplan.HomeFirst(org) {
 			instanceRole := ""
 			if acct.Role != config.RoleManagement {
 				instanceRole = InstanceRoleName(region)
@@ -243,7 +246,7 @@ func Build(scope constructs.Construct, org *config.Org) []awscdk.Stack {
 			continue
 		}
 		var home awscdk.Stack
-		for _, region := range homeFirst(org) {
+		for _, region := range deployplan.HomeFirst(org) {
 			name := StackName(org.Name, "sessions", acct.Name, region)
 			s := NewSessions(scope, name, &SessionsProps{
 				StackName:             name,
@@ -285,24 +288,10 @@ func Build(scope constructs.Construct, org *config.Org) []awscdk.Stack {
 	return out
 }
 
-// homeFirst is the org's regions with the home region first, so that a
-// region's stack can depend on the home region's stack of its account.
-func homeFirst(org *config.Org) []string {
-	regions := []string{}
-	if slices.Contains(org.Regions, org.HomeRegion) {
-		regions = append(regions, org.HomeRegion)
-	}
-	for _, r := range org.Regions {
-		if r != org.HomeRegion {
-			regions = append(regions, r)
-		}
-	}
-	return regions
-}
-
-// StackName is <org>-<purpose>-<account>-<region>, the name of every stack.
+// StackName is <org>-<purpose>-<account>-<region>, the name of every stack
+// (deployplan.StackName).
 func StackName(org, purpose, account, region string) string {
-	return org + "-" + purpose + "-" + account + "-" + region
+	return deployplan.StackName(org, purpose, account, region)
 }
 
 // retention converts days (validated by config against the same list) to

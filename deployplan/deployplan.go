@@ -1,0 +1,306 @@
+// Package deployplan is how palisade's stacks reach the accounts, as plain
+// Go data computed from the org file alone: which stacks exist (Stacks), in
+// which order they deploy (Waves: what the pipeline deploys stage by stage
+// and the deploy lane wave by wave), and how every account is bootstrapped
+// to trust the deploying account (Bootstrap).
+//
+// It never imports CDK: `palisade bootstrap-plan` prints the plan without
+// Node, and the tests check the synthesized assembly against it (the same
+// stacks, and every dependency inside a stage or on an earlier wave).
+package deployplan
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/palisade-sec/palisade/config"
+)
+
+// The purposes of palisade's stacks: the middle of a stack's name,
+// <org>-<purpose>-<account>-<region>.
+const (
+	LogArchive = "logarchive"
+	Network    = "network"
+	Logs       = "logs"
+	Trail      = "trail"
+	OrgAdmin   = "orgadmin"
+	Detect     = "detect"
+	Baseline   = "baseline"
+	Sessions   = "sessions"
+	Compliance = "compliance"
+)
+
+// Stack is one stack of the org.
+type Stack struct {
+	Name    string // <org>-<purpose>-<account>-<region>
+	Purpose string
+	Account config.Account
+	Region  string
+}
+
+// StackName is <org>-<purpose>-<account>-<region>, the name of every stack.
+func StackName(org, purpose, account, region string) string {
+	return org + "-" + purpose + "-" + account + "-" + region
+}
+
+// Stacks lists every stack the org file makes, in the order stacks.Build
+// creates them (the table in stacks/build.go):
+//
+//	security, every region                     logarchive
+//	security and workloads, regions with a VPC network
+//	workloads, every region, with forwarded log groups  logs
+//	management, home region                    trail
+//	management, every region                   orgadmin
+//	security, every region                     detect
+//	every account, every region                baseline
+//	security and workloads, every region       sessions
+//	security, every region                     compliance
+func Stacks(org *config.Org) []Stack {
+	var out []Stack
+	add := func(purpose string, a *config.Account, region string) {
+		out = append(out, Stack{StackName(org.Name, purpose, a.Name, region), purpose, *a, region})
+	}
+	sec, mgmt := org.Security(), org.Management()
+	instanceAccounts := append([]*config.Account{sec}, org.Workloads()...)
+	if sec == nil {
+		instanceAccounts = org.Workloads()
+	}
+	if sec != nil {
+		for _, r := range org.Regions {
+			add(LogArchive, sec, r)
+		}
+	}
+	for _, a := range instanceAccounts {
+		for _, r := range org.Regions {
+			if a.VPCs[r] != nil {
+				add(Network, a, r)
+			}
+		}
+	}
+	if len(org.Logging.ForwardLogGroups) > 0 {
+		for _, a := range org.Workloads() {
+			for _, r := range org.Regions {
+				add(Logs, a, r)
+			}
+		}
+	}
+	if mgmt != nil && slices.Contains(org.Regions, org.HomeRegion) {
+		add(Trail, mgmt, org.HomeRegion)
+	}
+	if mgmt != nil {
+		for _, r := range org.Regions {
+			add(OrgAdmin, mgmt, r)
+		}
+	}
+	if sec != nil {
+		for _, r := range org.Regions {
+			add(Detect, sec, r)
+		}
+	}
+	for i := range org.Accounts {
+		for _, r := range HomeFirst(org) {
+			add(Baseline, &org.Accounts[i], r)
+		}
+	}
+	for _, a := range instanceAccounts {
+		for _, r := range HomeFirst(org) {
+			add(Sessions, a, r)
+		}
+	}
+	if sec != nil {
+		for _, r := range org.Regions {
+			add(Compliance, sec, r)
+		}
+	}
+	return out
+}
+
+// HomeFirst is the org's regions with the home region first, so that a
+// region's stack can depend on the home region's stack of its account.
+func HomeFirst(org *config.Org) []string {
+	var regions []string
+	if slices.Contains(org.Regions, org.HomeRegion) {
+		regions = append(regions, org.HomeRegion)
+	}
+	for _, r := range org.Regions {
+		if r != org.HomeRegion {
+			regions = append(regions, r)
+		}
+	}
+	return regions
+}
+
+// The phases of a deployment, in order. A stack's phase is fixed by its
+// purpose and account's role; each phase's stacks write only into stacks of
+// its own account or of earlier phases:
+//
+//   - delegation: the management account's orgadmin stacks (delegated
+//     administrators, SCPs), which depend on nothing;
+//   - security: the security account's archive, network, detection, baseline
+//     and sessions (detection needs the delegation);
+//   - accounts: the management account's trail and baseline and every
+//     workload account's stacks (all write into the security account's
+//     archive);
+//   - compliance: the security account's organization conformance pack,
+//     which evaluates every account's recorder.
+//
+// The management account has two stages (delegation, accounts) because its
+// trail writes into the archive the security stage makes, while the security
+// stage's detection needs the management account's delegation.
+var Phases = []string{"delegation", "security", "accounts", "compliance"}
+
+// PhaseOf is the phase a stack deploys in.
+func PhaseOf(s Stack) string {
+	switch {
+	case s.Purpose == OrgAdmin:
+		return "delegation"
+	case s.Purpose == Compliance:
+		return "compliance"
+	case s.Account.Role == config.RoleSecurity:
+		return "security"
+	default:
+		return "accounts"
+	}
+}
+
+// Stage is one account's stacks of one phase: a CDK Pipelines stage.
+type Stage struct {
+	Name       string // <account>, or <account>-<phase> for the management and security accounts' second stages
+	Account    config.Account
+	Phase      string
+	Stacks     []Stack
+	Production bool // a manual approval precedes it
+}
+
+// Actions is how many CodePipeline actions the stage takes: two per stack
+// (create the change set, execute it) and one approval.
+func (s Stage) Actions() int {
+	n := 2 * len(s.Stacks)
+	if s.Production {
+		n++
+	}
+	return n
+}
+
+// Wave is stages that deploy in parallel.
+type Wave struct {
+	Name   string
+	Stages []Stage
+}
+
+// MaxActions is CodePipeline's limit on actions in one stage, which one
+// wave of CDK Pipelines becomes.
+const MaxActions = 50
+
+// Waves orders the org's stacks into waves of stages: the phases in order,
+// the accounts phase split so that no wave exceeds maxActions (MaxActions
+// when 0). A stage alone over the limit is an error that says how to split.
+func Waves(org *config.Org, maxActions int) ([]Wave, error) {
+	if maxActions == 0 {
+		maxActions = MaxActions
+	}
+	byPhase := map[string][]*Stage{}
+	index := map[string]*Stage{} // phase/account -> stage
+	for _, s := range Stacks(org) {
+		phase := PhaseOf(s)
+		key := phase + "/" + s.Account.Name
+		st := index[key]
+		if st == nil {
+			name := s.Account.Name
+			if (s.Account.Role == config.RoleManagement && phase == "delegation") || (s.Account.Role == config.RoleSecurity && phase == "compliance") {
+				name += "-" + phase
+			}
+			st = &Stage{Name: name, Account: s.Account, Phase: phase, Production: slices.Contains(org.Deployment.ProductionAccounts, s.Account.Name)}
+			index[key] = st
+			byPhase[phase] = append(byPhase[phase], st)
+		}
+		st.Stacks = append(st.Stacks, s)
+	}
+	order := map[string]int{}
+	for i, a := range org.AllAccounts {
+		order[a.Name] = i
+	}
+	var out []Wave
+	var errs []string
+	for _, phase := range Phases {
+		// Stages in the order of the file's accounts.
+		slices.SortStableFunc(byPhase[phase], func(a, b *Stage) int { return order[a.Account.Name] - order[b.Account.Name] })
+		var waves []Wave
+		actions := 0
+		for _, st := range byPhase[phase] {
+			if st.Actions() > maxActions {
+				errs = append(errs, fmt.Sprintf("stage %s has %d stacks (%d pipeline actions), over CodePipeline's %d actions per stage: split the account's regions into separate orgs or accounts",
+					st.Name, len(st.Stacks), st.Actions(), maxActions))
+				continue
+			}
+			if len(waves) == 0 || actions+st.Actions() > maxActions {
+				waves = append(waves, Wave{})
+				actions = 0
+			}
+			w := &waves[len(waves)-1]
+			w.Stages = append(w.Stages, *st)
+			actions += st.Actions()
+		}
+		for i := range waves {
+			waves[i].Name = phase
+			if len(waves) > 1 {
+				waves[i].Name = fmt.Sprintf("%s-%d", phase, i+1)
+			}
+		}
+		out = append(out, waves...)
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("%s", strings.Join(errs, "\n"))
+	}
+	return out, nil
+}
+
+// Command is one step of the bootstrap plan, run with credentials of
+// Account (the target account).
+type Command struct {
+	Account config.Account
+	Args    []string
+}
+
+// String is the command as a shell line, arguments quoted where needed.
+func (c Command) String() string {
+	quoted := make([]string, len(c.Args))
+	for i, a := range c.Args {
+		if a == "" || strings.ContainsAny(a, " \t\n'\"$`\\|&;<>()*?[]#~") {
+			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+		quoted[i] = a
+	}
+	return strings.Join(quoted, " ")
+}
+
+// PolicyName is the name of the execution policy made from
+// deploy/execution-policy-<part>.json in every account.
+func PolicyName(part string) string { return "palisade-cfn-execution-" + part }
+
+// Bootstrap is the bootstrap plan: for every account of the org file, with
+// its own credentials, create the execution policy's parts (policyParts, as
+// in deploy/execution-policy-<part>.json) and bootstrap every region of the
+// org to trust the deploying account (org.Deployer()) with exactly those
+// policies as CloudFormation's execution policies, never
+// AdministratorAccess. partition is "aws" unless the org is elsewhere.
+func Bootstrap(org *config.Org, policyParts []string) []Command {
+	deployer := org.Deployer().ID
+	var out []Command
+	for _, a := range org.AllAccounts {
+		var arns []string
+		for _, part := range policyParts {
+			out = append(out, Command{a, []string{"aws", "iam", "create-policy", "--policy-name", PolicyName(part),
+				"--policy-document", "file://deploy/execution-policy-" + part + ".json"}})
+			arns = append(arns, fmt.Sprintf("arn:%s:iam::%s:policy/%s", org.Partition(), a.ID, PolicyName(part)))
+		}
+		args := []string{"npx", "cdk", "bootstrap"}
+		for _, r := range org.Regions {
+			args = append(args, "aws://"+a.ID+"/"+r)
+		}
+		args = append(args, "--trust", deployer, "--cloudformation-execution-policies", strings.Join(arns, ","))
+		out = append(out, Command{a, args})
+	}
+	return out
+}
