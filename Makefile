@@ -51,6 +51,11 @@ synth: setup lambdas $(PALISADE)
 	@$(CDK) synth --quiet -c org=$(ORG) $(if $(ACCOUNTS),-c accounts=$(ACCOUNTS)) $(if $(REGIONS),-c regions=$(REGIONS)) >/dev/null
 	@$(PALISADE) gates cdk.out
 
+## bootstrap-plan: print, for ORG, every account's bootstrap commands (trusting the deploying account, with the shipped execution policies) and the deploy waves
+.PHONY: bootstrap-plan
+bootstrap-plan: $(PALISADE)
+	@$(PALISADE) bootstrap-plan $(ORG)
+
 ## test: the whole suite
 test: setup lambdas
 	CDK_VALIDATION=false go test ./...

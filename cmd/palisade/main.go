@@ -3,6 +3,7 @@
 //
 //	palisade validate [organization.yaml]   check an org file; exit 0, or list every problem and exit 1
 //	palisade gates [cdk.out]                run cfn-lint and cfn-guard, read cdk-nag's reports, print a summary
+//	palisade bootstrap-plan [organization.yaml]  print the bootstrap commands for every account and region, and the deploy waves
 package main
 
 import (
@@ -12,7 +13,8 @@ import (
 
 const usage = `usage:
   palisade validate [org-file]   check an org file (default organization.yaml)
-  palisade gates [outdir]        run the gates over a synthesized cloud assembly (default cdk.out)`
+  palisade gates [outdir]        run the gates over a synthesized cloud assembly (default cdk.out)
+  palisade bootstrap-plan [org-file]  print every account's bootstrap commands and the deploy waves`
 
 func main() {
 	if len(os.Args) < 2 {
@@ -25,6 +27,8 @@ func main() {
 		code = runValidate(os.Args[2:], os.Stdout, os.Stderr)
 	case "gates":
 		code = runGates(os.Args[2:], os.Stdout, os.Stderr)
+	case "bootstrap-plan":
+		code = runBootstrapPlan(os.Args[2:], os.Stdout, os.Stderr)
 	case "-h", "--help", "help":
 		fmt.Println(usage)
 	default:

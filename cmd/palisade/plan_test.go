@@ -1,0 +1,42 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"strings"
+	"testing"
+)
+
+// The plan for the example org: every account's policies and bootstrap,
+// trusting the management account, and the waves; a bad org gets its
+// errors and exit 1.
+func TestBootstrapPlan(t *testing.T) {
+	wd, _ := os.Getwd()
+	if err := os.Chdir("../.."); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chdir(wd)
+	var out, errOut bytes.Buffer
+	if code := runBootstrapPlan([]string{"organization.yaml"}, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	got := out.String()
+	for _, id := range []string{"111111111111", "222222222222", "333333333333", "444444444444"} {
+		want := "npx cdk bootstrap aws://" + id + "/us-east-1 aws://" + id + "/eu-west-1 --trust 111111111111 --cloudformation-execution-policies arn:aws:iam::" + id + ":policy/palisade-cfn-execution-compliance,"
+		if !strings.Contains(got, want) {
+			t.Errorf("plan lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Count(got, "aws iam create-policy") != 4*5 {
+		t.Errorf("want 5 policies in each of 4 accounts:\n%s", got)
+	}
+	if !strings.Contains(got, "#   accounts     management (3 stacks), prod (8 stacks) after approval, dev (8 stacks)") {
+		t.Errorf("plan lacks the waves:\n%s", got)
+	}
+	out.Reset()
+	errOut.Reset()
+	if code := runBootstrapPlan([]string{"config/testdata/bad/deployment-account.yaml"}, &out, &errOut); code != 1 || out.Len() != 0 ||
+		!strings.Contains(errOut.String(), `deployment.account: "tooling" is not an account of this file`) {
+		t.Errorf("bad org: exit %d, stdout %q, stderr %q", code, out.String(), errOut.String())
+	}
+}
