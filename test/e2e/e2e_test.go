@@ -63,11 +63,9 @@ func TestDeploy(t *testing.T) {
 		return err
 	})
 	must(t, synth())
-	must(t, l.step(ctx, "bootstrap", func(ctx context.Context) error {
-		return l.bootstrap(ctx, asm.environments(l.org))
-	}))
+	must(t, l.step(ctx, "bootstrap", l.bootstrap))
 	must(t, l.step(ctx, "deploy", func(ctx context.Context) error {
-		if _, err := l.deploy(ctx, "deploy", asm); err != nil {
+		if err := l.deployWaves(ctx, asm); err != nil {
 			return err
 		}
 		return l.deployed(ctx, asm)

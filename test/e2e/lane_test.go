@@ -24,6 +24,7 @@ import (
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 
 	"github.com/palisade-sec/palisade/config"
+	"github.com/palisade-sec/palisade/deployplan"
 	"github.com/palisade-sec/palisade/test/emulator"
 )
 
@@ -195,60 +196,74 @@ func executionPolicies(root string) ([]executionPolicy, error) {
 	return out, nil
 }
 
-// bootstrap creates the execution policies in every account with stacks
-// and runs `cdk bootstrap` with that account's credentials for its regions,
-// trusting the management account; accounts in parallel.
-func (l *lane) bootstrap(ctx context.Context, envs []env) error {
+// bootstrap carries out the bootstrap plan that `palisade bootstrap-plan`
+// prints (deployplan.Bootstrap) for the lane's org file, account by account
+// in parallel, each with that account's credentials: every `aws iam
+// create-policy` of the plan through the SDK, with the file it names, and
+// every `npx cdk bootstrap` as it is written, through the CLI.
+func (l *lane) bootstrap(ctx context.Context) error {
 	policies, err := executionPolicies(l.root)
 	if err != nil {
 		return err
 	}
-	regions := map[string][]string{}
+	var parts []string
+	for _, p := range policies {
+		parts = append(parts, strings.TrimPrefix(p.name, executionPolicyPrefix+"-"))
+	}
+	byAccount := map[string][]deployplan.Command{}
 	var accounts []string
-	for _, e := range envs {
-		if regions[e.account] == nil {
-			accounts = append(accounts, e.account)
+	for _, c := range deployplan.Bootstrap(l.org, parts) {
+		if byAccount[c.Account.ID] == nil {
+			accounts = append(accounts, c.Account.ID)
 		}
-		regions[e.account] = append(regions[e.account], e.region)
+		byAccount[c.Account.ID] = append(byAccount[c.Account.ID], c)
 	}
 	errs := make([]error, len(accounts))
 	var wg sync.WaitGroup
 	for i, acct := range accounts {
 		wg.Go(func() {
-			errs[i] = l.bootstrapAccount(ctx, acct, regions[acct], policies)
+			for _, c := range byAccount[acct] {
+				if errs[i] = l.run(ctx, c); errs[i] != nil {
+					return
+				}
+			}
 		})
 	}
 	wg.Wait()
 	return errors.Join(errs...)
 }
 
-func (l *lane) bootstrapAccount(ctx context.Context, account string, regions []string, policies []executionPolicy) error {
+// run carries out one command of the bootstrap plan in its account.
+func (l *lane) run(ctx context.Context, c deployplan.Command) error {
+	account := c.Account.ID
 	creds := l.creds[account]
-	c := newClients(l.emu.Endpoint, account, l.org.HomeRegion, creds)
-	var arns []string
-	for _, p := range policies {
-		doc, err := os.ReadFile(p.file)
-		if err != nil {
-			return err
+	flag := func(name string) string {
+		if i := slices.Index(c.Args, name); i >= 0 && i+1 < len(c.Args) {
+			return c.Args[i+1]
 		}
-		out, err := c.iam.CreatePolicy(ctx, &iam.CreatePolicyInput{
-			PolicyName:     aws.String(p.name),
+		return ""
+	}
+	switch {
+	case len(c.Args) > 3 && c.Args[0] == "aws" && c.Args[1] == "iam" && c.Args[2] == "create-policy":
+		file := strings.TrimPrefix(flag("--policy-document"), "file://")
+		doc, err := os.ReadFile(filepath.Join(l.root, file))
+		if err != nil {
+			return fmt.Errorf("account %s: %s: %w", account, c, err)
+		}
+		cl := newClients(l.emu.Endpoint, account, l.org.HomeRegion, creds)
+		if _, err := cl.iam.CreatePolicy(ctx, &iam.CreatePolicyInput{
+			PolicyName:     aws.String(flag("--policy-name")),
 			PolicyDocument: aws.String(string(doc)),
-			Description:    aws.String("What CloudFormation may do when it deploys palisade's stacks (deploy/" + filepath.Base(p.file) + ")"),
-		})
-		if err != nil {
-			return fmt.Errorf("account %s: creating the execution policy %s: %w", account, p.name, err)
+			Description:    aws.String("What CloudFormation may do when it deploys palisade's stacks (" + file + ")"),
+		}); err != nil {
+			return fmt.Errorf("account %s: %s: %w", account, c, err)
 		}
-		arns = append(arns, aws.ToString(out.Policy.Arn))
+		return nil
+	case len(c.Args) > 2 && c.Args[0] == "npx" && c.Args[1] == "cdk":
+		_, err := l.cdk(ctx, "bootstrap-"+account, l.dir, creds, c.Args[2:]...)
+		return err
 	}
-	args := []string{"bootstrap"}
-	for _, r := range regions {
-		args = append(args, "aws://"+account+"/"+r)
-	}
-	args = append(args, "--trust", l.management().ID,
-		"--cloudformation-execution-policies", strings.Join(arns, ","))
-	_, err := l.cdk(ctx, "bootstrap-"+account, l.dir, creds, args...)
-	return err
+	return fmt.Errorf("account %s: the lane cannot run %q: teach (*lane).run this command of the bootstrap plan", account, c)
 }
 
 // synth runs `cdk synth` of the lane's org file in the repository, so
@@ -263,10 +278,33 @@ func (l *lane) synth(ctx context.Context, out string) (*assembly, error) {
 // deploy runs `cdk deploy --all` on the assembly with the management
 // account's credentials: every stack goes through its account's bootstrap
 // roles, in dependency order. Up to four stacks deploy at once (the CLI
-// still waits for a stack's dependencies): ~8 s instead of ~12 s here.
+// still waits for a stack's dependencies). The redeploy uses it.
 func (l *lane) deploy(ctx context.Context, name string, asm *assembly) (string, error) {
 	return l.cdk(ctx, name, l.dir, l.mgmt, "deploy", "--all", "--app", asm.dir,
 		"--require-approval", "never", "--progress", "events", "--concurrency", "4")
+}
+
+// deployWaves deploys the assembly wave by wave, as the pipeline does
+// (deployplan.Waves): each wave's stacks with `cdk deploy --exclusively`,
+// so that a stack depending on one of a later wave, or of a parallel stage,
+// fails here rather than being pulled in by the CLI.
+func (l *lane) deployWaves(ctx context.Context, asm *assembly) error {
+	waves, err := deployplan.Waves(l.org, 0)
+	if err != nil {
+		return err
+	}
+	for _, w := range waves {
+		args := []string{"deploy", "--exclusively", "--app", asm.dir, "--require-approval", "never", "--progress", "events", "--concurrency", "4"}
+		for _, st := range w.Stages {
+			for _, s := range st.Stacks {
+				args = append(args, s.Name)
+			}
+		}
+		if _, err := l.cdk(ctx, "deploy-"+w.Name, l.dir, l.mgmt, args...); err != nil {
+			return fmt.Errorf("wave %s: %w", w.Name, err)
+		}
+	}
+	return nil
 }
 
 // deployed checks that every stack of asm is CREATE_COMPLETE or
