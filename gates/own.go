@@ -19,9 +19,21 @@ import (
 //     counts, whatever its ports.
 //   - no-key-pair: no EC2 key pair is created (AWS::EC2::KeyPair) and no
 //     instance, launch template or launch configuration names one (KeyName).
+//   - limits: a template stays well inside CloudFormation's limits: at most
+//     MaxResources resources (CloudFormation refuses 500), MaxOutputs
+//     outputs (200) and MaxTemplateBytes bytes (1 MB), so that a growing org
+//     fails at synth, naming the stack, rather than at deploy.
 //
-// Every failure fails the gate; there are no waivers for these.
+// Every failure fails the gate; there are no waivers for these. (The
+// pipeline's limit of 50 actions per stage is deployplan.Waves's.)
 var forbiddenPorts = []int{22, 3389}
+
+// The limits palisade holds a template to, with room under CloudFormation's.
+const (
+	MaxResources     = 450
+	MaxOutputs       = 180
+	MaxTemplateBytes = 900 * 1024
+)
 
 // ownFindings runs the checks over one template.
 func ownFindings(template string) ([]Finding, error) {
@@ -34,6 +46,7 @@ func ownFindings(template string) ([]Finding, error) {
 			Type       string
 			Properties map[string]any
 		}
+		Outputs map[string]any
 	}
 	if err := json.Unmarshal(raw, &t); err != nil {
 		return nil, fmt.Errorf("%s: %w", template, err)
@@ -41,6 +54,16 @@ func ownFindings(template string) ([]Finding, error) {
 	var out []Finding
 	add := func(rule, id, format string, args ...any) {
 		out = append(out, Finding{Rule: rule, Resource: id, Level: "Error", Message: fmt.Sprintf(format, args...), Line: lineOf(raw, id)})
+	}
+	const split = "split the stack: fewer regions or accounts per org file, or fewer VPC endpoints, log groups or rules per account"
+	if n := len(t.Resources); n > MaxResources {
+		add("limits", "(template)", "%d resources, over palisade's limit of %d (CloudFormation refuses 500): %s", n, MaxResources, split)
+	}
+	if n := len(t.Outputs); n > MaxOutputs {
+		add("limits", "(template)", "%d outputs, over palisade's limit of %d (CloudFormation refuses 200): %s", n, MaxOutputs, split)
+	}
+	if n := len(raw); n > MaxTemplateBytes {
+		add("limits", "(template)", "%d bytes, over palisade's limit of %d (CloudFormation refuses 1 MB): %s", n, MaxTemplateBytes, split)
 	}
 	for _, id := range slices.Sorted(func(yield func(string) bool) {
 		for id := range t.Resources {
@@ -133,4 +156,28 @@ func lineOf(raw []byte, id string) int {
 		return 0
 	}
 	return bytes.Count(raw[:i], []byte("\n")) + 1
+}
+
+// Own runs palisade's own checks alone over the stacks of the cloud assembly
+// in outDir (no tools, no nag reports: quick enough for every synth) and
+// returns an error listing every failure by stack, or nil.
+func Own(outDir string) error {
+	stacks, err := readAssembly(outDir)
+	if err != nil {
+		return err
+	}
+	var lines []string
+	for _, s := range stacks {
+		findings, err := ownFindings(s.template)
+		if err != nil {
+			return err
+		}
+		for _, f := range findings {
+			lines = append(lines, fmt.Sprintf("%s: %s %s: %s", s.name, f.Rule, f.Resource, f.Message))
+		}
+	}
+	if len(lines) == 0 {
+		return nil
+	}
+	return fmt.Errorf("synth failed palisade's own checks:\n  %s", strings.Join(lines, "\n  "))
 }

@@ -10,7 +10,9 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
+
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+	"github.com/palisade-sec/palisade/gates"
 )
 
 // AddChecks runs cdk-nag's AwsSolutions and NIST 800-53 rev 5 packs over
@@ -39,7 +41,9 @@ func Synth(app awscdk.App) (err error) {
 		err = validationReport(filepath.Join(*app.Outdir(), "validation-report.json"))
 	}()
 	app.Synth(nil)
-	return nil
+	// No SSH, no key pairs, CloudFormation's limits: fail the synth itself,
+	// naming the stack, rather than the deploy.
+	return gates.Own(*app.Outdir())
 }
 
 // validationReport reads the report aws-cdk-lib writes when validation fails.
