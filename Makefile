@@ -11,7 +11,7 @@ CDK := node_modules/.bin/cdk
 PALISADE := bin/palisade
 GO_SOURCES := $(shell find . -name '*.go' -not -path './node_modules/*' -not -path './cdk.out/*')
 
-.PHONY: setup validate synth test lint clean lambdas
+.PHONY: setup validate synth diagram test lint clean lambdas
 
 # Lambda functions the stacks deploy: each cmd/lambda/<name> is built for
 # provided.al2023 on arm64 into build/lambda/<name>/bootstrap, reproducibly
@@ -25,13 +25,15 @@ lambdas: $(LAMBDA_BINS)
 build/lambda/%/bootstrap: $(GO_SOURCES) go.mod go.sum
 	@CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -trimpath -tags lambda.norpc -ldflags='-s -w -buildid=' -o $@ ./cmd/lambda/$*
 
-## setup: install the pinned CDK CLI and cfn-guard (npm ci), Go modules; check cfn-lint and moto
+## setup: install the pinned CDK CLI and cfn-guard (npm ci), Go modules; check cfn-lint and moto (Graphviz is needed only by make diagram)
 setup: node_modules/.installed
 	@go mod download
 	@command -v cfn-lint >/dev/null 2>&1 || { \
 	  echo "setup: cfn-lint is not on PATH; install it with: pip install cfn-lint==1.51.0" >&2; exit 1; }
 	@python3 -c 'import moto, sys; sys.exit(moto.__version__ != "5.2.1")' 2>/dev/null || { \
 	  echo 'setup: the deploy lane needs moto 5.2.1 in python3; install it with: pip install "moto[server]==5.2.1"' >&2; exit 1; }
+	@command -v dot >/dev/null 2>&1 || \
+	  echo "setup: note: Graphviz's dot is not on PATH; only make diagram needs it (apt-get install graphviz)" >&2
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -55,6 +57,9 @@ synth: setup lambdas $(PALISADE)
 .PHONY: bootstrap-plan
 bootstrap-plan: $(PALISADE)
 	@$(PALISADE) bootstrap-plan $(ORG)
+## diagram: synthesize ORG, then draw it (accounts, regions, VPCs, log flows, deploy waves) into docs/organization.svg (needs Graphviz: apt-get install graphviz)
+diagram: synth
+	@$(PALISADE) diagram -org $(ORG) -assembly cdk.out -o docs/organization.svg
 
 ## test: the whole suite
 test: setup lambdas
