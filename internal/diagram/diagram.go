@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/palisade-sec/palisade/config"
+	"github.com/palisade-sec/palisade/deployplan"
 )
 
 // The kinds of log that flow to the security account's archive, as the
@@ -80,6 +81,7 @@ func Flows(org *config.Org) []Flow {
 // regions means the assembly was synthesized from another org file, an
 // error.
 func DOT(org *config.Org, stacks []Stack) ([]byte, error) {
+	stacks, waveNames := planWaves(org, stacks)
 	type key struct{ account, region string }
 	byPlace := map[key][]Stack{}
 	accountName := map[string]string{}
@@ -100,7 +102,7 @@ func DOT(org *config.Org, stacks []Stack) ([]byte, error) {
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	w("digraph %s {\n", quote("palisade "+org.Name))
 	w("  graph [rankdir=LR, newrank=true, fontname=\"Helvetica\", fontsize=11, nodesep=0.25, ranksep=1.1, labelloc=b, labeljust=l,\n")
-	w("         label=%s];\n", htmlLabel(legend(org, len(stacks), waves)))
+	w("         label=%s];\n", htmlLabel(legend(org, len(stacks), waves, waveNames)))
 	w("  node [shape=plain, fontname=\"Helvetica\", fontsize=10];\n")
 	w("  edge [fontname=\"Helvetica\", fontsize=9, fontcolor=\"#333333\", arrowsize=0.7];\n")
 
@@ -240,7 +242,41 @@ func natText(n config.NATStrategy) string {
 	return "NAT " + string(n)
 }
 
-func legend(org *config.Org, stacks, waves int) string {
+// planWaves numbers each stack by its wave in deployplan.Waves (what the
+// pipeline and the deploy lane follow), 1 first, keeping the assembly's
+// topological level for a stack the plan does not hold; it returns the
+// stacks ordered by that wave and name, and the waves' names.
+func planWaves(org *config.Org, stacks []Stack) ([]Stack, []string) {
+	waves, err := deployplan.Waves(org, 0)
+	if err != nil {
+		return stacks, nil
+	}
+	of := map[string]int{}
+	var names []string
+	for i, w := range waves {
+		names = append(names, w.Name)
+		for _, st := range w.Stages {
+			for _, s := range st.Stacks {
+				of[s.Name] = i + 1
+			}
+		}
+	}
+	out := slices.Clone(stacks)
+	for i := range out {
+		if w, ok := of[out[i].Name]; ok {
+			out[i].Wave = w
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Stack) int {
+		if a.Wave != b.Wave {
+			return a.Wave - b.Wave
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	return out, names
+}
+
+func legend(org *config.Org, stacks, waves int, waveNames []string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "<b>palisade · %s</b> · %d accounts · %d regions (home %s)",
 		esc(org.Name), len(org.Accounts), len(org.Regions), esc(org.HomeRegion))
@@ -254,9 +290,13 @@ func legend(org *config.Org, stacks, waves int) string {
 	b.WriteString(`<br align="left"/>`)
 	b.WriteString("AWS Config, Session Manager transcripts, GuardDuty findings.")
 	b.WriteString(`<br align="left"/>`)
-	b.WriteString("Wave n: a stack deploys after the stacks it depends on in cdk.out, wave 1 first;")
+	var numbered []string
+	for i, n := range waveNames {
+		numbered = append(numbered, fmt.Sprintf("%d %s", i+1, n))
+	}
+	fmt.Fprintf(&b, "Wave n: the deploy waves of the pipeline and the lane (%s);", esc(strings.Join(numbered, ", ")))
 	b.WriteString(`<br align="left"/>`)
-	b.WriteString("the stacks of one wave can deploy in parallel.")
+	b.WriteString("the stages of one wave deploy in parallel, each stack after the stacks it depends on.")
 	b.WriteString(`<br align="left"/>`)
 	if lg := org.Logging.ForwardLogGroups; len(lg) > 0 {
 		fmt.Fprintf(&b, "Forwarded log groups (through the log drain %s): %s", esc(org.LogDestinationName()), esc(strings.Join(lg, ", ")))

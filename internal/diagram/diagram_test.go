@@ -191,14 +191,16 @@ func TestDOTWaves(t *testing.T) {
 	dot := exampleDOT(t)
 	for _, want := range []string{
 		"33 stacks in 4 deploy waves",
-		`wave 1</font></td><td align="left">logarchive`,
+		`wave 2</font></td><td align="left">baseline`, // deployplan: 1 delegation, 2 security (by name: baseline first)
+		`wave 1</font></td><td align="left">orgadmin`,
 		`wave 4</font></td><td align="left">compliance`,
+		"(1 delegation, 2 security, 3 accounts, 4 compliance)",
 	} {
 		if !strings.Contains(dot, want) {
 			t.Errorf("DOT lacks %s", want)
 		}
 	}
-	// In dev's eu-west-1 box: wave 2 logs, network; wave 3 baseline, sessions.
+	// In dev's eu-west-1 box: all in wave 3, the other accounts'.
 	box := regexp.MustCompile(`"dev/eu-west-1" \[label=<(.*)>\];`).FindStringSubmatch(dot)
 	if box == nil {
 		t.Fatal("no box for dev/eu-west-1")
@@ -208,7 +210,7 @@ func TestDOTWaves(t *testing.T) {
 	for _, c := range cells {
 		rows = append(rows, strings.TrimSpace(c[1]+" "+c[2]))
 	}
-	if want := []string{"wave 2 logs", "network", "wave 3 baseline", "sessions"}; !slices.Equal(rows, want) {
+	if want := []string{"wave 3 baseline", "logs", "network", "sessions"}; !slices.Equal(rows, want) {
 		t.Errorf("dev/eu-west-1 lists %q, want %q", rows, want)
 	}
 }
