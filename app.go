@@ -6,6 +6,7 @@
 //	org       the org file (default: organization.yaml, embedded in the binary)
 //	accounts  build only these accounts, by name or id, comma-separated
 //	regions   build only these regions, comma-separated
+//	profile   default or lean, in place of the org file's profile (to price the other)
 //
 // The org file is loaded and validated before the CDK app exists, so a bad
 // one prints every problem and exits 1 without starting Node or writing a
@@ -56,9 +57,9 @@ func selectOrg() (*config.Org, error) {
 	}
 	var org *config.Org
 	if path := ctx["org"]; path == "" {
-		org, err = config.Load("organization.yaml (embedded)", exampleOrg)
+		org, err = config.LoadProfile("organization.yaml (embedded)", exampleOrg, ctx["profile"])
 	} else {
-		org, err = config.LoadFile(path)
+		org, err = config.LoadFileProfile(path, ctx["profile"])
 	}
 	if err != nil {
 		return nil, err

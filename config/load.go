@@ -17,12 +17,18 @@ import (
 // duplicate keys and values of the wrong type are errors. On any problem
 // Load returns a nil Org and an errors.Join of one *Error per problem,
 // sorted by position (see Errors).
-func Load(name string, data []byte) (*Org, error) {
+func Load(name string, data []byte) (*Org, error) { return LoadProfile(name, data, "") }
+
+// LoadProfile is Load with the file's profile replaced by profile
+// ("default" or "lean") when it is not empty, to price or compare the
+// other profile.
+func LoadProfile(name string, data []byte, profile string) (*Org, error) {
 	d := &decoder{
-		file: name,
-		pos:  map[string]position{},
-		set:  map[string]bool{},
-		bad:  map[string]bool{},
+		file:    name,
+		profile: profile,
+		pos:     map[string]position{},
+		set:     map[string]bool{},
+		bad:     map[string]bool{},
 	}
 	root, perr := d.parse(data)
 	if perr != nil {
@@ -38,6 +44,16 @@ func Load(name string, data []byte) (*Org, error) {
 		org.AllAccounts = append(org.AllAccounts, Account{Name: a.Name, ID: a.ID, Role: a.Role})
 	}
 	return org, nil
+}
+
+// LoadFileProfile is LoadFile with the file's profile replaced by profile
+// ("default" or "lean"), to price or compare the other profile.
+func LoadFileProfile(path, profile string) (*Org, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read org file: %w", err)
+	}
+	return LoadProfile(path, data, profile)
 }
 
 // LoadFile reads the org file at path and loads it with Load; messages
@@ -61,6 +77,8 @@ type position struct{ line, col int }
 // for the validation that follows.
 type decoder struct {
 	file    string
+	profile string // overrides the file's profile when set (LoadProfile)
+	lean    bool   // the org's profile is lean
 	errs    []*Error
 	pos     map[string]position // where each path's key or value is
 	set     map[string]bool     // paths that hold a decoded, non-null value
@@ -618,6 +636,7 @@ func (d *decoder) decodeOrg(root ast.Node) *Org {
 		{"compliance", func(n ast.Node, p string) { d.decodeCompliance(n, p, &org.Compliance) }},
 		{"sessionManager", func(n ast.Node, p string) { d.decodeSessions(n, p, &org.Sessions) }},
 		{"deployment", func(n ast.Node, p string) { d.decodeDeployment(n, p, &org.Deployment) }},
+		{"profile", func(n ast.Node, p string) { d.str(n, p, &org.Profile) }},
 	})
 	return org
 }

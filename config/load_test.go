@@ -67,6 +67,7 @@ func TestLoadBad(t *testing.T) {
 		{"deployment-production-management", "deployment.productionAccounts[0]", 13, 24, "\"management\" is the management account, which runs no workloads; list "},
 		{"deployment-repository", "deployment.pipeline.repository", 15, 17, "\"palisade\" is not a repository such as owner/name"},
 		{"deployment-two-sources", "deployment.pipeline", 13, 3, "names both a connection (connectionArn) and codeCommitRepository; keep"},
+		{"profile-unknown", "profile", 12, 10, `"cheap" is not a profile; use default or lean`},
 		{"logging-expiration-early", "logging.archive.expirationDays", 15, 21, "30 must be 0 (keep logs for ever) or more than glacierTransitionDays (90)"},
 		{"logging-loggroup-duplicate", "logging.forwardLogGroups[1]", 13, 41, "duplicate log group \"/var/log/messages\""},
 		{"logging-loggroup-invalid", "logging.forwardLogGroups[1]", 13, 41, "\"/var/log/my app\" is not a CloudWatch log group name"},

@@ -3,6 +3,7 @@ package config_test
 import (
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/palisade-sec/palisade/config"
@@ -93,5 +94,37 @@ func TestComplianceAndSessionDefaults(t *testing.T) {
 	}
 	if n := len(config.BaselineRules()); n != 22 {
 		t.Errorf("BaselineRules() has %d rules, want the 22 of the conformance pack", n)
+	}
+}
+
+// The lean profile: one NAT gateway where the file does not choose, and
+// Session Manager's endpoints only where there is no NAT; a file's profile
+// can be replaced to price the other one.
+func TestLeanProfile(t *testing.T) {
+	def, err := config.LoadFile("../organization.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lean, err := config.LoadFileProfile("../organization.yaml", "lean")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if def.Profile != "default" || lean.Profile != "lean" {
+		t.Fatalf("profiles %q %q", def.Profile, lean.Profile)
+	}
+	// security us-east-1 sets no natGateways: perAz by default, single when lean.
+	if d, l := def.Security().VPCs["us-east-1"], lean.Security().VPCs["us-east-1"]; d.NATGateways != config.NATPerAZ || l.NATGateways != config.NATSingle {
+		t.Errorf("security us-east-1 NAT: default %s, lean %s", d.NATGateways, l.NATGateways)
+	}
+	// prod us-east-1 says perAz itself: lean keeps it.
+	if l := lean.Workloads()[0].VPCs["us-east-1"]; l.NATGateways != config.NATPerAZ {
+		t.Errorf("lean overrode the file's natGateways: %s", l.NATGateways)
+	}
+	// dev us-east-1 lists no endpoints and has NAT: none when lean, SM's by default.
+	if d, l := def.Workloads()[1].VPCs["us-east-1"], lean.Workloads()[1].VPCs["us-east-1"]; len(d.InterfaceEndpoints) != 5 || len(l.InterfaceEndpoints) != 0 {
+		t.Errorf("dev endpoints: default %v, lean %v", d.InterfaceEndpoints, l.InterfaceEndpoints)
+	}
+	if _, err := config.LoadFileProfile("../organization.yaml", "cheap"); err == nil || !strings.Contains(err.Error(), `profile: "cheap" is not a profile; use default or lean`) {
+		t.Errorf("LoadFileProfile(cheap) error = %v", err)
 	}
 }

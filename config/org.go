@@ -53,7 +53,12 @@ type Org struct {
 	Compliance  Compliance // AWS Config, its rules and remediation, account hardening, CIS alarms
 	Sessions    Sessions   // the file's sessionManager section: Session Manager, patching, agents
 	Deployment  Deployment // who deploys, and the pipeline
-	Source      string     // the file the org was loaded from, for messages
+	// Profile is "default" or "lean": lean trades availability and some
+	// isolation for cost (one NAT gateway per VPC unless the file says
+	// otherwise, Session Manager's interface endpoints only in VPCs without
+	// NAT, whose instances have no other way to Systems Manager).
+	Profile string
+	Source  string // the file the org was loaded from, for messages
 }
 
 // Logging is where the org's logs go, with every default applied.

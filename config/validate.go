@@ -80,6 +80,17 @@ func (d *decoder) validate(org *Org) {
 		d.errorf("homeRegion", "%q is not in regions (%s); add it there or pick one of them", org.HomeRegion, strings.Join(org.Regions, ", "))
 	}
 
+	if d.profile != "" {
+		org.Profile = d.profile
+	}
+	switch org.Profile {
+	case "":
+		org.Profile = "default"
+	case "default", "lean":
+	default:
+		d.errorf("profile", "%q is not a profile; use default or lean", org.Profile)
+	}
+	d.lean = org.Profile == "lean"
 	d.validateAccounts(org)
 	d.validateVPCs(org, listed)
 	d.validateLogging(&org.Logging)
@@ -288,6 +299,9 @@ func (d *decoder) validateVPC(p, region string, v *VPC) (netip.Prefix, bool) {
 	if !d.set[np] {
 		natOK = !d.bad[np]
 		v.NATGateways = NATPerAZ
+		if d.lean {
+			v.NATGateways = NATSingle
+		}
 	} else if !slices.Contains(natStrategy, v.NATGateways) {
 		d.errorf(np, "%q is not a valid natGateways value; use one of %s", v.NATGateways, joinValues(natStrategy))
 		natOK = false
@@ -460,6 +474,9 @@ func (d *decoder) validateEndpoints(p string, v *VPC) {
 	// Session Manager runs in every account with a VPC: its endpoints are
 	// always there, so instances in isolated subnets are managed without NAT.
 	v.InterfaceEndpoints = slices.Clone(v.InterfaceEndpoints) // an alias may share the list
+	if d.lean && v.NATGateways != NATNone {
+		return // lean: with NAT, the agent reaches Systems Manager through it
+	}
 	for _, e := range SessionManagerEndpoints {
 		if !slices.Contains(v.InterfaceEndpoints, e) {
 			v.InterfaceEndpoints = append(v.InterfaceEndpoints, e)
