@@ -61,6 +61,11 @@ bootstrap-plan: $(PALISADE)
 diagram: synth
 	@$(PALISADE) diagram -org $(ORG) -assembly cdk.out -o docs/organization.svg
 
+## bench: synth orgs of 1, 10, 50 and 200 workload accounts x 2 regions (validation on and off) and one account of the largest; prints wall time, peak memory, ms per extra stack (SIZES=1,10 for a quick run)
+.PHONY: bench
+bench: lambdas
+	@go run ./cmd/bench $(if $(SIZES),-sizes $(SIZES))
+
 ## test: the whole suite
 test: setup lambdas
 	CDK_VALIDATION=false go test ./...

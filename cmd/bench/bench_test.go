@@ -1,0 +1,42 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/palisade-sec/palisade/config"
+)
+
+// The generated orgs are valid org files, up to 200 workloads (400 VPCs
+// that must not overlap).
+func TestOrgFiles(t *testing.T) {
+	for _, n := range []int{1, 10, 50, 200} {
+		org, err := config.Load("bench.yaml", []byte(OrgFile(n)))
+		if err != nil {
+			t.Fatalf("OrgFile(%d): %v", n, err)
+		}
+		if got := len(org.Workloads()); got != n {
+			t.Errorf("OrgFile(%d) has %d workloads", n, got)
+		}
+	}
+}
+
+// The benchmark in a small configuration, so that it cannot rot: two orgs
+// and the targeted synth, validation off. It asserts what was measured,
+// never how fast.
+func TestBenchSmall(t *testing.T) {
+	if testing.Short() {
+		t.Skip("synthesizes three orgs")
+	}
+	var out strings.Builder
+	if err := run(&out, "1,2", "off", ""); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	for _, want := range []string{"workloads", "one account", "ms per extra stack", "one account of 2 synthesized in"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("bench output lacks %q:\n%s", want, got)
+		}
+	}
+	t.Log("\n" + got)
+}

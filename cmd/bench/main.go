@@ -1,0 +1,257 @@
+// Command bench measures how palisade's synth scales: it generates orgs of
+// 1, 10, 50 and 200 workload accounts (each with a VPC in each of 2
+// regions, plus the management and security accounts), runs the app binary
+// on each with cdk.json's context (as the CDK CLI would), CDK's built-in
+// validation on and off, and a targeted synth of one account of the largest
+// org (-c accounts=...), and prints a table: stacks, wall time, peak memory
+// (the largest process of the app's tree: the Node child, as Linux's
+// rusage reports it), and the marginal time per extra stack.
+//
+//	go run ./cmd/bench [-sizes 1,10,50,200] [-validation both|on|off] [-app path]
+//
+// `make bench` runs it. It is a measurement, not a test: nothing here fails
+// on a time. Warm caches matter: run it twice and keep the second.
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+)
+
+func main() {
+	sizes := flag.String("sizes", "1,10,50,200", "workload account counts, comma-separated")
+	validation := flag.String("validation", "both", "CDK's built-in validation: both, on or off")
+	app := flag.String("app", "", "the app binary (default: built from the module root into a temp dir)")
+	flag.Parse()
+	if err := run(os.Stdout, *sizes, *validation, *app); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// Result is one measured synth.
+type Result struct {
+	Workloads  int
+	Validation bool
+	Target     string // the -c accounts filter, or ""
+	Stacks     int
+	Wall       time.Duration
+	PeakRSSMB  int64
+}
+
+func run(w io.Writer, sizesFlag, validation, app string) error {
+	var sizes []int
+	for _, s := range strings.Split(sizesFlag, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			return fmt.Errorf("-sizes: %q is not a count of 1 or more", s)
+		}
+		sizes = append(sizes, n)
+	}
+	var modes []bool
+	switch validation {
+	case "both":
+		modes = []bool{true, false}
+	case "on":
+		modes = []bool{true}
+	case "off":
+		modes = []bool{false}
+	default:
+		return fmt.Errorf("-validation: %q is not both, on or off", validation)
+	}
+	root, err := moduleRoot()
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "palisade-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	if app == "" {
+		app = filepath.Join(tmp, "app")
+		build := exec.Command("go", "build", "-o", app, ".")
+		build.Dir, build.Stdout, build.Stderr = root, os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			return fmt.Errorf("building the app: %w", err)
+		}
+	}
+	ctx, err := cdkContext(root)
+	if err != nil {
+		return err
+	}
+	var results []Result
+	for _, v := range modes {
+		for _, n := range sizes {
+			org := filepath.Join(tmp, fmt.Sprintf("org-%d.yaml", n))
+			if err := os.WriteFile(org, []byte(OrgFile(n)), 0o644); err != nil {
+				return err
+			}
+			r, err := synth(app, root, tmp, ctx, org, "", v)
+			if err != nil {
+				return err
+			}
+			r.Workloads = n
+			results = append(results, r)
+		}
+		// One account of the largest org, through the context filter.
+		n := sizes[len(sizes)-1]
+		r, err := synth(app, root, tmp, ctx, filepath.Join(tmp, fmt.Sprintf("org-%d.yaml", n)), workloadName(n/2), v)
+		if err != nil {
+			return err
+		}
+		r.Workloads = n
+		results = append(results, r)
+	}
+	Print(w, results)
+	return nil
+}
+
+// OrgFile is an org of n workload accounts, each with a /20 VPC (single
+// NAT gateway, Session Manager's endpoints) in each of two regions, the
+// example's logging, security and compliance defaults.
+func OrgFile(n int) string {
+	var b strings.Builder
+	b.WriteString("name: bench\nhomeRegion: us-east-1\nregions: [us-east-1, eu-west-1]\naccounts:\n")
+	b.WriteString("  - {name: management, id: \"100000000000\", role: management}\n")
+	b.WriteString("  - name: security\n    id: \"100000000001\"\n    role: security\n    vpcs:\n")
+	b.WriteString("      us-east-1: {cidr: 10.0.0.0/20, publicSubnetMask: 26, privateSubnetMask: 24}\n      eu-west-1: {cidr: 10.0.16.0/20, publicSubnetMask: 26, privateSubnetMask: 24}\n")
+	for i := range n {
+		// Two /20s per account: 10.<1+i/8>.<(i%8)*32>.0/20 and +16.
+		second, third := 1+i/8, (i%8)*32
+		fmt.Fprintf(&b, "  - name: %s\n    id: \"%012d\"\n    role: workload\n    vpcs:\n", workloadName(i), 200000000000+i)
+		fmt.Fprintf(&b, "      us-east-1: {cidr: 10.%d.%d.0/20, natGateways: single, publicSubnetMask: 26, privateSubnetMask: 24}\n", second, third)
+		fmt.Fprintf(&b, "      eu-west-1: {cidr: 10.%d.%d.0/20, natGateways: single, publicSubnetMask: 26, privateSubnetMask: 24}\n", second, third+16)
+	}
+	b.WriteString("logging:\n  forwardLogGroups: [/var/log/messages, /var/log/secure]\n")
+	b.WriteString("security:\n  alertEmails: [security@example.com]\n")
+	return b.String()
+}
+
+func workloadName(i int) string { return fmt.Sprintf("w%04d", i) }
+
+func synth(app, root, tmp string, ctx map[string]any, org, target string, validation bool) (Result, error) {
+	out := filepath.Join(tmp, "cdk.out")
+	os.RemoveAll(out)
+	c := map[string]any{}
+	for k, v := range ctx {
+		c[k] = v
+	}
+	c["org"] = org
+	if target != "" {
+		c["accounts"] = target
+	}
+	raw, _ := json.Marshal(c)
+	cmd := exec.Command(app)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CDK_CONTEXT_JSON="+string(raw), "CDK_OUTDIR="+out,
+		"CDK_VALIDATION="+strconv.FormatBool(validation), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20", "NODE_NO_WARNINGS=1")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		return Result{}, fmt.Errorf("synth of %s (accounts %q): %w\n%s", filepath.Base(org), target, err, stderr.String())
+	}
+	r := Result{Validation: validation, Target: target, Wall: time.Since(start)}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		r.PeakRSSMB = ru.Maxrss / 1024
+	}
+	var m struct {
+		Artifacts map[string]struct{ Type string }
+	}
+	data, err := os.ReadFile(filepath.Join(out, "manifest.json"))
+	if err != nil {
+		return Result{}, err
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		return Result{}, err
+	}
+	for _, a := range m.Artifacts {
+		if a.Type == "aws:cloudformation:stack" {
+			r.Stacks++
+		}
+	}
+	return r, nil
+}
+
+// Print writes the table and, per validation mode, the marginal time per
+// extra stack between the smallest and largest org.
+func Print(w io.Writer, results []Result) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "workloads\tvalidation\tsynth of\tstacks\twall s\tpeak MB\t")
+	for _, r := range results {
+		what := "all"
+		if r.Target != "" {
+			what = "one account"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%.1f\t%d\t\n", r.Workloads, onOff(r.Validation), what, r.Stacks, r.Wall.Seconds(), r.PeakRSSMB)
+	}
+	tw.Flush()
+	for _, v := range []bool{true, false} {
+		var all []Result
+		for _, r := range results {
+			if r.Validation == v && r.Target == "" {
+				all = append(all, r)
+			}
+		}
+		if len(all) < 2 {
+			continue
+		}
+		first, last := all[0], all[len(all)-1]
+		if last.Stacks > first.Stacks {
+			ms := float64(last.Wall-first.Wall) / float64(time.Millisecond) / float64(last.Stacks-first.Stacks)
+			fmt.Fprintf(w, "validation %s: %.1f ms per extra stack (%d to %d stacks)\n", onOff(v), ms, first.Stacks, last.Stacks)
+		}
+		for _, r := range results {
+			if r.Validation == v && r.Target != "" && first.Wall > 0 {
+				fmt.Fprintf(w, "validation %s: one account of %d synthesized in %.2fx the time of the %d-workload org\n",
+					onOff(v), r.Workloads, r.Wall.Seconds()/first.Wall.Seconds(), first.Workloads)
+			}
+		}
+	}
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
+}
+
+// cdkContext is cdk.json's context: the feature flags the CLI hands the app.
+func cdkContext(root string) (map[string]any, error) {
+	var j struct{ Context map[string]any }
+	data, err := os.ReadFile(filepath.Join(root, "cdk.json"))
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(data, &j); err != nil {
+		return nil, err
+	}
+	return j.Context, nil
+}
+
+func moduleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d, nil
+		}
+		if filepath.Dir(d) == d {
+			return "", fmt.Errorf("no go.mod in %s or above", dir)
+		}
+	}
+}
