@@ -41,6 +41,7 @@ type Line struct {
 	Unit      string   // the unit price's unit
 	UnitPrice *float64 // nil: unpriced
 	Hourly    bool     // the unit price is per hour: monthly = quantity x price x hours per month
+	Per       string   // the unit price's period for display: "/hour", "/month", "/GB-month"
 	Monthly   float64  // $/month; 0 when unpriced
 	Source    string   // the pricing page, for unpriced lines
 	Note      string
@@ -342,7 +343,7 @@ func (c *counts) lines(key string, prices PriceTable) []Line {
 		n := e.volumes[v]
 		switch {
 		case v.volumeType == "gp3" && v.sizeGB > 0:
-			out = append(out, price(Line{Item: fmt.Sprintf("EBS gp3 %d GB", v.sizeGB), Count: n, Quantity: float64(n * v.sizeGB),
+			out = append(out, price(Line{Item: fmt.Sprintf("EBS gp3 %d GB", v.sizeGB), Count: n, Quantity: float64(n * v.sizeGB), Per: "/GB-month",
 				Note: fmt.Sprintf("%d GB", n*v.sizeGB)}, prices.Fixed[EBSGp3GBMonth], prices.HoursPerMonth))
 		default:
 			item, note := "EBS volumes, size or type not in template", "root volume from the AMI"
@@ -366,6 +367,12 @@ func orDash(s string) string {
 // the line stays unpriced and names the page to read it from.
 func price(l Line, p Price, hoursPerMonth float64) Line {
 	l.Unit, l.Source = p.Unit, p.Source
+	if l.Per == "" {
+		l.Per = "/month"
+		if l.Hourly {
+			l.Per = "/hour"
+		}
+	}
 	if p.Price == nil {
 		return l
 	}
