@@ -11,7 +11,7 @@ CDK := node_modules/.bin/cdk
 PALISADE := bin/palisade
 GO_SOURCES := $(shell find . -name '*.go' -not -path './node_modules/*' -not -path './cdk.out/*')
 
-.PHONY: setup validate synth diagram test lint clean lambdas
+.PHONY: setup validate synth diagram cost test lint clean lambdas
 
 # Lambda functions the stacks deploy: each cmd/lambda/<name> is built for
 # provided.al2023 on arm64 into build/lambda/<name>/bootstrap, reproducibly
@@ -65,6 +65,10 @@ diagram: synth
 .PHONY: bench
 bench: lambdas
 	@go run ./cmd/bench $(if $(SIZES),-sizes $(SIZES))
+
+## cost: synthesize ORG, then print the fixed monthly cost per account and region and the usage-based charges (prices: cost/prices.json)
+cost: synth
+	@$(PALISADE) cost cdk.out
 
 ## test: the whole suite
 test: setup lambdas

@@ -1,12 +1,13 @@
 // Command palisade holds the project's pure-Go tooling, which never starts
 // Node: validating an org file, running the gates over a cloud assembly,
-// printing the bootstrap plan and drawing the org.
+// printing the bootstrap plan, drawing the org and pricing the assembly.
 //
 //	palisade validate [organization.yaml]   check an org file; exit 0, or list every problem and exit 1
 //	palisade gates [cdk.out]                run cfn-lint and cfn-guard, read cdk-nag's reports, print a summary
 //	palisade bootstrap-plan [organization.yaml]  print the bootstrap commands for every account and region, and the deploy waves
 //	palisade diagram [-org f] [-assembly d] [-o docs/organization.svg] [-format svg|dot]
 //	                                        draw accounts, regions, VPCs, log flows and deploy waves (SVG needs Graphviz)
+//	palisade cost [cdk.out]                 print the fixed monthly cost per account and region, and the usage-based charges
 package main
 
 import (
@@ -18,7 +19,8 @@ const usage = `usage:
   palisade validate [org-file]   check an org file (default organization.yaml)
   palisade gates [outdir]        run the gates over a synthesized cloud assembly (default cdk.out)
   palisade bootstrap-plan [org-file]  print every account's bootstrap commands and the deploy waves
-  palisade diagram [flags]       draw the org and its cloud assembly as SVG (needs Graphviz's dot) or DOT (-format dot)`
+  palisade diagram [flags]       draw the org and its cloud assembly as SVG (needs Graphviz's dot) or DOT (-format dot)
+  palisade cost [outdir]         print what the cloud assembly costs a month (default cdk.out)`
 
 func main() {
 	if len(os.Args) < 2 {
@@ -35,6 +37,8 @@ func main() {
 		code = runBootstrapPlan(os.Args[2:], os.Stdout, os.Stderr)
 	case "diagram":
 		code = runDiagram(os.Args[2:], os.Stdout, os.Stderr)
+	case "cost":
+		code = runCost(os.Args[2:], os.Stdout, os.Stderr)
 	case "-h", "--help", "help":
 		fmt.Println(usage)
 	default:

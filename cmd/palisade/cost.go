@@ -1,0 +1,44 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/palisade-sec/palisade/cost"
+)
+
+// runCost prices a cloud assembly with the shipped price table and prints
+// the estimate. It returns 0 on success, 1 when the assembly could not be
+// read and 2 on usage errors.
+func runCost(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("cost", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: palisade cost [outdir]\n\nPrints the fixed monthly cost of what the cloud assembly's templates create (default cdk.out),\nper account and region, and the usage-based charges with their unit prices, from cost/prices.json.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	dir := "cdk.out"
+	switch fs.NArg() {
+	case 0:
+	case 1:
+		dir = fs.Arg(0)
+	default:
+		fmt.Fprintf(stderr, "palisade cost: one cloud assembly directory at most, got %d: %q\n", fs.NArg(), fs.Args())
+		return 2
+	}
+	estimate, err := cost.Report(dir, cost.DefaultPrices())
+	if err != nil {
+		fmt.Fprintf(stderr, "palisade cost: %v\n", err)
+		return 1
+	}
+	estimate.Print(stdout)
+	return 0
+}
