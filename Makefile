@@ -66,9 +66,11 @@ diagram: synth
 bench: lambdas
 	@go run ./cmd/bench $(if $(SIZES),-sizes $(SIZES))
 
-## cost: synthesize ORG, then print the fixed monthly cost per account and region and the usage-based charges (prices: cost/prices.json)
+## cost: synthesize ORG (and ORG as profile lean into cdk.out.lean), then print the fixed monthly cost per account and region, the usage-based charges (prices: cost/prices.json) and what lean saves
 cost: synth
-	@$(PALISADE) cost cdk.out
+	@rm -rf cdk.out.lean
+	@$(CDK) synth --quiet -c org=$(ORG) -c profile=lean -o cdk.out.lean >/dev/null
+	@$(PALISADE) cost -compare cdk.out.lean cdk.out
 
 ## test: the whole suite
 test: setup lambdas
@@ -89,4 +91,4 @@ lint:
 	go vet ./...
 
 clean:
-	rm -rf cdk.out bin build .cdk
+	rm -rf cdk.out cdk.out.lean bin build .cdk

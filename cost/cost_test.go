@@ -171,3 +171,18 @@ func TestParsePricesRequiresDateBasisAndSources(t *testing.T) {
 		t.Errorf("unknown key: err = %v, want it named", err)
 	}
 }
+
+// The comparison names both assemblies, each account's totals and the
+// difference, and the saving in percent.
+func TestPrintComparison(t *testing.T) {
+	base := &cost.Estimate{Total: 100, Accounts: []cost.AccountTotal{{Account: "111111111111", Total: 60}, {Account: "222222222222", Total: 40}}}
+	lean := &cost.Estimate{Total: 75, Accounts: []cost.AccountTotal{{Account: "111111111111", Total: 45}, {Account: "222222222222", Total: 30}}}
+	var b bytes.Buffer
+	cost.PrintComparison(&b, base, "cdk.out", lean, "cdk.out.lean")
+	got := b.String()
+	for _, w := range []string{"cdk.out.lean compared with cdk.out", "111111111111", "60.00", "45.00", "-15.00", "all accounts", "100.00", "75.00", "-25.00", "saves 25% of the fixed charges"} {
+		if !strings.Contains(got, w) {
+			t.Errorf("comparison lacks %q:\n%s", w, got)
+		}
+	}
+}

@@ -101,3 +101,24 @@ func plural(n int, one, many string) string {
 	}
 	return many
 }
+
+// PrintComparison writes, after an estimate, what another assembly of the
+// same org (another profile) would cost: per account and in total, and the
+// difference.
+func PrintComparison(w io.Writer, base *Estimate, baseName string, other *Estimate, otherName string) {
+	fmt.Fprintf(w, "\n%s compared with %s ($/month, fixed charges):\n", otherName, baseName)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "account\t%s\t%s\tdifference\t\n", baseName, otherName)
+	totals := map[string]float64{}
+	for _, a := range other.Accounts {
+		totals[a.Account] = a.Total
+	}
+	for _, a := range base.Accounts {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", a.Account, dollars(a.Total), dollars(totals[a.Account]), dollars(totals[a.Account]-a.Total))
+	}
+	fmt.Fprintf(tw, "all accounts\t%s\t%s\t%s\t\n", dollars(base.Total), dollars(other.Total), dollars(other.Total-base.Total))
+	tw.Flush()
+	if base.Total > 0 {
+		fmt.Fprintf(w, "%s saves %.0f%% of the fixed charges.\n", otherName, 100*(base.Total-other.Total)/base.Total)
+	}
+}

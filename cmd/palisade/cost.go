@@ -15,6 +15,7 @@ import (
 func runCost(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("cost", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	compare := fs.String("compare", "", "another assembly of the same org (say, -c profile=lean) to compare with: per account, total and saving")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: palisade cost [outdir]\n\nPrints the fixed monthly cost of what the cloud assembly's templates create (default cdk.out),\nper account and region, and the usage-based charges with their unit prices, from cost/prices.json.")
 		fs.PrintDefaults()
@@ -40,5 +41,13 @@ func runCost(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	estimate.Print(stdout)
+	if *compare != "" {
+		other, err := cost.Report(*compare, cost.DefaultPrices())
+		if err != nil {
+			fmt.Fprintf(stderr, "palisade cost: %v\n", err)
+			return 1
+		}
+		cost.PrintComparison(stdout, estimate, dir, other, *compare)
+	}
 	return 0
 }
