@@ -7,6 +7,9 @@
 //	accounts  build only these accounts, by name or id, comma-separated
 //	regions   build only these regions, comma-separated
 //	profile   default or lean, in place of the org file's profile (to price the other)
+//	pipeline  "true": synthesize the org's CDK pipeline (stacks.NewPipeline),
+//	          whose stages hold the same stacks, instead of the stacks
+//	          themselves; the org file must have deployment.pipeline
 //
 // The org file is loaded and validated before the CDK app exists, so a bad
 // one prints every problem and exits 1 without starting Node or writing a
@@ -16,6 +19,7 @@ package main
 import (
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -31,15 +35,29 @@ import (
 var exampleOrg []byte
 
 func main() {
-	org, err := selectOrg()
+	ctx, err := cliContext()
+	var org *config.Org
+	if err == nil {
+		org, err = selectOrg(ctx)
+	}
+	pipeline := ctx["pipeline"] == "true"
+	if err == nil && pipeline && org.Deployment.Pipeline == nil {
+		err = errors.New("-c pipeline=true: the org file has no deployment.pipeline; add one (connectionArn and repository, or codeCommitRepository) or synthesize without the pipeline context")
+	}
 	if err == nil {
 		err = stacks.CheckLambdas()
 	}
 	if err == nil {
 		app := awscdk.NewApp(&awscdk.AppProps{AnalyticsReporting: jsii.Bool(false)})
 		stacks.AddChecks(app)
-		stacks.Build(app, org)
-		err = stacks.Synth(app)
+		if pipeline {
+			_, err = stacks.NewPipeline(app, org)
+		} else {
+			stacks.Build(app, org)
+		}
+		if err == nil {
+			err = stacks.Synth(app)
+		}
 		jsii.Close()
 	}
 	if err != nil {
@@ -50,12 +68,11 @@ func main() {
 
 // selectOrg loads the org file named by the context and keeps the accounts
 // and regions the context asks for.
-func selectOrg() (*config.Org, error) {
-	ctx, err := cliContext()
-	if err != nil {
-		return nil, err
-	}
-	var org *config.Org
+func selectOrg(ctx map[string]string) (*config.Org, error) {
+	var (
+		org *config.Org
+		err error
+	)
 	if path := ctx["org"]; path == "" {
 		org, err = config.LoadProfile("organization.yaml (embedded)", exampleOrg, ctx["profile"])
 	} else {

@@ -94,6 +94,14 @@ const (
 	// The baseline's default VPC deletion function (package hardening).
 	defaultVpcFunction = "HardeningDefaultVpcFunction"
 	defaultVpcLogs     = "HardeningDefaultVpcLogs"
+	// The pipeline stack (stacks/pipeline.go): its artifact bucket and that
+	// bucket's server access logs; in CodePipeline's support stack of each
+	// other region, the replication bucket CDK generates and the bucket
+	// palisade adds for its server access logs.
+	pipelineArtifacts       = "ArtifactBucket"
+	pipelineAccessLogs      = "ArtifactAccessLogs"
+	pipelineReplication     = "CrossRegionCodePipelineReplicationBucket"
+	pipelineReplicationLogs = "ReplicationAccessLogs"
 )
 
 // Waivers are palisade's accepted failures, all in one place.
@@ -166,5 +174,25 @@ var Waivers = []Waiver{
 		Tool: "cfn-guard", Rule: "guardduty_s3_protection_enabled_check", Resources: []string{guardDutyDetector},
 		Reason: "CT.GUARDDUTY.PR.1 reads only the legacy DataSources.S3Logs, which CloudFormation refuses beside Features; " +
 			"the detector turns S3 protection on through Features (S3_DATA_EVENTS, in the org's defaults)",
+	},
+	{
+		Tool: "cfn-guard", Rule: "s3_bucket_default_encryption_kms_check", Resources: []string{pipelineAccessLogs, pipelineReplicationLogs},
+		Reason: "S3 server access logging delivers only to buckets encrypted with SSE-S3; these buckets hold only the access logs " +
+			"of the pipeline's artifact buckets and are SSE-S3, private, TLS-only and versioned",
+	},
+	{
+		Tool: "cfn-guard", Rule: "s3_bucket_logging_enabled_check", Resources: []string{pipelineAccessLogs, pipelineReplicationLogs},
+		Reason: "these buckets are the server access log targets of the pipeline's artifact buckets; logging them to themselves would loop",
+	},
+	{
+		Tool: "cfn-guard", Rule: "s3_bucket_object_lock_enabled_check", Resources: []string{pipelineArtifacts, pipelineReplication},
+		Reason: "pipeline artifacts are intermediate build outputs, made again from the repository on every run and expired by the " +
+			"lifecycle; Object Lock cannot be turned off once on and would keep every build's output; the buckets are KMS-encrypted, " +
+			"versioned, private, TLS-only and retained",
+	},
+	{
+		Tool: "cfn-guard", Rule: "s3_bucket_object_lock_enabled_check", Resources: []string{pipelineAccessLogs, pipelineReplicationLogs},
+		Reason: "S3 server access logging cannot deliver to a bucket with an Object Lock default retention; " +
+			"the pipeline's access logs are versioned and retained instead",
 	},
 }

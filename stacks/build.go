@@ -21,7 +21,7 @@ import (
 )
 
 // Build adds the org's stacks to scope and returns them in creation order.
-// This is the whole table:
+// It is BuildSelected with every stack kept. This is the whole table:
 //
 //	security account, every region          <org>-logarchive-<account>-<region>  the central log archive and the log drain
 //	security and workload accounts,
@@ -43,8 +43,22 @@ import (
 // in the (possibly filtered) org. Names and ARNs that cross accounts come
 // from config, never from another stack's outputs.
 func Build(scope constructs.Construct, org *config.Org) []awscdk.Stack {
+	return BuildSelected(scope, org, nil)
+}
+
+// BuildSelected adds to scope only the org's stacks whose names keep
+// accepts (every stack when keep is nil), with the same constructs and
+// props as Build, so that each one synthesizes the same template; a
+// pipeline stage builds its own stacks this way. Dependencies are added
+// only between stacks that are both built.
+//
+// A detect stack reads its region's archive key from the logarchive stack
+// (same account and region): keep must accept both or neither, else
+// BuildSelected panics.
+func BuildSelected(scope constructs.Construct, org *config.Org, keep func(name string) bool) []awscdk.Stack {
 	var out []awscdk.Stack
 	partition := org.Partition()
+	kept := func(name string) bool { return keep == nil || keep(name) }
 	after := func(s, dep awscdk.Stack, why string) {
 		if dep != nil {
 			s.AddStackDependency(dep, jsii.String(why))
@@ -76,6 +90,9 @@ func Build(scope constructs.Construct, org *config.Org) []awscdk.Stack {
 				trails = []string{trailArn}
 			}
 			name := StackName(org.Name, "logarchive", sec.Name, region)
+			if !kept(name) {
+				continue
+			}
 			s := NewLogArchive(scope, name, &LogArchiveProps{
 				StackName:         name,
 				Description:       fmt.Sprintf("palisade %s: central log archive and log drain of the organization in %s", org.Name, region),
@@ -109,6 +126,9 @@ func Build(scope constructs.Construct, org *config.Org) []awscdk.Stack {
 				continue
 			}
 			name := StackName(org.Name, "network", acct.Name, region)
+			if !kept(name) {
+				continue
+			}
 			s := NewNetwork(scope, name, &NetworkProps{
 				StackName:        name,
 				Description:      fmt.Sprintf("palisade %s: hardened VPC of the %s account %s in %s", org.Name, acct.Role, acct.Name, region),
@@ -128,6 +148,9 @@ func Build(scope constructs.Construct, org *config.Org) []awscdk.Stack {
 		for _, acct := range org.Workloads() {
 			for _, region := range org.Regions {
 				name := StackName(org.Name, "logs", acct.Name, region)
+				if !kept(name) {
+					continue
+				}
 				s := NewLogForward(scope, name, &LogForwardProps{
 					StackName:         name,
 					Description:       fmt.Sprintf("palisade %s: log groups of %s in %s, forwarded to the security account", org.Name, acct.Name, region),
@@ -143,7 +166,7 @@ func Build(scope constructs.Construct, org *config.Org) []awscdk.Stack {
 		}
 	}
 
-	if m := org.Management(); m != nil && slices.Contains(org.Regions, org.HomeRegion) {
+	if m := org.Management(); m != nil && slices.Contains(org.Regions, org.HomeRegion) && kept(StackName(org.Name, "trail", m.Name, org.HomeRegion)) {
 		name := StackName(org.Name, "trail", m.Name, org.HomeRegion)
 		s := NewTrail(scope, name, &TrailProps{
 			StackName:   name,
@@ -173,6 +196,9 @@ func Build(scope constructs.Construct, org *config.Org) []awscdk.Stack {
 				}
 			}
 			name := StackName(org.Name, "orgadmin", m.Name, region)
+			if !kept(name) {
+				continue
+			}
 			s := NewOrgAdmin(scope, name, &OrgAdminProps{
 				StackName:       name,
 				Description:     fmt.Sprintf("palisade %s: delegated administrators and guardrails of the organization in %s", org.Name, region),
@@ -197,6 +223,13 @@ func Build(scope constructs.Construct, org *config.Org) []awscdk.Stack {
 				}
 			}
 			name := StackName(org.Name, "detect", sec.Name, region)
+			if !kept(name) {
+				continue
+			}
+			if _, ok := archiveKeys[region]; !ok {
+				panic(fmt.Sprintf("stacks.BuildSelected: keep accepts %s but not %s, whose archive key it reads; keep both or neither",
+					name, StackName(org.Name, "logarchive", sec.Name, region)))
+			}
 			s := NewDetect(scope, name, &DetectProps{
 				StackName:         name,
 				Description:       fmt.Sprintf("palisade %s: GuardDuty, Security Hub, Access Analyzer and alerts for the organization in %s", org.Name, region),
@@ -224,6 +257,9 @@ func Build(scope constructs.Construct, org *config.Org) []awscdk.Stack {
 				instanceRole = InstanceRoleName(region)
 			}
 			name := StackName(org.Name, "baseline", acct.Name, region)
+			if !kept(name) {
+				continue
+			}
 			s := NewBaseline(scope, name, &BaselineProps{
 				StackName:         name,
 				Description:       fmt.Sprintf("palisade %s: AWS Config and account hardening of %s in %s", org.Name, acct.Name, region),
@@ -248,6 +284,9 @@ func Build(scope constructs.Construct, org *config.Org) []awscdk.Stack {
 		var home awscdk.Stack
 		for _, region := range deployplan.HomeFirst(org) {
 			name := StackName(org.Name, "sessions", acct.Name, region)
+			if !kept(name) {
+				continue
+			}
 			s := NewSessions(scope, name, &SessionsProps{
 				StackName:             name,
 				Description:           fmt.Sprintf("palisade %s: Session Manager, patching and agents of %s in %s", org.Name, acct.Name, region),
@@ -269,6 +308,9 @@ func Build(scope constructs.Construct, org *config.Org) []awscdk.Stack {
 	if sec := org.Security(); sec != nil {
 		for _, region := range org.Regions {
 			name := StackName(org.Name, "compliance", sec.Name, region)
+			if !kept(name) {
+				continue
+			}
 			s := NewCompliance(scope, name, &ComplianceProps{
 				StackName:   name,
 				Description: fmt.Sprintf("palisade %s: the organization's AWS Config conformance pack in %s", org.Name, region),

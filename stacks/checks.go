@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
@@ -16,9 +17,11 @@ import (
 )
 
 // AddChecks runs cdk-nag's AwsSolutions and NIST 800-53 rev 5 packs over
-// every stack under app at synth. Findings become annotations, and each pack
-// writes a <Pack>-<Stack>-NagReport.csv into the cloud assembly.
-func AddChecks(app awscdk.App) {
+// every stack under app (an App or a Stage) at synth. Findings become
+// annotations, and each pack writes a <Pack>-<Stack>-NagReport.csv into the
+// cloud assembly. An app's aspects do not reach the stacks of its nested
+// stages: each pipeline stage gets its own AddChecks.
+func AddChecks(app constructs.IConstruct) {
 	props := &cdknag.NagPackProps{Reports: jsii.Bool(true), Verbose: jsii.Bool(true)}
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(props), nil)
 	awscdk.Aspects_Of(app).Add(cdknag.NewNIST80053R5Checks(props), nil)

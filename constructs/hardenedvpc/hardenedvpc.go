@@ -290,10 +290,16 @@ func networkAcls(c constructs.Construct, vpc awsec2.Vpc, cidr string, public boo
 		from    string
 	}
 	add := func(id string, group string, ingress []entry) {
-		acl := awsec2.NewNetworkAcl(c, jsii.String(id), &awsec2.NetworkAclProps{
-			Vpc:             vpc,
-			SubnetSelection: &awsec2.SubnetSelection{SubnetGroupName: jsii.String(group)},
-		})
+		acl := awsec2.NewNetworkAcl(c, jsii.String(id), &awsec2.NetworkAclProps{Vpc: vpc})
+		// The associations NetworkAclProps.SubnetSelection would make, with
+		// ids that do not change when the stack is built inside a stage
+		// (a CDK pipeline's), so both deploy the same logical ids.
+		for _, sn := range *vpc.SelectSubnets(&awsec2.SubnetSelection{SubnetGroupName: jsii.String(group)}).Subnets {
+			awsec2.NewSubnetNetworkAclAssociation(acl, jsii.String("DefaultAssociation"+uniqueIDInStage(sn)), &awsec2.SubnetNetworkAclAssociationProps{
+				NetworkAcl: acl,
+				Subnet:     sn,
+			})
+		}
 		defer suppressTree(acl, "AwsSolutions-VPC3", naclReason)
 		for i, e := range ingress {
 			acl.AddEntry(jsii.String(e.id), &awsec2.CommonNetworkAclEntryOptions{
@@ -445,4 +451,21 @@ func denyGrantsExceptForAWSServices(key awskms.Key) {
 			"kms:GrantIsForAWSResource": "false", "aws:PrincipalIsAWSService": "false",
 		}},
 	}), nil)
+}
+
+// uniqueIDInStage is awscdk.Names_NodeUniqueId of c as if its stage (a CDK
+// pipeline's stage) were the app: the same id whether the stack is
+// synthesized directly or inside a stage. CDK's own function hashes the
+// stage's id in; this one lets CDK hash the path below the stage, on a
+// throwaway tree of plain constructs.
+func uniqueIDInStage(c constructs.IConstruct) string {
+	stage := *awscdk.Stage_Of(c).Node().Path()
+	if stage == "" {
+		return *awscdk.Names_NodeUniqueId(c.Node())
+	}
+	var scope constructs.Construct = constructs.NewRootConstruct(nil)
+	for _, id := range strings.Split(strings.TrimPrefix(*c.Node().Path(), stage+"/"), "/") {
+		scope = constructs.NewConstruct(scope, jsii.String(id))
+	}
+	return *awscdk.Names_NodeUniqueId(scope.Node())
 }
