@@ -25,15 +25,19 @@ lambdas: $(LAMBDA_BINS)
 build/lambda/%/bootstrap: $(GO_SOURCES) go.mod go.sum
 	@CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -trimpath -tags lambda.norpc -ldflags='-s -w -buildid=' -o $@ ./cmd/lambda/$*
 
-## setup: install the pinned CDK CLI and cfn-guard (npm ci), Go modules; check cfn-lint and moto (Graphviz is needed only by make diagram)
+## setup: install the pinned CDK CLI and cfn-guard (npm ci), Go modules; check cfn-lint (moto is checked by the targets that run the lane; Graphviz is needed only by make diagram)
 setup: node_modules/.installed
 	@go mod download
 	@command -v cfn-lint >/dev/null 2>&1 || { \
 	  echo "setup: cfn-lint is not on PATH; install it with: pip install cfn-lint==1.51.0" >&2; exit 1; }
-	@python3 -c 'import moto, sys; sys.exit(moto.__version__ != "5.2.1")' 2>/dev/null || { \
-	  echo 'setup: the deploy lane needs moto 5.2.1 in python3; install it with: pip install "moto[server]==5.2.1"' >&2; exit 1; }
 	@command -v dot >/dev/null 2>&1 || \
 	  echo "setup: note: Graphviz's dot is not on PATH; only make diagram needs it (apt-get install graphviz)" >&2
+
+# moto: the deploy lane's emulator (make test and make e2e run the lane).
+.PHONY: moto
+moto:
+	@python3 -c 'import moto, sys; sys.exit(moto.__version__ != "5.2.1")' 2>/dev/null || { \
+	  echo 'setup: the deploy lane needs moto 5.2.1 in python3; install it with: pip install "moto[server]==5.2.1"' >&2; exit 1; }
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -73,16 +77,16 @@ cost: synth
 	@$(PALISADE) cost -compare cdk.out.lean cdk.out
 
 ## test: the whole suite
-test: setup lambdas
+test: setup moto lambdas
 	CDK_VALIDATION=false go test ./...
 
 ## e2e: deploy ORG into the moto emulator with the real CDK CLI, read it back, redeploy (~40 s; needs python3 with moto 5.2.1)
 .PHONY: e2e demo
-e2e: node_modules/.installed lambdas
+e2e: node_modules/.installed moto lambdas
 	go test ./test/e2e -run TestDeploy -count=1 -v -args -org $(ORG)
 
 ## demo: the e2e lane, then a readable report of the accounts, stacks and every check
-demo: node_modules/.installed lambdas
+demo: node_modules/.installed moto lambdas
 	@go test ./test/e2e -run TestDeploy -count=1 -v -args -org $(ORG) -demo
 
 ## lint: formatting and vet

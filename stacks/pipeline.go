@@ -40,7 +40,7 @@ func PipelineStackName(org *config.Org) string {
 
 // SynthCommands are the synth step's install and build commands: Go from
 // its official tarball (checksum verified), the CodeBuild image's Node 20,
-// cfn-lint (and moto, which `make setup` checks for), then `make synth`,
+// cfn-lint, then `make synth`,
 // which fails on any gate (cdk-nag, cfn-lint, cfn-guard, palisade's own
 // checks), then the pipeline app's synth into PipelineOutDir.
 func SynthCommands() (install, build []string) {
@@ -52,7 +52,7 @@ func SynthCommands() (install, build []string) {
 		"export PATH=/usr/local/go/bin:$PATH GOTOOLCHAIN=local",
 		"go version",
 		"node --version",
-		"pip install cfn-lint==1.51.0 'moto[server]==5.2.1'",
+		"pip install cfn-lint==1.51.0",
 	}
 	build = []string{
 		"make synth",
