@@ -63,6 +63,7 @@ bootstrap-plan: $(PALISADE)
 	@$(PALISADE) bootstrap-plan $(ORG)
 ## diagram: synthesize ORG, then draw it (accounts, regions, VPCs, log flows, deploy waves) into docs/organization.svg (needs Graphviz: apt-get install graphviz)
 diagram: synth
+	@$(PALISADE) diagram -org $(ORG) -assembly cdk.out -format dot -o docs/organization.dot
 	@$(PALISADE) diagram -org $(ORG) -assembly cdk.out -o docs/organization.svg
 
 ## bench: synth orgs of 1, 10, 50 and 200 workload accounts x 2 regions (validation on and off) and one account of the largest; prints wall time, peak memory, ms per extra stack (SIZES=1,10 for a quick run)
