@@ -27,8 +27,17 @@ func (r *Report) Print(w io.Writer) {
 	failures := r.failures()
 	notes := failureNotes(failures)
 	notes = append(notes, r.accepted()...)
-	for _, w := range r.StaleWaivers {
-		notes = append(notes, fmt.Sprintf("unused waiver: %s failed nowhere here (it may cover an option this org does not use; the tests fail on one that no tested org needs)", w))
+	if n := len(r.StaleWaivers); n > 0 {
+		// Waivers cover options and the pipeline too; the tests, not this
+		// summary, fail on one that no tested org needs.
+		var rules []string
+		for _, w := range r.StaleWaivers {
+			rules = append(rules, w.Tool+" "+w.Rule)
+		}
+		slices.Sort(rules)
+		rules = slices.Compact(rules)
+		notes = append(notes, fmt.Sprintf("note: %s matched nothing in this assembly (they cover options or the pipeline it does not have): %s",
+			plural(n, "waiver"), strings.Join(rules, ", ")))
 	}
 	if len(notes) > 0 {
 		fmt.Fprintln(w)
