@@ -49,11 +49,11 @@ func main() {
 	}
 	if err == nil {
 		app := awscdk.NewApp(&awscdk.AppProps{AnalyticsReporting: jsii.Bool(false)})
-		stacks.AddChecks(app)
 		if pipeline {
+			stacks.AddChecks(app) // the pipeline stack; each stage checks its own stacks
 			_, err = stacks.NewPipeline(app, org)
 		} else {
-			stacks.Build(app, org)
+			stacks.AddStackChecks(stacks.Build(app, org))
 		}
 		if err == nil {
 			err = stacks.Synth(app)

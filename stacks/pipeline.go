@@ -147,9 +147,8 @@ func NewPipeline(app awscdk.App, org *config.Org) (awscdk.Stack, error) {
 				keep[s.Name] = true
 			}
 			stage := awscdk.NewStage(app, jsii.String(st.Name), &awscdk.StageProps{StageName: jsii.String(st.Name)})
-			AddChecks(stage)
 			awscdk.Aspects_Of(stage).Add(&namesInStage{*stage.Node().Path() + "/"}, nil)
-			BuildSelected(stage, org, func(name string) bool { return keep[name] })
+			AddStackChecks(BuildSelected(stage, org, func(name string) bool { return keep[name] }))
 			var opts *pipelines.AddStageOpts
 			if st.Production {
 				opts = &pipelines.AddStageOpts{Pre: &[]pipelines.Step{

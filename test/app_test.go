@@ -74,8 +74,7 @@ func newApp(outdir string) awscdk.App {
 // synth is what app.go does after loading the org.
 func synth(org *config.Org, outdir string) error {
 	app := newApp(outdir)
-	stacks.AddChecks(app)
-	stacks.Build(app, org)
+	stacks.AddStackChecks(stacks.Build(app, org))
 	return stacks.Synth(app)
 }
 
