@@ -4,12 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
-	"strings"
+
+	"github.com/palisade-sec/palisade/internal/assembly"
 )
 
 // stack is one stack artifact of the cloud assembly and its resources.
@@ -25,66 +24,29 @@ type resource struct {
 	raw        []byte
 }
 
-type manifest struct {
-	Artifacts map[string]struct {
-		Type        string `json:"type"`
-		Environment string `json:"environment"`
-		Properties  struct {
-			TemplateFile string `json:"templateFile"`
-			StackName    string `json:"stackName"`
-		} `json:"properties"`
-	} `json:"artifacts"`
-}
-
-// readAssembly reads every stack artifact of the cloud assembly in dir,
-// sorted by stack name.
+// readAssembly reads every stack artifact of the cloud assembly in dir
+// (package assembly) with its resources, sorted by stack name. Only stacks
+// bound to an account and region can be priced.
 func readAssembly(dir string) ([]*stack, error) {
-	path := filepath.Join(dir, "manifest.json")
-	raw, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%s does not exist: synthesize the app first (make synth), or name the cloud assembly directory", path)
-	}
+	read, err := assembly.Read(dir)
 	if err != nil {
 		return nil, err
 	}
-	var m manifest
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
 	var stacks []*stack
 	var errs []error
-	for id, a := range m.Artifacts {
-		if a.Type != "aws:cloudformation:stack" {
+	for _, a := range read {
+		if !a.Bound() {
+			errs = append(errs, fmt.Errorf("stack %s: environment aws://%s/%s is not an account and region; palisade's stacks are environment-bound", a.Name, a.Account, a.Region))
 			continue
 		}
-		s := &stack{name: a.Properties.StackName}
-		if s.name == "" {
-			s.name = id
-		}
-		env, ok := strings.CutPrefix(a.Environment, "aws://")
-		s.account, s.region, _ = strings.Cut(env, "/")
-		if !ok || s.account == "" || s.region == "" || strings.HasPrefix(s.account, "unknown-") || strings.HasPrefix(s.region, "unknown-") {
-			errs = append(errs, fmt.Errorf("%s: artifact %s: environment %q is not aws://ACCOUNT/REGION", path, id, a.Environment))
-			continue
-		}
-		if a.Properties.TemplateFile == "" {
-			errs = append(errs, fmt.Errorf("%s: artifact %s has no templateFile", path, id))
-			continue
-		}
-		if s.resources, err = readTemplate(filepath.Join(dir, a.Properties.TemplateFile)); err != nil {
+		s := &stack{name: a.Name, account: a.Account, region: a.Region}
+		if s.resources, err = readTemplate(a.Template); err != nil {
 			errs = append(errs, fmt.Errorf("stack %s: %w", s.name, err))
 			continue
 		}
 		stacks = append(stacks, s)
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	if len(stacks) == 0 {
-		return nil, fmt.Errorf("%s has no stacks: synthesize the app first (make synth), or name the cloud assembly directory", path)
-	}
-	slices.SortFunc(stacks, func(a, b *stack) int { return strings.Compare(a.name, b.name) })
-	return stacks, nil
+	return stacks, errors.Join(errs...)
 }
 
 func readTemplate(path string) (map[string]resource, error) {

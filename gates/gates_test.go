@@ -262,7 +262,7 @@ func TestCannotRun(t *testing.T) {
 		{"no cfn-lint", gates.Options{OutDir: "testdata/good", CfnLint: "no-such-cfn-lint"}, "pip install cfn-lint"},
 		{"no cfn-guard", gates.Options{OutDir: "testdata/good", CfnGuard: "testdata/no-such-cfn-guard"}, "run make setup (npm ci)"},
 		{"no rules", gates.Options{OutDir: "testdata/good", GuardRules: "testdata/no-such-rules"}, "run make setup (npm ci)"},
-		{"no assembly", gates.Options{OutDir: "testdata/no-such-cdk.out"}, "synthesize the app first (cdk synth)"},
+		{"no assembly", gates.Options{OutDir: "testdata/no-such-cdk.out"}, "synthesize the app first (run make synth, or cdk synth)"},
 		{"waiver without reason", gates.Options{OutDir: "testdata/good", Waivers: []gates.Waiver{{Tool: "cfn-guard", Rule: "some_rule"}}}, "every waiver must say why"},
 		{"waiver of an unknown tool", gates.Options{OutDir: "testdata/good", Waivers: []gates.Waiver{{Tool: "nag", Rule: "x", Reason: "a reason that is long enough"}}}, "is not cfn-guard or cfn-lint"},
 	} {

@@ -54,7 +54,7 @@ func readNag(outDir string, stacks []*stack) (map[string]NagResult, error) {
 				if level == "" {
 					continue
 				}
-				message := oneLine(e.text())
+				message := oneLine(e.Text())
 				rule, _, _ := strings.Cut(message, ":")
 				rule, _, _ = strings.Cut(rule, "[") // AwsSolutions-IAM5[Action::s3:*]: ...
 				if reported[s.name][nagKey{level, path, rule}] {

@@ -1,14 +1,12 @@
 package diagram
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/palisade-sec/palisade/internal/assembly"
 )
 
 // Stack is one CloudFormation stack of a cloud assembly and the wave it
@@ -24,61 +22,22 @@ type Stack struct {
 	Wave int
 }
 
-// manifest is the part of cdk.out/manifest.json that the picture reads.
-type manifest struct {
-	Artifacts map[string]struct {
-		Type         string   `json:"type"`
-		Environment  string   `json:"environment"`
-		Dependencies []string `json:"dependencies"`
-		Properties   struct {
-			StackName string `json:"stackName"`
-		} `json:"properties"`
-	} `json:"artifacts"`
-}
-
-// ReadAssembly reads dir/manifest.json and returns its stacks sorted by wave
-// and then name. Only the top-level assembly is read: nested assemblies
-// (CDK Pipelines stages) are not stacks that `cdk deploy` deploys.
+// ReadAssembly reads dir's stacks (package assembly) and returns them
+// sorted by wave and then name. Only the top-level assembly is read: nested
+// assemblies (CDK Pipelines stages) are not stacks that `cdk deploy` deploys.
 func ReadAssembly(dir string) ([]Stack, error) {
-	path := filepath.Join(dir, "manifest.json")
-	data, err := os.ReadFile(path)
+	read, err := assembly.Read(dir)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("no cloud assembly at %s: run make synth (or cdk synth) first", path)
-		}
-		return nil, fmt.Errorf("read cloud assembly: %w", err)
+		return nil, err
 	}
-	var m manifest
-	if err := json.Unmarshal(data, &m); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-
-	ids := map[string]string{} // artifact id -> stack name
-	for id, a := range m.Artifacts {
-		if a.Type == "aws:cloudformation:stack" {
-			ids[id] = id
-			if a.Properties.StackName != "" {
-				ids[id] = a.Properties.StackName
-			}
-		}
-	}
+	path := filepath.Join(dir, "manifest.json")
 	var stacks []Stack
-	for id, a := range m.Artifacts {
-		if a.Type != "aws:cloudformation:stack" {
-			continue
+	for _, a := range read {
+		if !a.Bound() {
+			return nil, fmt.Errorf("%s: stack %s has environment %q, want aws://<account>/<region> (palisade's stacks are environment-bound)",
+				path, a.ID, "aws://"+a.Account+"/"+a.Region)
 		}
-		account, region, ok := parseEnvironment(a.Environment)
-		if !ok {
-			return nil, fmt.Errorf("%s: stack %s has environment %q, want aws://<account>/<region> (palisade's stacks are environment-bound)", path, id, a.Environment)
-		}
-		s := Stack{Name: ids[id], Account: account, Region: region}
-		for _, dep := range a.Dependencies {
-			if name, ok := ids[dep]; ok {
-				s.DependsOn = append(s.DependsOn, name)
-			}
-		}
-		slices.Sort(s.DependsOn)
-		stacks = append(stacks, s)
+		stacks = append(stacks, Stack{Name: a.Name, Account: a.Account, Region: a.Region, DependsOn: a.DependsOn})
 	}
 	if err := assignWaves(stacks); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -90,18 +49,6 @@ func ReadAssembly(dir string) ([]Stack, error) {
 		return strings.Compare(a.Name, b.Name)
 	})
 	return stacks, nil
-}
-
-func parseEnvironment(env string) (account, region string, ok bool) {
-	rest, ok := strings.CutPrefix(env, "aws://")
-	if !ok {
-		return "", "", false
-	}
-	account, region, ok = strings.Cut(rest, "/")
-	if !ok || account == "" || region == "" || strings.HasPrefix(account, "unknown-") || strings.HasPrefix(region, "unknown-") {
-		return "", "", false
-	}
-	return account, region, true
 }
 
 // assignWaves sets every stack's Wave, or reports a dependency cycle.

@@ -14,8 +14,8 @@ import (
 )
 
 // testdata/example/manifest.json is cdk.out/manifest.json of the example
-// org (make synth), cut down to each stack's type, environment and
-// dependencies, plus an asset manifest and the tree that must be ignored.
+// org (make synth), cut down to each stack's type, environment,
+// dependencies and template file, plus an asset manifest and the tree that must be ignored.
 const exampleAssembly = "testdata/example"
 
 func exampleOrg(t *testing.T) *config.Org {
@@ -87,11 +87,11 @@ func TestReadAssemblyErrors(t *testing.T) {
 		{"no assembly", "", "run make synth"},
 		{"not json", "{", "unexpected end of JSON input"},
 		{"cycle", `{"artifacts": {
-			"a": {"type": "aws:cloudformation:stack", "environment": "aws://111111111111/us-east-1", "dependencies": ["b"]},
-			"b": {"type": "aws:cloudformation:stack", "environment": "aws://111111111111/us-east-1", "dependencies": ["a"]}}}`,
+			"a": {"type": "aws:cloudformation:stack", "environment": "aws://111111111111/us-east-1", "dependencies": ["b"], "properties": {"templateFile": "a.template.json"}},
+			"b": {"type": "aws:cloudformation:stack", "environment": "aws://111111111111/us-east-1", "dependencies": ["a"], "properties": {"templateFile": "b.template.json"}}}}`,
 			"cycle: a -> b -> a"},
 		{"environment-agnostic", `{"artifacts": {
-			"a": {"type": "aws:cloudformation:stack", "environment": "aws://unknown-account/unknown-region"}}}`,
+			"a": {"type": "aws:cloudformation:stack", "environment": "aws://unknown-account/unknown-region", "properties": {"templateFile": "a.template.json"}}}}`,
 			`environment "aws://unknown-account/unknown-region"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
