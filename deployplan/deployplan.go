@@ -11,6 +11,7 @@ package deployplan
 
 import (
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -273,6 +274,22 @@ func (c Command) String() string {
 		quoted[i] = a
 	}
 	return strings.Join(quoted, " ")
+}
+
+// PolicyParts are the parts of the execution policy shipped in dir (the
+// repository's deploy/): the <part> of every execution-policy-<part>.json,
+// sorted. AWS caps one managed policy at 6,144 characters, hence parts.
+func PolicyParts(dir string) ([]string, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "execution-policy-*.json"))
+	if err != nil || len(files) == 0 {
+		return nil, fmt.Errorf("no execution policy in %s (deploy/execution-policy-*.json): run from the palisade checkout", dir)
+	}
+	var parts []string
+	for _, f := range files {
+		parts = append(parts, strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), "execution-policy-"), ".json"))
+	}
+	slices.Sort(parts)
+	return parts, nil
 }
 
 // PolicyName is the name of the execution policy made from

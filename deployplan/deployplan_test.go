@@ -121,3 +121,13 @@ func TestBootstrapPlan(t *testing.T) {
 		t.Errorf("quoting: %s", got)
 	}
 }
+
+func TestPolicyParts(t *testing.T) {
+	parts, err := deployplan.PolicyParts("../deploy")
+	if err != nil || strings.Join(parts, " ") != "compliance logging network security sessions" {
+		t.Errorf("PolicyParts(../deploy) = %v, %v", parts, err)
+	}
+	if _, err := deployplan.PolicyParts(t.TempDir()); err == nil || !strings.Contains(err.Error(), "no execution policy in") {
+		t.Errorf("PolicyParts(empty dir) error = %v", err)
+	}
+}

@@ -3,28 +3,11 @@ package main
 import (
 	"fmt"
 	"io"
-	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/palisade-sec/palisade/config"
 	"github.com/palisade-sec/palisade/deployplan"
 )
-
-// policyParts are the execution policy's parts shipped in dir:
-// deploy/execution-policy-<part>.json.
-func policyParts(dir string) ([]string, error) {
-	files, err := filepath.Glob(filepath.Join(dir, "execution-policy-*.json"))
-	if err != nil || len(files) == 0 {
-		return nil, fmt.Errorf("no execution policy in %s (deploy/execution-policy-*.json): run from the palisade checkout", dir)
-	}
-	var parts []string
-	for _, f := range files {
-		parts = append(parts, strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), "execution-policy-"), ".json"))
-	}
-	slices.Sort(parts)
-	return parts, nil
-}
 
 // runBootstrapPlan prints, for every account, the commands that create the
 // execution policy and bootstrap every region to trust the deploying
@@ -39,7 +22,7 @@ func runBootstrapPlan(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	parts, err := policyParts("deploy")
+	parts, err := deployplan.PolicyParts("deploy")
 	if err != nil {
 		fmt.Fprintln(stderr, "palisade:", err)
 		return 1

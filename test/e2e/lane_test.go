@@ -177,21 +177,16 @@ type executionPolicy struct {
 }
 
 // executionPolicies are the parts of the execution policy in the
-// repository at root, by file name: deploy/execution-policy-*.json. AWS
-// limits one managed policy to 6,144 characters, so it is split.
+// repository at root (deployplan.PolicyParts) and the policies made from
+// them.
 func executionPolicies(root string) ([]executionPolicy, error) {
-	files, err := filepath.Glob(filepath.Join(root, "deploy", "execution-policy-*.json"))
+	parts, err := deployplan.PolicyParts(filepath.Join(root, "deploy"))
 	if err != nil {
 		return nil, err
 	}
-	if len(files) == 0 {
-		return nil, fmt.Errorf("no execution policy in %s", filepath.Join(root, "deploy", "execution-policy-*.json"))
-	}
-	slices.Sort(files)
 	var out []executionPolicy
-	for _, f := range files {
-		part := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), "execution-policy-"), ".json")
-		out = append(out, executionPolicy{name: executionPolicyPrefix + "-" + part, file: f})
+	for _, part := range parts {
+		out = append(out, executionPolicy{name: deployplan.PolicyName(part), file: filepath.Join(root, "deploy", "execution-policy-"+part+".json")})
 	}
 	return out, nil
 }
@@ -202,13 +197,9 @@ func executionPolicies(root string) ([]executionPolicy, error) {
 // create-policy` of the plan through the SDK, with the file it names, and
 // every `npx cdk bootstrap` as it is written, through the CLI.
 func (l *lane) bootstrap(ctx context.Context) error {
-	policies, err := executionPolicies(l.root)
+	parts, err := deployplan.PolicyParts(filepath.Join(l.root, "deploy"))
 	if err != nil {
 		return err
-	}
-	var parts []string
-	for _, p := range policies {
-		parts = append(parts, strings.TrimPrefix(p.name, executionPolicyPrefix+"-"))
 	}
 	byAccount := map[string][]deployplan.Command{}
 	var accounts []string
