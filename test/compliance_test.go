@@ -3,6 +3,7 @@ package test
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -323,5 +324,14 @@ func TestInspector(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// config validates disabledRules against its own copy of the pack's rule
+// names (config never imports constructs): the two must not drift.
+func TestBaselineRuleNamesAgree(t *testing.T) {
+	want := slices.Sorted(maps.Keys(conformancepack.Baseline))
+	if got := config.BaselineRules(); !slices.Equal(got, want) {
+		t.Errorf("config.BaselineRules() = %v\nconformancepack.Baseline = %v", got, want)
 	}
 }
