@@ -15,6 +15,7 @@ type stack struct {
 	account, region string
 	template        string // OutDir joined with the artifact's templateFile
 	resources       int
+	types           map[string]bool             // the template's resource types
 	metadata        map[string][]assembly.Entry // construct path -> entries
 	logicalIDs      map[string]string           // construct path -> logical id
 	paths           map[string]string           // logical id -> construct path
@@ -47,12 +48,18 @@ func (s *stack) readTemplate() error {
 		return fmt.Errorf("stack %s: %w", s.name, err)
 	}
 	var t struct {
-		Resources map[string]json.RawMessage `json:"Resources"`
+		Resources map[string]struct {
+			Type string `json:"Type"`
+		} `json:"Resources"`
 	}
 	if err := json.Unmarshal(raw, &t); err != nil {
 		return fmt.Errorf("stack %s: %s: %w", s.name, s.template, err)
 	}
 	s.resources = len(t.Resources)
+	s.types = map[string]bool{}
+	for _, r := range t.Resources {
+		s.types[r.Type] = true
+	}
 	return nil
 }
 
