@@ -48,7 +48,10 @@ func main() {
 		err = stacks.CheckLambdas()
 	}
 	if err == nil {
-		app := awscdk.NewApp(&awscdk.AppProps{AnalyticsReporting: jsii.Bool(false)})
+		// No construct stack traces: they record the jsii kernel's temporary
+		// directory, which differs from run to run (two synths would differ
+		// in every *.metadata.json), and capturing them costs time.
+		app := awscdk.NewApp(&awscdk.AppProps{AnalyticsReporting: jsii.Bool(false), StackTraces: jsii.Bool(false)})
 		if pipeline {
 			stacks.AddChecks(app) // the pipeline stack; each stage checks its own stacks
 			_, err = stacks.NewPipeline(app, org)

@@ -66,6 +66,7 @@ func newApp(outdir string) awscdk.App {
 	}
 	return awscdk.NewApp(&awscdk.AppProps{
 		AnalyticsReporting: jsii.Bool(false),
+		StackTraces:        jsii.Bool(false), // as app.go
 		Context:            &cdkJSON.Context,
 		Outdir:             jsii.String(outdir),
 	})
