@@ -1,6 +1,8 @@
 package gates
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +18,7 @@ type stack struct {
 	template        string // OutDir joined with the artifact's templateFile
 	resources       int
 	types           map[string]bool             // the template's resource types
+	sum             string                      // SHA-256 of the template's bytes
 	metadata        map[string][]assembly.Entry // construct path -> entries
 	logicalIDs      map[string]string           // construct path -> logical id
 	paths           map[string]string           // logical id -> construct path
@@ -56,6 +59,8 @@ func (s *stack) readTemplate() error {
 		return fmt.Errorf("stack %s: %s: %w", s.name, s.template, err)
 	}
 	s.resources = len(t.Resources)
+	sum := sha256.Sum256(raw)
+	s.sum = hex.EncodeToString(sum[:])
 	s.types = map[string]bool{}
 	for _, r := range t.Resources {
 		s.types[r.Type] = true

@@ -26,6 +26,10 @@
 //   - palisade's own checks (own.go): no SSH or RDP ingress anywhere, no key
 //     pairs. Every failure fails; nothing waives them.
 //
+// With Options.CacheDir, cfn-lint and cfn-guard skip the templates they have
+// already judged, byte for byte, with the same tool version, rules and
+// configuration (cache.go); palisade gates uses one by default.
+//
 // Templates in the assembly that no stack artifact names (asset files) are
 // not checked. Nested cloud assemblies (CDK stages) are not read.
 package gates
@@ -53,6 +57,12 @@ type Options struct {
 	// Waivers accept failures of cfn-guard and cfn-lint rules on named
 	// resources, each with its reason. Default (nil): the package's Waivers.
 	Waivers []Waiver
+	// CacheDir, when not empty, keeps cfn-lint's findings and cfn-guard's
+	// verdicts for each template, keyed by the template's bytes, its region,
+	// and the tools' versions, rules and configuration (cache.go): a template
+	// that did not change is not checked again. Default (""): no cache,
+	// every template is checked.
+	CacheDir string
 }
 
 // Report is the outcome of all gates over one cloud assembly.
@@ -61,6 +71,9 @@ type Report struct {
 	Stacks []StackResult
 	// StaleWaivers are the waivers that matched no failure.
 	StaleWaivers []Waiver
+	// LintCached and GuardCached count the templates whose cfn-lint findings
+	// and cfn-guard verdicts came from Options.CacheDir.
+	LintCached, GuardCached int
 }
 
 // StackResult is what the gates found in one stack.
@@ -163,14 +176,15 @@ func Run(opts Options) (*Report, error) {
 		lint              map[string][]Finding
 		guard             map[string]guardVerdicts
 	)
-	wg.Go(func() { lint, lintErr = runLint(tools.lint, stacks) })
-	wg.Go(func() { guard, guardErr = runGuard(tools.guard, tools.rules, stacks) })
+	c := newCache(opts.CacheDir)
+	report := &Report{}
+	wg.Go(func() { lint, report.LintCached, lintErr = runLint(tools.lint, stacks, c) })
+	wg.Go(func() { guard, report.GuardCached, guardErr = runGuard(tools.guard, tools.rules, stacks, c) })
 	wg.Wait()
 	if err := errors.Join(lintErr, guardErr); err != nil {
 		return nil, err
 	}
 
-	report := &Report{}
 	used := make([]bool, len(opts.Waivers))
 	for _, s := range stacks {
 		own, err := ownFindings(s.template)

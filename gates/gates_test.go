@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -319,4 +320,71 @@ func lintFails(fs []gates.Finding) bool {
 		}
 	}
 	return false
+}
+
+// TestCache proves the cache saves the tools' work and nothing else: a second
+// run over the same assembly takes every result from the cache and reports the
+// same, and a template changed after it was cached is checked again and fails.
+func TestCache(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "cdk.out")
+	if err := os.CopyFS(dir, os.DirFS("testdata/good")); err != nil {
+		t.Fatal(err)
+	}
+	// The tools are found through the repository's node_modules, above the
+	// working directory, not above the copy.
+	opts := gates.Options{OutDir: dir, CacheDir: t.TempDir(), Waivers: []gates.Waiver{}}
+	run := func() *gates.Report {
+		t.Helper()
+		r, err := gates.Run(opts)
+		if err != nil {
+			t.Fatalf("gates.Run: %v", err)
+		}
+		return r
+	}
+
+	first := run()
+	if !first.OK() || first.LintCached != 0 || first.GuardCached != 0 {
+		t.Fatalf("first run: OK %v, %d lint and %d guard results cached; want a pass from an empty cache:\n%s", first.OK(), first.LintCached, first.GuardCached, printed(first))
+	}
+	second := run()
+	if second.LintCached != len(second.Stacks) || second.GuardCached != len(second.Stacks) {
+		t.Errorf("second run: %d lint and %d guard results cached, want all %d", second.LintCached, second.GuardCached, len(second.Stacks))
+	}
+	note := func(s string) string { // the summary without the cache's note
+		var keep []string
+		for _, l := range strings.Split(s, "\n") {
+			if !strings.Contains(l, "come from the cache") {
+				keep = append(keep, l)
+			}
+		}
+		return strings.Join(keep, "\n")
+	}
+	if a, b := printed(first), note(printed(second)); a != b {
+		t.Errorf("the cached run reports differently:\n%s\nfirst:\n%s", b, a)
+	}
+
+	// Turn key rotation off in one template: cfn-guard must fail it.
+	path := filepath.Join(dir, "Keys-111111111111-eu-west-1.template.json")
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := strings.Replace(string(raw), `"EnableKeyRotation": true`, `"EnableKeyRotation": false`, 1)
+	if changed == string(raw) {
+		t.Fatal("the template has no key rotation to turn off")
+	}
+	if err := os.WriteFile(path, []byte(changed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	third := run()
+	if third.OK() {
+		t.Fatalf("a key without rotation passed with the cache:\n%s", printed(third))
+	}
+	if want := len(third.Stacks) - 1; third.LintCached != want || third.GuardCached != want {
+		t.Errorf("third run: %d lint and %d guard results cached, want %d (all but the changed template)", third.LintCached, third.GuardCached, want)
+	}
+	if !strings.Contains(printed(third), "kms_key_rotation_enabled_check") {
+		t.Errorf("the failure is not the key rotation rule:\n%s", printed(third))
+	}
 }

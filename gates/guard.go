@@ -2,6 +2,8 @@ package gates
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -63,40 +65,62 @@ func (v guardVerdicts) result(waivers []Waiver, used []bool) GuardResult {
 // processes, a few at a time, each given its share of the templates as
 // --data flags (a process per template would parse the rules every time).
 // One CPU is left to cfn-lint, which runs at the same time.
-func runGuard(bin, rulesDir string, stacks []*stack) (map[string]guardVerdicts, error) {
+//
+// With a cache, templates whose verdicts it holds are not checked again; it
+// returns how many came from the cache.
+func runGuard(bin, rulesDir string, stacks []*stack, c *cache) (map[string]guardVerdicts, int, error) {
 	rules, err := readGuardRules(rulesDir)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
+	}
+	var binSum string
+	if c != nil {
+		if binSum, err = fileDigest(bin); err != nil {
+			return nil, 0, fmt.Errorf("cfn-guard: %w", err)
+		}
 	}
 	out := map[string]guardVerdicts{}
+	keys := map[string]string{} // template -> cache key, for those checked now
+	cached := 0
 	byFile := map[string]string{} // as cfn-guard names it -> template path
 	groups := map[string]*guardJob{}
 	var order []string
 	for _, s := range stacks {
 		var applicable []string
+		parts := [][]byte{[]byte("cfn-guard"), []byte(binSum), []byte(s.sum)}
 		for _, r := range rules {
 			if r.appliesTo(s.types) {
 				applicable = append(applicable, r.path)
+				parts = append(parts, []byte(r.name), []byte(r.sum))
 			}
 		}
 		if len(applicable) == 0 { // every rule would skip it
 			out[s.template] = guardVerdicts{passed: map[string]bool{}, failed: map[string][]Finding{}}
 			continue
 		}
+		key := digest(parts...)
+		var hit guardFile
+		if c.get(key, &hit) {
+			if out[s.template], err = hit.verdicts(); err == nil {
+				cached++
+				continue
+			}
+		}
+		keys[s.template] = key
 		f, err := filepath.Abs(s.template)
 		if err == nil {
 			f, err = filepath.EvalSymlinks(f) // cfn-guard reports the canonical path
 		}
 		if err != nil {
-			return nil, fmt.Errorf("stack %s: %w", s.name, err)
+			return nil, 0, fmt.Errorf("stack %s: %w", s.name, err)
 		}
 		byFile[f] = s.template
-		key := strings.Join(applicable, "\x00")
-		if groups[key] == nil {
-			groups[key] = &guardJob{rules: applicable}
-			order = append(order, key)
+		group := strings.Join(applicable, "\x00")
+		if groups[group] == nil {
+			groups[group] = &guardJob{rules: applicable}
+			order = append(order, group)
 		}
-		groups[key].files = append(groups[key].files, f)
+		groups[group].files = append(groups[group].files, f)
 	}
 
 	n := max(1, runtime.NumCPU()-1)
@@ -132,24 +156,25 @@ func runGuard(bin, rulesDir string, stacks []*stack) (map[string]guardVerdicts, 
 	close(next)
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 
 	for _, r := range results {
 		template, ok := byFile[r.Name]
 		if !ok {
-			return nil, fmt.Errorf("cfn-guard reported on %s, which is not a stack template", r.Name)
+			return nil, 0, fmt.Errorf("cfn-guard reported on %s, which is not a stack template", r.Name)
 		}
 		if out[template], err = r.verdicts(); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
+		c.put(keys[template], r)
 	}
 	for _, s := range stacks {
 		if _, ok := out[s.template]; !ok {
-			return nil, fmt.Errorf("cfn-guard did not report on %s", s.template)
+			return nil, 0, fmt.Errorf("cfn-guard did not report on %s", s.template)
 		}
 	}
-	return out, nil
+	return out, cached, nil
 }
 
 // guardJob is one cfn-guard process: rule files and the templates they check.
@@ -158,6 +183,8 @@ type guardJob struct{ rules, files []string }
 // guardRule is one .guard file and the CloudFormation resource types it names.
 type guardRule struct {
 	path string
+	name string // path within the rules directory
+	sum  string // SHA-256 of the file
 	// types are the AWS::Service::Resource strings anywhere in the file,
 	// comments included (a type too many only costs time). Nil means the
 	// rule applies to every template: the file names no type, or it matches
@@ -181,7 +208,12 @@ func readGuardRules(dir string) ([]guardRule, error) {
 		if err != nil {
 			return err
 		}
-		r := guardRule{path: path}
+		rel, err := filepath.Rel(dir, path)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(body)
+		r := guardRule{path: path, name: filepath.ToSlash(rel), sum: hex.EncodeToString(sum[:])}
 		if !guardTypeRegex.Match(body) {
 			r.types = guardTypeLiteral.FindAllString(string(body), -1)
 		}

@@ -37,7 +37,7 @@ func TestGuardRuleFilterChangesNothing(t *testing.T) {
 		files = append(files, abs)
 	}
 
-	filtered, err := runGuard(tools.guard, tools.rules, stacks)
+	filtered, _, err := runGuard(tools.guard, tools.rules, stacks, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

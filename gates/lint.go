@@ -34,17 +34,37 @@ type lintFinding struct {
 // resource types and values against the region it is told (us-east-1 when
 // told none, which is what env-agnostic stacks get). It runs in the working
 // directory, so that a project's .cfnlintrc applies.
-func runLint(bin string, stacks []*stack) (map[string][]Finding, error) {
-	byRegion := map[string][]string{}
-	for _, s := range stacks {
-		byRegion[s.region] = append(byRegion[s.region], s.template)
+//
+// With a cache, templates whose findings it holds are not linted again; it
+// returns how many came from the cache.
+func runLint(bin string, stacks []*stack, c *cache) (map[string][]Finding, int, error) {
+	var id []byte
+	if c != nil {
+		var err error
+		if id, err = lintIdentity(bin); err != nil {
+			return nil, 0, err
+		}
 	}
 	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		out  = map[string][]Finding{}
-		errs []error
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		out    = map[string][]Finding{}
+		errs   []error
+		keys   = map[string]string{} // template -> cache key, for those linted now
+		cached int
 	)
+	byRegion := map[string][]string{}
+	for _, s := range stacks {
+		key := digest([]byte("cfn-lint"), id, []byte(s.region), []byte(s.sum))
+		var found []Finding
+		if c.get(key, &found) {
+			out[s.template] = found
+			cached++
+			continue
+		}
+		keys[s.template] = key
+		byRegion[s.region] = append(byRegion[s.region], s.template)
+	}
 	for region, templates := range byRegion {
 		wg.Go(func() {
 			found, err := lint(bin, region, templates)
@@ -55,7 +75,13 @@ func runLint(bin string, stacks []*stack) (map[string][]Finding, error) {
 		})
 	}
 	wg.Wait()
-	return out, errors.Join(errs...)
+	if err := errors.Join(errs...); err != nil {
+		return nil, 0, err
+	}
+	for template, key := range keys {
+		c.put(key, out[template])
+	}
+	return out, cached, nil
 }
 
 // lint runs one cfn-lint over templates of one region.

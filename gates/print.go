@@ -39,6 +39,10 @@ func (r *Report) Print(w io.Writer) {
 		notes = append(notes, fmt.Sprintf("note: %s matched nothing in this assembly (they cover options or the pipeline it does not have): %s",
 			plural(n, "waiver"), strings.Join(rules, ", ")))
 	}
+	if r.LintCached > 0 || r.GuardCached > 0 {
+		notes = append(notes, fmt.Sprintf("note: unchanged since checked (same template, tools and rules): cfn-lint's findings for %s and cfn-guard's for %s come from the cache",
+			plural(r.LintCached, "template"), plural(r.GuardCached, "template")))
+	}
 	if len(notes) > 0 {
 		fmt.Fprintln(w)
 		for _, n := range notes {

@@ -22,6 +22,7 @@ func runGates(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&opts.CfnLint, "cfn-lint", "", "cfn-lint command (default: cfn-lint on PATH)")
 	fs.StringVar(&opts.CfnGuard, "cfn-guard", "", "cfn-guard binary (default: the one in node_modules/@cdklabs/cdk-validator-cfnguard)")
 	fs.StringVar(&opts.GuardRules, "rules", "", "cfn-guard rules directory (default: that package's AWS Control Tower rules)")
+	fs.StringVar(&opts.CacheDir, "cache", gates.DefaultCacheDir(), "directory keeping cfn-lint's and cfn-guard's results per template, tool version and rules, so unchanged templates are not checked again; empty: check every template")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}

@@ -17,8 +17,10 @@ func TestRunGatesExitCodes(t *testing.T) {
 		wantStdout string
 		wantStderr string
 	}{
-		{"passes", []string{"../../gates/testdata/good"}, 0, "gates: all passed (2 stacks)", ""},
-		{"fails", []string{"../../gates/testdata/bad"}, 1, "gates: 16 failures", ""},
+		// -cache=: no cache, so that the tools run (and the user's cache
+		// directory stays untouched).
+		{"passes", []string{"-cache=", "../../gates/testdata/good"}, 0, "gates: all passed (2 stacks)", ""},
+		{"fails", []string{"-cache=", "../../gates/testdata/bad"}, 1, "gates: 16 failures", ""},
 		{"no assembly", []string{"testdata/no-such-cdk.out"}, 2, "", "cdk synth"},
 		{"no cfn-lint", []string{"-cfn-lint", "no-such-cfn-lint", "../../gates/testdata/good"}, 2, "", "pip install cfn-lint"},
 		{"two outdirs", []string{"a", "b"}, 2, "", "one cloud assembly directory at most"},
