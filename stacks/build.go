@@ -56,21 +56,47 @@ func Build(scope constructs.Construct, org *config.Org) []awscdk.Stack {
 // (same account and region): keep must accept both or neither, else
 // BuildSelected panics.
 func BuildSelected(scope constructs.Construct, org *config.Org, keep func(name string) bool) []awscdk.Stack {
-	var out []awscdk.Stack
+	out, _ := BuildPart(scope, org, keep)
+	return out
+}
+
+// Edge is a dependency between two stacks by name: Stack deploys after
+// DependsOn, for Reason.
+type Edge struct{ Stack, DependsOn, Reason string }
+
+// BuildPart is BuildSelected that also returns the dependencies it could not
+// add: those of a built stack on one that keep refused. A parallel synth
+// (one process per part of the org's accounts) adds them to the merged
+// cloud assembly, where both stacks are.
+func BuildPart(scope constructs.Construct, org *config.Org, keep func(name string) bool) ([]awscdk.Stack, []Edge) {
+	var (
+		out   []awscdk.Stack
+		edges []Edge
+		built = map[string]awscdk.Stack{}
+	)
 	partition := org.Partition()
 	kept := func(name string) bool { return keep == nil || keep(name) }
-	after := func(s, dep awscdk.Stack, why string) {
-		if dep != nil {
-			s.AddStackDependency(dep, jsii.String(why))
+	add := func(name string, s awscdk.Stack) {
+		built[name] = s
+		out = append(out, s)
+	}
+	// after makes the stack named name deploy after the stack named dep
+	// (when the org has one: dep is "" otherwise).
+	after := func(name, dep, why string) {
+		if d, ok := built[dep]; ok {
+			built[name].AddStackDependency(d, jsii.String(why))
+		} else if dep != "" {
+			edges = append(edges, Edge{name, dep, why})
 		}
 	}
 	// afterHome remembers an account's home-region stack (regions come home
-	// first) and makes its other regions' stacks deploy after it.
+	// first) and makes its other regions' stacks deploy after it. Both are
+	// in the same account, so in the same part.
 	afterHome := func(region string, s awscdk.Stack, home *awscdk.Stack, why string) {
 		if region == org.HomeRegion {
 			*home = s
-		} else {
-			after(s, *home, why)
+		} else if *home != nil {
+			s.AddStackDependency(*home, jsii.String(why))
 		}
 	}
 
@@ -81,8 +107,20 @@ func BuildSelected(scope constructs.Construct, org *config.Org, keep func(name s
 	}
 	logRetention := retention(org.Logging.LogGroupRetentionDays)
 
-	archives := map[string]awscdk.Stack{} // by region
-	archiveKeys := map[string]string{}    // by region: the archive key's ARN, a same-account reference
+	// The stacks others depend on, by region: "" when the org has none.
+	archive := func(region string) string {
+		if sec := org.Security(); sec != nil {
+			return StackName(org.Name, "logarchive", sec.Name, region)
+		}
+		return ""
+	}
+	admin := func(region string) string {
+		if m := org.Management(); m != nil {
+			return StackName(org.Name, "orgadmin", m.Name, region)
+		}
+		return ""
+	}
+	archiveKeys := map[string]string{} // by region: the archive key's ARN, a same-account reference
 	if sec := org.Security(); sec != nil {
 		for _, region := range org.Regions {
 			var trails []string
@@ -110,9 +148,8 @@ func BuildSelected(scope constructs.Construct, org *config.Org, keep func(name s
 				ForwardLogGroups:  org.Logging.ForwardLogGroups,
 				LogGroupRetention: logRetention,
 			})
-			archives[region] = s.Stack
 			archiveKeys[region] = *s.Archive.Key.KeyArn()
-			out = append(out, s.Stack)
+			add(name, s.Stack)
 		}
 	}
 
@@ -139,8 +176,8 @@ func BuildSelected(scope constructs.Construct, org *config.Org, keep func(name s
 				DestinationArn:   destination(region),
 				DemoInstance:     org.Sessions.DemoInstance && acct.Role == config.RoleWorkload,
 			})
-			after(s.Stack, archives[region], "flow logs are delivered to the archive, whose policy must admit them first")
-			out = append(out, s.Stack)
+			add(name, s.Stack)
+			after(name, archive(region), "flow logs are delivered to the archive, whose policy must admit them first")
 		}
 	}
 
@@ -160,8 +197,8 @@ func BuildSelected(scope constructs.Construct, org *config.Org, keep func(name s
 					ForwardLogGroups:  org.Logging.ForwardLogGroups,
 					LogGroupRetention: logRetention,
 				})
-				after(s, archives[region], "the drain's destination must admit the subscription filters first")
-				out = append(out, s)
+				add(name, s)
+				after(name, archive(region), "the drain's destination must admit the subscription filters first")
 			}
 		}
 	}
@@ -180,11 +217,10 @@ func BuildSelected(scope constructs.Construct, org *config.Org, keep func(name s
 			CISAlarms:   org.Compliance.CISAlarms,
 			AlarmEmails: org.Detection.AlertEmails,
 		})
-		after(s, archives[org.HomeRegion], "CloudTrail checks the archive's bucket and key policies when the trail is created")
-		out = append(out, s)
+		add(name, s)
+		after(name, archive(org.HomeRegion), "CloudTrail checks the archive's bucket and key policies when the trail is created")
 	}
 
-	admins := map[string]awscdk.Stack{} // by region
 	if m := org.Management(); m != nil {
 		for _, region := range org.Regions {
 			home := region == org.HomeRegion
@@ -209,8 +245,7 @@ func BuildSelected(scope constructs.Construct, org *config.Org, keep func(name s
 				Guardrails:      rails,
 				Inspector:       len(org.Detection.Inspector) > 0,
 			})
-			admins[region] = s
-			out = append(out, s)
+			add(name, s)
 		}
 	}
 
@@ -242,13 +277,12 @@ func BuildSelected(scope constructs.Construct, org *config.Org, keep func(name s
 				FindingsKeyArn:    archiveKeys[region],
 				MemberAccounts:    slices.DeleteFunc(org.AccountIDs(), func(id string) bool { return id == secID }),
 			})
-			after(s, admins[region], "the security account must be the delegated administrator first")
-			after(s, archives[region], "GuardDuty exports findings to the archive")
-			out = append(out, s)
+			add(name, s)
+			after(name, admin(region), "the security account must be the delegated administrator first")
+			after(name, archive(region), "GuardDuty exports findings to the archive")
 		}
 	}
 
-	baselines := map[string][]awscdk.Stack{} // by region
 	for _, acct := range org.Accounts {
 		var home awscdk.Stack
 		for _, region := range deployplan.HomeFirst(org) {
@@ -270,10 +304,9 @@ func BuildSelected(scope constructs.Construct, org *config.Org, keep func(name s
 				Compliance:        org.Compliance,
 				InstanceRoleName:  instanceRole,
 			})
-			after(s, archives[region], "AWS Config checks the archive's policy when the delivery channel is created")
+			add(name, s)
+			after(name, archive(region), "AWS Config checks the archive's policy when the delivery channel is created")
 			afterHome(region, s, &home, "the home region creates the account's AWS Config service-linked role")
-			baselines[region] = append(baselines[region], s)
-			out = append(out, s)
 		}
 	}
 
@@ -299,9 +332,9 @@ func BuildSelected(scope constructs.Construct, org *config.Org, keep func(name s
 				LogGroups:             org.Logging.ForwardLogGroups,
 				LogGroupRetentionDays: org.Logging.LogGroupRetentionDays,
 			})
-			after(s, archives[region], "the archive's policy must admit the account's transcripts and command output")
+			add(name, s)
+			after(name, archive(region), "the archive's policy must admit the account's transcripts and command output")
 			afterHome(region, s, &home, "the home region creates the account's Default Host Management role")
-			out = append(out, s)
 		}
 	}
 
@@ -320,14 +353,14 @@ func BuildSelected(scope constructs.Construct, org *config.Org, keep func(name s
 				PackName:    org.ConformancePackName(),
 				Compliance:  org.Compliance,
 			})
-			after(s, admins[org.HomeRegion], "the security account must be AWS Config's delegated administrator first")
-			for _, b := range baselines[region] {
-				after(s, b, "the conformance pack evaluates what every account's recorder records")
+			add(name, s)
+			after(name, admin(org.HomeRegion), "the security account must be AWS Config's delegated administrator first")
+			for _, acct := range org.Accounts {
+				after(name, StackName(org.Name, "baseline", acct.Name, region), "the conformance pack evaluates what every account's recorder records")
 			}
-			out = append(out, s)
 		}
 	}
-	return out
+	return out, edges
 }
 
 // StackName is <org>-<purpose>-<account>-<region>, the name of every stack
