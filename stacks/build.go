@@ -64,10 +64,11 @@ func BuildSelected(scope constructs.Construct, org *config.Org, keep func(name s
 // DependsOn, for Reason.
 type Edge struct{ Stack, DependsOn, Reason string }
 
-// BuildPart is BuildSelected that also returns the dependencies it could not
-// add: those of a built stack on one that keep refused. A parallel synth
-// (one process per part of the org's accounts) adds them to the merged
-// cloud assembly, where both stacks are.
+// BuildPart is BuildSelected that also returns every dependency of a built
+// stack, in the order it added them, including those it could not add
+// because keep refused the stack depended on. A parallel synth (one process
+// per part of the org's accounts) restores them in the merged cloud
+// assembly, where both stacks are.
 func BuildPart(scope constructs.Construct, org *config.Org, keep func(name string) bool) ([]awscdk.Stack, []Edge) {
 	var (
 		out   []awscdk.Stack
@@ -83,20 +84,21 @@ func BuildPart(scope constructs.Construct, org *config.Org, keep func(name strin
 	// after makes the stack named name deploy after the stack named dep
 	// (when the org has one: dep is "" otherwise).
 	after := func(name, dep, why string) {
+		if dep == "" {
+			return
+		}
+		edges = append(edges, Edge{name, dep, why})
 		if d, ok := built[dep]; ok {
 			built[name].AddStackDependency(d, jsii.String(why))
-		} else if dep != "" {
-			edges = append(edges, Edge{name, dep, why})
 		}
 	}
 	// afterHome remembers an account's home-region stack (regions come home
-	// first) and makes its other regions' stacks deploy after it. Both are
-	// in the same account, so in the same part.
-	afterHome := func(region string, s awscdk.Stack, home *awscdk.Stack, why string) {
+	// first) and makes its other regions' stacks deploy after it.
+	afterHome := func(region, name string, home *string, why string) {
 		if region == org.HomeRegion {
-			*home = s
-		} else if *home != nil {
-			s.AddStackDependency(*home, jsii.String(why))
+			*home = name
+		} else {
+			after(name, *home, why)
 		}
 	}
 
@@ -284,7 +286,7 @@ func BuildPart(scope constructs.Construct, org *config.Org, keep func(name strin
 	}
 
 	for _, acct := range org.Accounts {
-		var home awscdk.Stack
+		var home string
 		for _, region := range deployplan.HomeFirst(org) {
 			instanceRole := ""
 			if acct.Role != config.RoleManagement {
@@ -306,7 +308,7 @@ func BuildPart(scope constructs.Construct, org *config.Org, keep func(name strin
 			})
 			add(name, s)
 			after(name, archive(region), "AWS Config checks the archive's policy when the delivery channel is created")
-			afterHome(region, s, &home, "the home region creates the account's AWS Config service-linked role")
+			afterHome(region, name, &home, "the home region creates the account's AWS Config service-linked role")
 		}
 	}
 
@@ -314,7 +316,7 @@ func BuildPart(scope constructs.Construct, org *config.Org, keep func(name strin
 		if acct == nil {
 			continue
 		}
-		var home awscdk.Stack
+		var home string
 		for _, region := range deployplan.HomeFirst(org) {
 			name := StackName(org.Name, "sessions", acct.Name, region)
 			if !kept(name) {
@@ -334,7 +336,7 @@ func BuildPart(scope constructs.Construct, org *config.Org, keep func(name strin
 			})
 			add(name, s)
 			after(name, archive(region), "the archive's policy must admit the account's transcripts and command output")
-			afterHome(region, s, &home, "the home region creates the account's Default Host Management role")
+			afterHome(region, name, &home, "the home region creates the account's Default Host Management role")
 		}
 	}
 
