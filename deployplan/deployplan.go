@@ -321,3 +321,40 @@ func Bootstrap(org *config.Org, policyParts []string) []Command {
 	}
 	return out
 }
+
+// Partition splits the org's accounts into n parts (fewer when the org has
+// fewer accounts) of about the same number of stacks, for a parallel synth:
+// each part is synthesized by its own process (its own Node), and an
+// account's stacks stay together, as a detect stack needs its account's
+// logarchive stack in the same app. Parts are account names in the org
+// file's order; none is empty.
+func Partition(org *config.Org, n int) [][]string {
+	count := map[string]int{}
+	for _, s := range Stacks(org) {
+		count[s.Account.Name]++
+	}
+	n = max(1, min(n, len(org.Accounts)))
+	// Largest first, each to the part with the fewest stacks so far.
+	order := slices.Clone(org.Accounts)
+	slices.SortStableFunc(order, func(a, b config.Account) int { return count[b.Name] - count[a.Name] })
+	sizes := make([]int, n)
+	part := map[string]int{}
+	for _, a := range order {
+		i := slices.Index(sizes, slices.Min(sizes))
+		part[a.Name] = i
+		sizes[i] += count[a.Name]
+	}
+	parts := make([][]string, n)
+	for _, a := range org.Accounts {
+		parts[part[a.Name]] = append(parts[part[a.Name]], a.Name)
+	}
+	return parts
+}
+
+// MinStacksPerPart is the fewest stacks worth a synth process of their own.
+// A process spends seconds starting Node, loading aws-cdk-lib and compiling
+// CDK's built-in validation (a 9 MB WebAssembly module, compiled on
+// background threads too). Measured on 2 cores with validation on: 33
+// stacks took 12-14 s in one process and 12-17 s in two, 97 stacks 20-22 s
+// and 20-24 s, 417 stacks 89 s and 51 s.
+const MinStacksPerPart = 100

@@ -131,3 +131,49 @@ func TestPolicyParts(t *testing.T) {
 		t.Errorf("PolicyParts(empty dir) error = %v", err)
 	}
 }
+
+func TestPartition(t *testing.T) {
+	org := example(t)
+	if got := deployplan.Partition(org, 1); len(got) != 1 || len(got[0]) != len(org.Accounts) {
+		t.Errorf("Partition(example, 1) = %q, want every account in one part", got)
+	}
+	if got := deployplan.Partition(org, 8); len(got) != len(org.Accounts) {
+		t.Errorf("Partition(example, 8) = %q, want one part per account", got)
+	}
+	// 20 more workload accounts like dev: 33 + 20*8 = 193 stacks.
+	dev := org.Accounts[slices.IndexFunc(org.Accounts, func(a config.Account) bool { return a.Name == "dev" })]
+	for i := range 20 {
+		a := dev
+		a.Name, a.ID = fmt.Sprintf("w%02d", i), fmt.Sprintf("5555555555%02d", i)
+		org.Accounts = append(org.Accounts, a)
+	}
+	for _, n := range []int{2, 3} {
+		parts := deployplan.Partition(org, n)
+		if len(parts) != n {
+			t.Fatalf("Partition(org, %d) = %q, want %d parts", n, parts, n)
+		}
+		stacks := map[string]int{}
+		for _, s := range deployplan.Stacks(org) {
+			stacks[s.Account.Name]++
+		}
+		seen := map[string]bool{}
+		var sizes []int
+		for _, p := range parts {
+			size := 0
+			for _, a := range p {
+				if seen[a] {
+					t.Errorf("account %s in two parts: %q", a, parts)
+				}
+				seen[a] = true
+				size += stacks[a]
+			}
+			sizes = append(sizes, size)
+		}
+		if len(seen) != len(org.Accounts) {
+			t.Errorf("parts %q do not hold the %d accounts", parts, len(org.Accounts))
+		}
+		if slices.Max(sizes)-slices.Min(sizes) > 8 { // a workload account has 8 stacks
+			t.Errorf("Partition(org, %d) = %q: %v stacks, unbalanced", n, parts, sizes)
+		}
+	}
+}
