@@ -10,6 +10,8 @@
 //	pipeline  "true": synthesize the org's CDK pipeline (stacks.NewPipeline),
 //	          whose stages hold the same stacks, instead of the stacks
 //	          themselves; the org file must have deployment.pipeline
+//	jobs      how many processes synthesize the stacks (parallel.go); default:
+//	          the machine's cores, at most 4, one per 100 stacks; 1: one process
 //
 // The org file is loaded and validated before the CDK app exists, so a bad
 // one prints every problem and exits 1 without starting Node or writing a
@@ -47,6 +49,16 @@ func main() {
 	if err == nil {
 		err = stacks.CheckLambdas()
 	}
+	part := os.Getenv(partEnv)
+	if err == nil && !pipeline && part == "" && os.Getenv("CDK_OUTDIR") != "" {
+		var jobs int
+		if jobs, err = synthJobs(ctx, org); err == nil {
+			var done bool
+			if done, err = synthParallel(org, jobs, os.Getenv("CDK_OUTDIR")); done && err == nil {
+				return
+			}
+		}
+	}
 	if err == nil {
 		// No construct stack traces: they record the jsii kernel's temporary
 		// directory, which differs from run to run (two synths would differ
@@ -55,6 +67,8 @@ func main() {
 		if pipeline {
 			stacks.AddChecks(app) // the pipeline stack; each stage checks its own stacks
 			_, err = stacks.NewPipeline(app, org)
+		} else if part != "" {
+			err = buildPart(app, org, part)
 		} else {
 			stacks.AddStackChecks(stacks.Build(app, org))
 		}
