@@ -22,18 +22,18 @@ func TestOrgFiles(t *testing.T) {
 }
 
 // The benchmark in a small configuration, so that it cannot rot: two orgs
-// and the targeted synth, validation off. It asserts what was measured,
-// never how fast.
+// (each synthesized by two processes: -jobs 2) and the targeted synth,
+// validation off. It asserts what was measured, never how fast.
 func TestBenchSmall(t *testing.T) {
 	if testing.Short() {
 		t.Skip("synthesizes three orgs")
 	}
 	var out strings.Builder
-	if err := run(&out, "1,2", "off", ""); err != nil {
+	if err := run(&out, "1,2", "off", "2", ""); err != nil {
 		t.Fatal(err)
 	}
 	got := out.String()
-	for _, want := range []string{"workloads", "one account", "ms per extra stack", "one account of 2 synthesized in"} {
+	for _, want := range []string{"workloads", "one account", "jobs 2: ", "ms per extra stack", "one account of 2 synthesized in"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("bench output lacks %q:\n%s", want, got)
 		}

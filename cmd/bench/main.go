@@ -5,9 +5,12 @@
 // validation on and off, and a targeted synth of one account of the largest
 // org (-c accounts=...), and prints a table: stacks, wall time, peak memory
 // (the largest process of the app's tree: the Node child, as Linux's
-// rusage reports it), and the marginal time per extra stack.
+// rusage reports it), and the marginal time per extra stack. -jobs sets the
+// app's jobs context: "auto" leaves it unset (the app's own choice: a
+// parallel synth on orgs of 200 stacks and more, parallel.go), a number sets it
+// (1: one process).
 //
-//	go run ./cmd/bench [-sizes 1,10,50,200] [-validation both|on|off] [-app path]
+//	go run ./cmd/bench [-sizes 1,10,50,200] [-validation both|on|off] [-jobs auto,1] [-app path]
 //
 // `make bench` runs it. It is a measurement, not a test: nothing here fails
 // on a time. Warm caches matter: run it twice and keep the second.
@@ -21,6 +24,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -31,9 +35,10 @@ import (
 func main() {
 	sizes := flag.String("sizes", "1,10,50,200", "workload account counts, comma-separated")
 	validation := flag.String("validation", "both", "CDK's built-in validation: both, on or off")
+	jobs := flag.String("jobs", "auto", "the app's jobs context, comma-separated: auto (unset) or a number of synth processes")
 	app := flag.String("app", "", "the app binary (default: built from the module root into a temp dir)")
 	flag.Parse()
-	if err := run(os.Stdout, *sizes, *validation, *app); err != nil {
+	if err := run(os.Stdout, *sizes, *validation, *jobs, *app); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -44,12 +49,13 @@ type Result struct {
 	Workloads  int
 	Validation bool
 	Target     string // the -c accounts filter, or ""
+	Jobs       string // the jobs context, or "auto"
 	Stacks     int
 	Wall       time.Duration
 	PeakRSSMB  int64
 }
 
-func run(w io.Writer, sizesFlag, validation, app string) error {
+func run(w io.Writer, sizesFlag, validation, jobsFlag, app string) error {
 	var sizes []int
 	for _, s := range strings.Split(sizesFlag, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -68,6 +74,14 @@ func run(w io.Writer, sizesFlag, validation, app string) error {
 		modes = []bool{false}
 	default:
 		return fmt.Errorf("-validation: %q is not both, on or off", validation)
+	}
+	var jobs []string
+	for _, j := range strings.Split(jobsFlag, ",") {
+		j = strings.TrimSpace(j)
+		if n, err := strconv.Atoi(j); j != "auto" && (err != nil || n < 1) {
+			return fmt.Errorf("-jobs: %q is neither auto nor a count of 1 or more", j)
+		}
+		jobs = append(jobs, j)
 	}
 	root, err := moduleRoot()
 	if err != nil {
@@ -92,21 +106,23 @@ func run(w io.Writer, sizesFlag, validation, app string) error {
 	}
 	var results []Result
 	for _, v := range modes {
-		for _, n := range sizes {
-			org := filepath.Join(tmp, fmt.Sprintf("org-%d.yaml", n))
-			if err := os.WriteFile(org, []byte(OrgFile(n)), 0o644); err != nil {
-				return err
+		for _, j := range jobs {
+			for _, n := range sizes {
+				org := filepath.Join(tmp, fmt.Sprintf("org-%d.yaml", n))
+				if err := os.WriteFile(org, []byte(OrgFile(n)), 0o644); err != nil {
+					return err
+				}
+				r, err := synth(app, root, tmp, ctx, org, "", v, j)
+				if err != nil {
+					return err
+				}
+				r.Workloads = n
+				results = append(results, r)
 			}
-			r, err := synth(app, root, tmp, ctx, org, "", v)
-			if err != nil {
-				return err
-			}
-			r.Workloads = n
-			results = append(results, r)
 		}
 		// One account of the largest org, through the context filter.
 		n := sizes[len(sizes)-1]
-		r, err := synth(app, root, tmp, ctx, filepath.Join(tmp, fmt.Sprintf("org-%d.yaml", n)), workloadName(n/2), v)
+		r, err := synth(app, root, tmp, ctx, filepath.Join(tmp, fmt.Sprintf("org-%d.yaml", n)), workloadName(n/2), v, "auto")
 		if err != nil {
 			return err
 		}
@@ -140,7 +156,7 @@ func OrgFile(n int) string {
 
 func workloadName(i int) string { return fmt.Sprintf("w%04d", i) }
 
-func synth(app, root, tmp string, ctx map[string]any, org, target string, validation bool) (Result, error) {
+func synth(app, root, tmp string, ctx map[string]any, org, target string, validation bool, jobs string) (Result, error) {
 	out := filepath.Join(tmp, "cdk.out")
 	os.RemoveAll(out)
 	c := map[string]any{}
@@ -150,6 +166,9 @@ func synth(app, root, tmp string, ctx map[string]any, org, target string, valida
 	c["org"] = org
 	if target != "" {
 		c["accounts"] = target
+	}
+	if jobs != "auto" {
+		c["jobs"] = jobs
 	}
 	raw, _ := json.Marshal(c)
 	cmd := exec.Command(app)
@@ -162,7 +181,7 @@ func synth(app, root, tmp string, ctx map[string]any, org, target string, valida
 	if err := cmd.Run(); err != nil {
 		return Result{}, fmt.Errorf("synth of %s (accounts %q): %w\n%s", filepath.Base(org), target, err, stderr.String())
 	}
-	r := Result{Validation: validation, Target: target, Wall: time.Since(start)}
+	r := Result{Validation: validation, Target: target, Jobs: jobs, Wall: time.Since(start)}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		r.PeakRSSMB = ru.Maxrss / 1024
 	}
@@ -188,19 +207,30 @@ func synth(app, root, tmp string, ctx map[string]any, org, target string, valida
 // extra stack between the smallest and largest org.
 func Print(w io.Writer, results []Result) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "workloads\tvalidation\tsynth of\tstacks\twall s\tpeak MB\t")
+	fmt.Fprintln(tw, "workloads\tvalidation\tjobs\tsynth of\tstacks\twall s\tpeak MB\t")
 	for _, r := range results {
 		what := "all"
 		if r.Target != "" {
 			what = "one account"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%.1f\t%d\t\n", r.Workloads, onOff(r.Validation), what, r.Stacks, r.Wall.Seconds(), r.PeakRSSMB)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%.1f\t%d\t\n", r.Workloads, onOff(r.Validation), r.Jobs, what, r.Stacks, r.Wall.Seconds(), r.PeakRSSMB)
 	}
 	tw.Flush()
-	for _, v := range []bool{true, false} {
+	type mode struct {
+		validation bool
+		jobs       string
+	}
+	var modes []mode
+	for _, r := range results {
+		if m := (mode{r.Validation, r.Jobs}); r.Target == "" && !slices.Contains(modes, m) {
+			modes = append(modes, m)
+		}
+	}
+	targeted := map[bool]bool{}
+	for _, m := range modes {
 		var all []Result
 		for _, r := range results {
-			if r.Validation == v && r.Target == "" {
+			if r.Validation == m.validation && r.Jobs == m.jobs && r.Target == "" {
 				all = append(all, r)
 			}
 		}
@@ -210,12 +240,16 @@ func Print(w io.Writer, results []Result) {
 		first, last := all[0], all[len(all)-1]
 		if last.Stacks > first.Stacks {
 			ms := float64(last.Wall-first.Wall) / float64(time.Millisecond) / float64(last.Stacks-first.Stacks)
-			fmt.Fprintf(w, "validation %s: %.1f ms per extra stack (%d to %d stacks)\n", onOff(v), ms, first.Stacks, last.Stacks)
+			fmt.Fprintf(w, "validation %s, jobs %s: %.1f ms per extra stack (%d to %d stacks)\n", onOff(m.validation), m.jobs, ms, first.Stacks, last.Stacks)
 		}
+		if targeted[m.validation] {
+			continue
+		}
+		targeted[m.validation] = true // compared with the first jobs setting's smallest org
 		for _, r := range results {
-			if r.Validation == v && r.Target != "" && first.Wall > 0 {
+			if r.Validation == m.validation && r.Target != "" && first.Wall > 0 {
 				fmt.Fprintf(w, "validation %s: one account of %d synthesized in %.2fx the time of the %d-workload org\n",
-					onOff(v), r.Workloads, r.Wall.Seconds()/first.Wall.Seconds(), first.Workloads)
+					onOff(m.validation), r.Workloads, r.Wall.Seconds()/first.Wall.Seconds(), first.Workloads)
 			}
 		}
 	}
