@@ -66,10 +66,10 @@ diagram: synth
 	@$(PALISADE) diagram -org $(ORG) -assembly cdk.out -format dot -o docs/organization.dot
 	@$(PALISADE) diagram -org $(ORG) -assembly cdk.out -o docs/organization.svg
 
-## bench: synth orgs of 1, 10, 50 and 200 workload accounts x 2 regions (validation on and off) and one account of the largest; prints wall time, peak memory, ms per extra stack (SIZES=1,10 for a quick run)
+## bench: synth orgs of 1, 10, 50 and 200 workload accounts x 2 regions (validation on and off) and one account of the largest; prints wall time, peak memory, ms per extra stack (SIZES=1,10 for a quick run; JOBS=auto,1 to compare the parallel synth with one process)
 .PHONY: bench
 bench: lambdas
-	@go run ./cmd/bench $(if $(SIZES),-sizes $(SIZES))
+	@go run ./cmd/bench $(if $(SIZES),-sizes $(SIZES)) $(if $(JOBS),-jobs $(JOBS))
 
 ## cost: synthesize ORG (and ORG as profile lean into cdk.out.lean), then print the fixed monthly cost per account and region, the usage-based charges (prices: cost/prices.json) and what lean saves
 cost: synth
