@@ -64,6 +64,14 @@ func SynthCommands() (install, build []string) {
 	return install, build
 }
 
+// SynthCachePrefix is where in the artifact bucket CodeBuild keeps the
+// synth step's cache, and SynthCachePath what it keeps: the gates' cache
+// (gates.DefaultCacheDir for CodeBuild's root user).
+const (
+	SynthCachePrefix = "synth-cache"
+	SynthCachePath   = "/root/.cache/palisade/**/*"
+)
+
 // NewPipeline adds to app the pipeline stack of the org: a CDK pipeline in
 // the deploying account's home region that takes the org's repository from
 // the org file's deployment.pipeline, synthesizes and gates it, updates
@@ -126,8 +134,16 @@ func NewPipeline(app awscdk.App, org *config.Org) (awscdk.Stack, error) {
 				Privileged:  jsii.Bool(false),
 			},
 			Logging: logging,
+			// The gates' cache (palisade gates: cfn-lint's and cfn-guard's
+			// results per template, keyed by its bytes and the tools') is
+			// kept between builds in the artifact bucket, so a commit
+			// re-checks only the templates it changed; at 417 stacks that
+			// is 115 s against 3 s. Whoever can write that bucket can
+			// already change the artifacts the pipeline deploys.
+			Cache: awscodebuild.Cache_Bucket(bucket, &awscodebuild.BucketCacheOptions{Prefix: jsii.String(SynthCachePrefix)}),
 			PartialBuildSpec: awscodebuild.BuildSpec_FromObject(&map[string]any{
 				"phases": map[string]any{"install": map[string]any{"runtime-versions": map[string]any{"nodejs": "20"}}},
+				"cache":  map[string]any{"paths": []string{SynthCachePath}},
 			}),
 		},
 		Synth: pipelines.NewShellStep(jsii.String("Synth"), &pipelines.ShellStepProps{

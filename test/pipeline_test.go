@@ -192,6 +192,10 @@ func TestPipelineSourceAndSynth(t *testing.T) {
 			EncryptionKey any
 			Environment   struct{ PrivilegedMode bool }
 			Source        struct{ BuildSpec string }
+			Cache         struct {
+				Type     string
+				Location any // the artifact bucket, joined with the prefix
+			}
 		}
 		if err := json.Unmarshal(r.Properties, &p); err != nil {
 			t.Fatal(err)
@@ -205,9 +209,15 @@ func TestPipelineSourceAndSynth(t *testing.T) {
 		if strings.Contains(p.Source.BuildSpec, "make synth") {
 			var spec struct {
 				Phases map[string]struct{ Commands []string }
+				Cache  struct{ Paths []string }
 			}
 			if err := json.Unmarshal([]byte(p.Source.BuildSpec), &spec); err != nil {
 				t.Fatalf("%s: buildspec: %v", id, err)
+			}
+			// The gates' cache survives the build, in the artifact bucket.
+			location, _ := json.Marshal(p.Cache.Location)
+			if !slices.Equal(spec.Cache.Paths, []string{stacks.SynthCachePath}) || p.Cache.Type != "S3" || !strings.Contains(string(location), stacks.SynthCachePrefix) {
+				t.Errorf("%s: cache %+v, paths %q; want S3 and %s", id, p.Cache, spec.Cache.Paths, stacks.SynthCachePath)
 			}
 			synth = append(append(synth, spec.Phases["install"].Commands...), spec.Phases["build"].Commands...)
 		}
