@@ -61,8 +61,9 @@ func main() {
 	}
 	if err == nil {
 		// No construct stack traces: they record the jsii kernel's temporary
-		// directory, which differs from run to run (two synths would differ
-		// in every *.metadata.json), and capturing them costs time.
+		// directory, which differs from run to run, in the metadata of every
+		// construct with a warning. (CDK still records a creation stack for
+		// the constructs whose cfn-lint rules it acknowledges.)
 		app := awscdk.NewApp(&awscdk.AppProps{AnalyticsReporting: jsii.Bool(false), StackTraces: jsii.Bool(false)})
 		if pipeline {
 			stacks.AddChecks(app) // the pipeline stack; each stage checks its own stacks
