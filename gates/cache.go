@@ -78,7 +78,8 @@ func (c *cache) put(key string, v any) {
 // lintIdentity is what, besides a template and its region, decides
 // cfn-lint's findings: its version (which carries its rules and resource
 // schemas) and the configuration files it reads from the working directory
-// and the home directory.
+// and the home directory. `cfn-lint --update-specs` changes the schemas
+// without changing the version: after it, remove the cache directory.
 func lintIdentity(bin string) ([]byte, error) {
 	out, err := exec.Command(bin, "--version").Output()
 	if err != nil {
