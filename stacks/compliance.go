@@ -114,17 +114,8 @@ func ebsEncryptionKey(stack awscdk.Stack) awskms.Key {
 		},
 	}), nil)
 	// EC2 creates grants for the volumes it encrypts (GrantIsForAWSResource);
-	// nobody else may (AWS Control Tower CT.KMS.PR.3).
-	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("DenyGrantsExceptForAWSServices"),
-		Effect:     awsiam.Effect_DENY,
-		Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
-		Actions:    jsii.Strings("kms:CreateGrant"),
-		Resources:  jsii.Strings("*"), // in a key policy "*" is this key
-		Conditions: &map[string]any{"BoolIfExists": map[string]any{
-			"kms:GrantIsForAWSResource": "false", "aws:PrincipalIsAWSService": "false",
-		}},
-	}), nil)
+	// nobody else may.
+	denyGrantsExceptForAWSServices(key)
 	return key
 }
 

@@ -193,16 +193,7 @@ func NewPipeline(app awscdk.App, org *config.Org) (awscdk.Stack, error) {
 // accounts' deploy roles), versioned, TLS only, private, retained, its
 // access logged to a second bucket.
 func artifactBucket(stack awscdk.Stack) awss3.Bucket {
-	logs := awss3.NewBucket(stack, jsii.String("ArtifactAccessLogs"), &awss3.BucketProps{
-		Encryption:        awss3.BucketEncryption_S3_MANAGED,
-		Versioned:         jsii.Bool(true),
-		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
-		EnforceSSL:        jsii.Bool(true),
-		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
-		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
-		LifecycleRules:    expireAfter(365),
-	})
-	sendEventsToEventBridge(logs)
+	logs := accessLogBucket(stack, "ArtifactAccessLogs")
 	suppress(logs,
 		nag("AwsSolutions-S1", "this is the server access log target of the pipeline's artifact bucket; logging it to itself would loop"),
 		nag("NIST.800.53.R5-S3BucketLoggingEnabled", "this is the server access log target of the pipeline's artifact bucket; logging it to itself would loop"),
@@ -267,6 +258,23 @@ func expireAfter(days float64) *[]*awss3.LifecycleRule {
 		Expiration:                  awscdk.Duration_Days(jsii.Number(days)),
 		NoncurrentVersionExpiration: awscdk.Duration_Days(jsii.Number(30)),
 	}}
+}
+
+// accessLogBucket is a bucket that receives S3 server access logs: SSE-S3
+// (server access logging cannot deliver to SSE-KMS buckets), versioned,
+// TLS only, private, retained, expiring after a year.
+func accessLogBucket(scope constructs.Construct, id string) awss3.Bucket {
+	logs := awss3.NewBucket(scope, jsii.String(id), &awss3.BucketProps{
+		Encryption:        awss3.BucketEncryption_S3_MANAGED,
+		Versioned:         jsii.Bool(true),
+		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+		EnforceSSL:        jsii.Bool(true),
+		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+		LifecycleRules:    expireAfter(365),
+	})
+	sendEventsToEventBridge(logs)
+	return logs
 }
 
 // sendEventsToEventBridge turns on the bucket's EventBridge notifications
@@ -428,16 +436,7 @@ func hardenSupportStack(s awscdk.Stack) {
 	}
 	scope := constructs.NewConstruct(s, jsii.String("Replication"))
 	scope.Node().SetContext(jsii.String("@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"), true)
-	logs := awss3.NewBucket(scope, jsii.String("AccessLogs"), &awss3.BucketProps{
-		Encryption:        awss3.BucketEncryption_S3_MANAGED,
-		Versioned:         jsii.Bool(true),
-		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
-		EnforceSSL:        jsii.Bool(true),
-		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
-		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
-		LifecycleRules:    expireAfter(365),
-	})
-	sendEventsToEventBridge(logs)
+	logs := accessLogBucket(scope, "AccessLogs")
 	logs.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("S3ServerAccessLogsPolicy"),
 		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("logging.s3.amazonaws.com"), nil)},
