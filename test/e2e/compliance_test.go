@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
-	"io"
 	"maps"
 	"net/http"
 	"net/url"
@@ -883,17 +882,12 @@ func (v *verifier) signedRaw(ctx context.Context, account, region, service, meth
 	if err := v4.NewSigner().SignHTTP(ctx, v.creds[account], req, hex.EncodeToString(sum[:]), service, region, time.Now()); err != nil {
 		return nil, err
 	}
-	resp, err := (&http.Client{Timeout: 60 * time.Second}).Do(req)
+	status, data, err := emulatorCall(req)
 	if err != nil {
 		return nil, err
 	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%s %s: HTTP %d: %s", method, path, resp.StatusCode, lastLines(string(bytes.TrimSpace(data)), 3))
+	if status != http.StatusOK {
+		return nil, fmt.Errorf("%s %s: HTTP %d: %s", method, path, status, lastLines(string(bytes.TrimSpace(data)), 3))
 	}
 	return data, nil
 }

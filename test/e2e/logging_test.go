@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -437,17 +436,12 @@ func (v *verifier) describeDeliveryStream(ctx context.Context, account, region, 
 	if err := v4.NewSigner().SignHTTP(ctx, v.creds[account], req, hex.EncodeToString(sum[:]), "firehose", region, time.Now()); err != nil {
 		return nil, err
 	}
-	resp, err := (&http.Client{Timeout: 60 * time.Second}).Do(req)
+	status, data, err := emulatorCall(req)
 	if err != nil {
 		return nil, err
 	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("DescribeDeliveryStream %s: HTTP %d: %s", name, resp.StatusCode, bytes.TrimSpace(data))
+	if status != http.StatusOK {
+		return nil, fmt.Errorf("DescribeDeliveryStream %s: HTTP %d: %s", name, status, bytes.TrimSpace(data))
 	}
 	var out deliveryStream
 	if err := json.Unmarshal(data, &out); err != nil {

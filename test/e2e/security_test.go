@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -605,12 +604,7 @@ func (v *verifier) getJSON(ctx context.Context, path string, out any) error {
 }
 
 func doJSON(req *http.Request, out any) error {
-	resp, err := (&http.Client{Timeout: 60 * time.Second}).Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
+	status, data, err := emulatorCall(req)
 	if err != nil {
 		return err
 	}
@@ -618,8 +612,8 @@ func doJSON(req *http.Request, out any) error {
 	if t := req.Header.Get("X-Amz-Target"); t != "" {
 		what = t
 	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s: HTTP %d: %s", what, resp.StatusCode, lastLines(string(bytes.TrimSpace(data)), 3))
+	if status != http.StatusOK {
+		return fmt.Errorf("%s: HTTP %d: %s", what, status, lastLines(string(bytes.TrimSpace(data)), 3))
 	}
 	if err := json.Unmarshal(data, out); err != nil {
 		return fmt.Errorf("%s: %w: %.200s", what, err, data)
