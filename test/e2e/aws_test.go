@@ -3,13 +3,10 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
@@ -20,6 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/palisade-sec/palisade/test/emulator"
 )
 
 // sdkConfig is an AWS SDK configuration for the emulator at endpoint, built
@@ -31,22 +30,8 @@ func sdkConfig(endpoint, region string, creds aws.Credentials) aws.Config {
 		BaseEndpoint: aws.String(endpoint),
 		Credentials:  credentials.StaticCredentialsProvider{Value: creds},
 		HTTPClient:   &http.Client{Timeout: 60 * time.Second},
-		Retryer:      droppedConnectionRetryer,
+		Retryer:      emulator.Retryer,
 	}
-}
-
-// droppedConnectionRetryer retries a call only when its connection broke
-// (reset, or closed under a response being read): moto's threaded werkzeug
-// server now and then drops a kept-alive connection, and one such drop
-// failed a CI run in the middle of verify. Any answer the emulator does give
-// (an error code, a 500, throttling) fails the step at once, as before.
-func droppedConnectionRetryer() aws.Retryer {
-	return retry.NewStandard(func(o *retry.StandardOptions) {
-		o.MaxAttempts = 3
-		o.MaxBackoff = 100 * time.Millisecond
-		o.Retryables = []retry.IsErrorRetryable{retry.RetryableConnectionError{}}
-		o.RateLimiter = ratelimit.None
-	})
 }
 
 // asAccount adds moto's x-moto-account-id header to every request: the way
@@ -108,38 +93,4 @@ func assumeRole(ctx context.Context, endpoint, region string, creds aws.Credenti
 		SessionToken:    aws.ToString(c.SessionToken),
 		Source:          "sts:AssumeRole " + arn,
 	}, nil
-}
-
-// emulatorCall sends a request the SDK does not make (moto's own endpoints,
-// APIs the lane signs by hand) and reads the whole answer, retrying a broken
-// connection the way droppedConnectionRetryer does. A request with a body must
-// have been built over a bytes.Reader (http.NewRequest then knows how to send
-// the body again).
-func emulatorCall(req *http.Request) (status int, data []byte, err error) {
-	client := &http.Client{Timeout: 60 * time.Second}
-	for attempt := 1; ; attempt++ {
-		status, data, err = readAnswer(client, req)
-		if err == nil || attempt == 3 || (retry.RetryableConnectionError{}).IsErrorRetryable(err) != aws.TrueTernary {
-			return status, data, err
-		}
-		time.Sleep(time.Duration(attempt) * 50 * time.Millisecond)
-		if req.GetBody != nil {
-			body, err := req.GetBody()
-			if err != nil {
-				return 0, nil, err
-			}
-			req = req.Clone(req.Context())
-			req.Body = body
-		}
-	}
-}
-
-func readAnswer(client *http.Client, req *http.Request) (int, []byte, error) {
-	resp, err := client.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, data, err
 }

@@ -35,6 +35,7 @@ import (
 	"github.com/palisade-sec/palisade/constructs/hardening"
 	"github.com/palisade-sec/palisade/constructs/remediation"
 	"github.com/palisade-sec/palisade/stacks"
+	"github.com/palisade-sec/palisade/test/emulator"
 )
 
 // The compliance layer, checked account by account and region by region:
@@ -882,7 +883,7 @@ func (v *verifier) signedRaw(ctx context.Context, account, region, service, meth
 	if err := v4.NewSigner().SignHTTP(ctx, v.creds[account], req, hex.EncodeToString(sum[:]), service, region, time.Now()); err != nil {
 		return nil, err
 	}
-	status, data, err := emulatorCall(req)
+	status, data, err := emulator.Call(req)
 	if err != nil {
 		return nil, err
 	}

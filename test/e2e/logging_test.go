@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/palisade-sec/palisade/config"
+	"github.com/palisade-sec/palisade/test/emulator"
 )
 
 // The logging layer, checked across accounts: the security account's
@@ -436,7 +437,7 @@ func (v *verifier) describeDeliveryStream(ctx context.Context, account, region, 
 	if err := v4.NewSigner().SignHTTP(ctx, v.creds[account], req, hex.EncodeToString(sum[:]), "firehose", region, time.Now()); err != nil {
 		return nil, err
 	}
-	status, data, err := emulatorCall(req)
+	status, data, err := emulator.Call(req)
 	if err != nil {
 		return nil, err
 	}

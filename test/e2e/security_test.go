@@ -20,6 +20,7 @@ import (
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 
 	"github.com/palisade-sec/palisade/config"
+	"github.com/palisade-sec/palisade/test/emulator"
 )
 
 // The security layer, checked across accounts: GuardDuty (the security
@@ -604,7 +605,7 @@ func (v *verifier) getJSON(ctx context.Context, path string, out any) error {
 }
 
 func doJSON(req *http.Request, out any) error {
-	status, data, err := emulatorCall(req)
+	status, data, err := emulator.Call(req)
 	if err != nil {
 		return err
 	}

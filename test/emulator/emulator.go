@@ -149,13 +149,12 @@ func (e *Emulator) Reset(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	status, _, err := Call(req)
 	if err != nil {
 		return fmt.Errorf("resetting the emulator: %w", err)
 	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("resetting the emulator: %s", resp.Status)
+	if status != http.StatusOK {
+		return fmt.Errorf("resetting the emulator: HTTP %d", status)
 	}
 	return nil
 }

@@ -86,10 +86,10 @@ func startNew(dir string) (*emulator.Emulator, error) {
 
 func config(emu *emulator.Emulator) aws.Config {
 	return aws.Config{
-		Region:           "us-east-1",
-		BaseEndpoint:     aws.String(emu.Endpoint),
-		Credentials:      credentials.NewStaticCredentialsProvider("AKIAEMULATORTEST", "fake", ""),
-		RetryMaxAttempts: 1,
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(emu.Endpoint),
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIAEMULATORTEST", "fake", ""),
+		Retryer:      emulator.Retryer,
 	}
 }
 

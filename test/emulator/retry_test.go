@@ -1,4 +1,4 @@
-package e2e
+package emulator_test
 
 import (
 	"bufio"
@@ -12,7 +12,10 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/configservice"
+
+	"github.com/palisade-sec/palisade/test/emulator"
 )
 
 // dropFirst serves AWS JSON responses on a raw listener: the first `drop`
@@ -54,12 +57,12 @@ func dropFirst(t *testing.T, drop int32, status int, body string) (endpoint stri
 }
 
 func describeRecorders(endpoint string) error {
-	cs := configservice.NewFromConfig(sdkConfig(endpoint, "eu-west-1", aws.Credentials{AccessKeyID: "a", SecretAccessKey: "s"}))
+	cs := configservice.NewFromConfig(aws.Config{Region: "eu-west-1", BaseEndpoint: aws.String(endpoint), Credentials: credentials.NewStaticCredentialsProvider("a", "s", ""), Retryer: emulator.Retryer})
 	_, err := cs.DescribeConfigurationRecorderStatus(context.Background(), &configservice.DescribeConfigurationRecorderStatusInput{})
 	return err
 }
 
-func TestSDKConfigRetriesDroppedConnections(t *testing.T) {
+func TestDroppedConnectionsAreRetried(t *testing.T) {
 	t.Parallel()
 	const ok = `{"ConfigurationRecordersStatus":[{"name":"default","recording":true}]}`
 
@@ -87,7 +90,7 @@ func TestSDKConfigRetriesDroppedConnections(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		status, data, err := emulatorCall(req)
+		status, data, err := emulator.Call(req)
 		if err != nil || status != 200 || string(data) != ok {
 			t.Fatalf("got %d %q %v, want 200 and the whole body", status, data, err)
 		}
