@@ -15,9 +15,10 @@ const maxAttempts = 3
 
 // Retryer is the aws.Config Retryer for clients of the emulator. It retries a
 // call only when its connection broke (reset, or closed under a response being
-// read): moto's threaded werkzeug server now and then drops a kept-alive
-// connection, and one such drop failed a CI run in the middle of the deploy
-// lane's verify. Any answer the emulator gives (an error code, a 500,
+// read): moto's werkzeug server closes the connection after every answer
+// (werkzeug 3 never keeps one alive) and now and then that close breaks the
+// answer's read on our side; one such break failed a CI run in the middle of
+// the deploy lane's verify. Any answer the emulator gives (an error code, a 500,
 // throttling) is returned at once, so a failing call still fails its step
 // without waiting out a backoff.
 func Retryer() aws.Retryer {
