@@ -1,8 +1,10 @@
 package emulator
 
 import (
+	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -25,7 +27,7 @@ func Retryer() aws.Retryer {
 	return retry.NewStandard(func(o *retry.StandardOptions) {
 		o.MaxAttempts = maxAttempts
 		o.MaxBackoff = 100 * time.Millisecond
-		o.Retryables = []retry.IsErrorRetryable{retry.RetryableConnectionError{}}
+		o.Retryables = []retry.IsErrorRetryable{retry.IsErrorRetryableFunc(brokenConnection)}
 		o.RateLimiter = ratelimit.None
 	})
 }
@@ -39,7 +41,7 @@ func Call(req *http.Request) (status int, body []byte, err error) {
 	client := &http.Client{Timeout: 60 * time.Second}
 	for attempt := 1; ; attempt++ {
 		status, body, err = readAnswer(client, req)
-		if err == nil || attempt == maxAttempts || (retry.RetryableConnectionError{}).IsErrorRetryable(err) != aws.TrueTernary {
+		if err == nil || brokenConnection(err) != aws.TrueTernary || attempt == maxAttempts {
 			return status, body, err
 		}
 		time.Sleep(time.Duration(attempt) * 50 * time.Millisecond)
@@ -52,6 +54,18 @@ func Call(req *http.Request) (status int, body []byte, err error) {
 			req.Body = b
 		}
 	}
+}
+
+// brokenConnection is the SDK's own test for a connection error, saying on
+// stderr each time it holds: go test shows that output when the test fails
+// (or with -v), so a lane that fails with "exceeded maximum number of
+// attempts, 3" shows every break that led there.
+func brokenConnection(err error) aws.Ternary {
+	broken := (retry.RetryableConnectionError{}).IsErrorRetryable(err)
+	if broken == aws.TrueTernary {
+		fmt.Fprintf(os.Stderr, "emulator: the connection broke: %v\n", err)
+	}
+	return broken
 }
 
 func readAnswer(client *http.Client, req *http.Request) (int, []byte, error) {
