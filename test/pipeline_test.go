@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"go/version"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -162,8 +164,8 @@ func TestPipelineStages(t *testing.T) {
 }
 
 // TestPipelineSourceAndSynth: the source is the org file's connection,
-// repository and branch, triggered on push; the synth step installs the
-// pinned Go with its checksum, runs every gate (make synth) and
+// repository and branch, triggered on push; the synth step switches to the
+// pinned Go with the checksum database on, runs every gate (make synth) and
 // synthesizes the pipeline app; no CodeBuild project is privileged or
 // unencrypted.
 func TestPipelineSourceAndSynth(t *testing.T) {
@@ -227,8 +229,7 @@ func TestPipelineSourceAndSynth(t *testing.T) {
 		t.Fatalf("synth commands:\n  %s\nwant:\n  %s", strings.Join(synth, "\n  "), strings.Join(want, "\n  "))
 	}
 	for _, want := range []string{
-		"https://go.dev/dl/go" + stacks.GoVersion + ".linux-amd64.tar.gz",
-		"| sha256sum -c -",
+		"export GOTOOLCHAIN=go" + stacks.GoVersion + " GOSUMDB=sum.golang.org",
 		"pip install cfn-lint==1.51.0",
 		"make synth",
 		"npx cdk synth --quiet -c pipeline=true -o " + stacks.PipelineOutDir,
@@ -460,4 +461,44 @@ func jsonDiff(a, b any, path string) string {
 	ja, _ := json.Marshal(a)
 	jb, _ := json.Marshal(b)
 	return fmt.Sprintf("%s: %.200s, direct %.200s", path, ja, jb)
+}
+
+// TestPipelineGoToolchain: the synth step's Go can build this module, and its
+// first two install commands, run here in bash, leave the go command at
+// GoVersion (fetched and checked against the Go checksum database when this
+// machine's Go is another version) — and stop the step when the go command
+// is any other version, as an image Go older than 1.21 (which ignores
+// GOTOOLCHAIN) would be.
+func TestPipelineGoToolchain(t *testing.T) {
+	mod, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var need string
+	for line := range strings.Lines(string(mod)) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "go "); ok {
+			need = "go" + v
+		}
+	}
+	if !version.IsValid(need) || version.Compare("go"+stacks.GoVersion, need) < 0 {
+		t.Fatalf("the pipeline builds with go%s; go.mod needs %q", stacks.GoVersion, need)
+	}
+
+	install, _ := stacks.SynthCommands()
+	script := install[0] + " && " + install[1] + " && go env GOVERSION"
+	out, err := exec.Command("bash", "-c", script).CombinedOutput()
+	if f := strings.Fields(string(out)); err != nil || len(f) == 0 || f[len(f)-1] != "go"+stacks.GoVersion {
+		t.Fatalf("%s: %v\n%s", script, err, out)
+	}
+
+	// A go command that is not GoVersion whatever GOTOOLCHAIN says.
+	fake := t.TempDir()
+	if err := os.WriteFile(filepath.Join(fake, "go"), []byte("#!/bin/sh\necho go1.20.14\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("bash", "-c", install[0]+" && "+install[1])
+	cmd.Env = append(os.Environ(), "PATH="+fake+":"+os.Getenv("PATH"))
+	if out, err := cmd.CombinedOutput(); err == nil {
+		t.Fatalf("the install commands went on with go1.20.14 on the PATH:\n%s", out)
+	}
 }
