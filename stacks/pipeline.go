@@ -26,8 +26,8 @@ import (
 // later) fetches it through GOTOOLCHAIN: the go command downloads the
 // toolchain module from the Go module proxy and checks it against the Go
 // checksum database (GOSUMDB is set, whatever the image says) before running
-// it, so no checksum is copied by hand into this repository. The synth step stops if the go command is then any other
-// version.
+// it, so no checksum is copied by hand into this repository. The synth step
+// stops if the go command is then any other version.
 const GoVersion = "1.26.8"
 
 // PipelineOutDir is where the synth step writes the pipeline app's cloud
