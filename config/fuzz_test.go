@@ -50,6 +50,7 @@ var (
 	orgNameRE     = regexp.MustCompile(`^[a-z][a-z0-9-]{0,19}$`)
 	accountNameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
 	accountIDRE   = regexp.MustCompile(`^[0-9]{12}$`)
+	orgIDRE       = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
 )
 
 // checkValid asserts, independently of the validator, the properties every
@@ -58,6 +59,9 @@ func checkValid(t *testing.T, org *config.Org) {
 	t.Helper()
 	if !orgNameRE.MatchString(org.Name) {
 		t.Errorf("org name %q", org.Name)
+	}
+	if !orgIDRE.MatchString(org.OrganizationID) {
+		t.Errorf("organization id %q", org.OrganizationID)
 	}
 	if len(org.Regions) == 0 || !slices.Contains(org.Regions, org.HomeRegion) {
 		t.Errorf("home region %q, regions %v", org.HomeRegion, org.Regions)

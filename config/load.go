@@ -66,7 +66,7 @@ func LoadFile(path string) (*Org, error) {
 	return Load(path, data)
 }
 
-const orgShape = "an org file is one mapping with name, homeRegion, regions and accounts"
+const orgShape = "an org file is one mapping with name, organizationId, homeRegion, regions and accounts"
 
 // position is a 1-based line and column; zero when unknown.
 type position struct{ line, col int }
@@ -622,6 +622,7 @@ func (d *decoder) decodeOrg(root ast.Node) *Org {
 	}
 	d.rootOK = d.mapping(root, "", []field{
 		{"name", func(n ast.Node, p string) { d.str(n, p, &org.Name) }},
+		{"organizationId", func(n ast.Node, p string) { d.str(n, p, &org.OrganizationID) }},
 		{"homeRegion", func(n ast.Node, p string) { d.str(n, p, &org.HomeRegion) }},
 		{"regions", func(n ast.Node, p string) { d.strList(n, p, &org.Regions) }},
 		{"accounts", func(n ast.Node, p string) {

@@ -41,10 +41,15 @@ const (
 
 // Org is a whole organization file.
 type Org struct {
-	Name       string    // lowercase, at most 20 characters; used in stack names
-	HomeRegion string    // one of Regions
-	Regions    []string  // the regions palisade deploys to, in file order
-	Accounts   []Account // in file order; after Filter, the kept ones
+	Name string // lowercase, at most 20 characters; used in stack names
+	// OrganizationID is the AWS Organizations id (o-...), which the
+	// cross-account policies are scoped to (aws:SourceOrgID,
+	// aws:PrincipalOrgID) so that their size does not grow with the
+	// number of accounts.
+	OrganizationID string
+	HomeRegion     string    // one of Regions
+	Regions        []string  // the regions palisade deploys to, in file order
+	Accounts       []Account // in file order; after Filter, the kept ones
 	// AllAccounts are every account of the file, without their VPCs, also
 	// after Filter: the security stack admits all of them whichever are built.
 	AllAccounts []Account

@@ -23,7 +23,10 @@ const (
 )
 
 var (
-	orgNameRE     = regexp.MustCompile(`^[a-z][a-z0-9-]{0,19}$`)
+	orgNameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,19}$`)
+	// An organization id: "o-" and 10 to 32 lowercase letters or digits
+	// (AWS Organizations API reference, Organization.Id).
+	orgIDRE       = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
 	accountNameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
 	accountIDRE   = regexp.MustCompile(`^[0-9]{12}$`)
 	logGroupRE    = regexp.MustCompile(`^[.\-_/#A-Za-z0-9]{1,512}$`)
@@ -72,6 +75,10 @@ func (d *decoder) validate(org *Org) {
 	}
 	if d.require("", "name", "the org's name, used in stack names") && !orgNameRE.MatchString(org.Name) {
 		d.errorf("name", "%q is not a valid org name: use 1 to 20 lowercase letters, digits and hyphens, starting with a letter", org.Name)
+	}
+
+	if d.require("", "organizationId", "the AWS Organizations id (o-...) that cross-account policies are scoped to; aws organizations describe-organization --query Organization.Id prints it") && !orgIDRE.MatchString(org.OrganizationID) {
+		d.errorf("organizationId", "%q is not an organization id: use o- and 10 to 32 lowercase letters or digits, as aws organizations describe-organization --query Organization.Id prints it", org.OrganizationID)
 	}
 
 	listed := d.validateRegions(org)

@@ -18,6 +18,7 @@ import (
 // leaves alone, so that synth, the gates and the assertions cover them too.
 const optionsOrg = `
 name: opts
+organizationId: o-testorg0001
 homeRegion: eu-west-1
 regions: [eu-west-1]
 accounts:

@@ -138,7 +138,7 @@ func run(w io.Writer, sizesFlag, validation, jobsFlag, app string) error {
 // example's logging, security and compliance defaults.
 func OrgFile(n int) string {
 	var b strings.Builder
-	b.WriteString("name: bench\nhomeRegion: us-east-1\nregions: [us-east-1, eu-west-1]\naccounts:\n")
+	b.WriteString("name: bench\norganizationId: o-benchorg0001\nhomeRegion: us-east-1\nregions: [us-east-1, eu-west-1]\naccounts:\n")
 	b.WriteString("  - {name: management, id: \"100000000000\", role: management}\n")
 	b.WriteString("  - name: security\n    id: \"100000000001\"\n    role: security\n    vpcs:\n")
 	b.WriteString("      us-east-1: {cidr: 10.0.0.0/20, publicSubnetMask: 26, privateSubnetMask: 24}\n      eu-west-1: {cidr: 10.0.16.0/20, publicSubnetMask: 26, privateSubnetMask: 24}\n")

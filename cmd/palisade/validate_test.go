@@ -24,6 +24,7 @@ accounts:
     vpcs:
       us-east-1:
         cidr: 10.0.0.1/16
+organizationId: o-testorg0001
 `), 0o644); err != nil {
 		t.Fatal(err)
 	}
