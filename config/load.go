@@ -704,7 +704,7 @@ func (d *decoder) decodeOrg(root ast.Node) *Org {
 // regionShape is a region name, one of the AWS commercial regions palisade
 // knows (regions.go).
 func regionShape(doc string) *shape {
-	return &shape{kind: kString, ref: "region", required: true, doc: doc, enum: anys(knownRegions())}
+	return &shape{kind: kString, required: true, doc: doc, enum: anys(knownRegions())}
 }
 
 // orgFields are the org file's top-level keys. Required keys are checked,

@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"regexp"
-	"slices"
 	"strings"
 )
 
@@ -30,7 +28,6 @@ const (
 // org, stay in validate.go.
 type shape struct {
 	kind     kind
-	ref      string // a name under $defs: the value is described once there
 	doc      string // the description editors show on hover
 	required bool   // a key the loader requires; an optional key may also be null, which the loader reads as unset
 	// value rules
@@ -76,15 +73,7 @@ const SchemaFile = "organization.schema.json"
 func Schema() []byte {
 	d := &decoder{pos: map[string]position{}, set: map[string]bool{}, bad: map[string]bool{}}
 	root := shape{kind: kObject, required: true, fields: func() []field { return d.orgFields(&Org{}) }}
-	g := &gen{defs: map[string]obj{}}
-	s := g.schema(root)
-	var defs obj
-	for _, name := range slices.Sorted(maps.Keys(g.defs)) {
-		defs = append(defs, kv{name, g.defs[name]})
-	}
-	if len(defs) > 0 {
-		s = append(s, kv{"$defs", defs})
-	}
+	s := root.schema()
 	head := obj{
 		{"$schema", "https://json-schema.org/draft/2020-12/schema"},
 		{"title", "palisade organization file"},
@@ -102,24 +91,12 @@ func Schema() []byte {
 	return b.Bytes()
 }
 
-// gen collects the $defs of a schema.
-type gen struct{ defs map[string]obj }
-
-// schema is the JSON Schema of a value of shape s.
-func (g *gen) schema(s shape) obj {
-	if s.ref != "" {
-		if !s.required {
-			panic("config: a shape with a ref must be required: " + s.ref)
-		}
-		def := s
-		def.ref, def.doc = "", ""
-		g.defs[s.ref] = g.schema(def)
-		var o obj
-		if s.doc != "" {
-			o = append(o, kv{"description", s.doc})
-		}
-		return append(o, kv{"$ref", "#/$defs/" + s.ref})
-	}
+// schema is the JSON Schema of a value of this shape. It uses only
+// keywords that mean the same in draft-07 and 2020-12 (no $ref, $defs,
+// prefixItems or unevaluated*), since the YAML language server documents
+// support for "JSON Schema 7 and below" (its README); the tests validate
+// with both drafts.
+func (s shape) schema() obj {
 	var o obj
 	add := func(k string, v any) { o = append(o, kv{k, v}) }
 	if s.doc != "" {
@@ -189,13 +166,13 @@ func (g *gen) schema(s shape) obj {
 		if s.items != nil {
 			it := *s.items
 			it.required = true // an item is never unset: null is a wrong value
-			add("items", g.schema(it))
+			add("items", it.schema())
 		}
 	case kObject:
 		var props obj
 		var req []string
 		for _, f := range s.fields() {
-			props = append(props, kv{f.name, g.schema(f.shape)})
+			props = append(props, kv{f.name, f.shape.schema()})
 			if f.shape.required {
 				req = append(req, f.name)
 			}
@@ -210,7 +187,7 @@ func (g *gen) schema(s shape) obj {
 			k := *s.keys
 			k.kind, k.required = kString, true
 			var ks obj
-			for _, e := range g.schema(k) {
+			for _, e := range k.schema() {
 				if e.k != "type" { // a key is always a string
 					ks = append(ks, e)
 				}
@@ -220,7 +197,7 @@ func (g *gen) schema(s shape) obj {
 		if s.values != nil {
 			v := *s.values
 			v.required = true
-			add("additionalProperties", g.schema(v))
+			add("additionalProperties", v.schema())
 		}
 	}
 	return o

@@ -20,17 +20,57 @@ import (
 	"github.com/palisade-sec/palisade/config"
 )
 
-// compileSchema compiles config.Schema() with a maintained draft 2020-12
-// validator, as an editor's language server would load the committed file
-// (cmd/palisade's test keeps that file equal to config.Schema()).
-func compileSchema(t *testing.T) *jsonschema.Schema {
+// schemaDrafts are the drafts the schema is checked under: the 2020-12 it
+// declares, and draft-07, which is what the YAML language server (VS Code,
+// Neovim) documents support for.
+var schemaDrafts = []struct {
+	name  string
+	draft *jsonschema.Draft
+}{{"2020-12", jsonschema.Draft2020}, {"draft-07", jsonschema.Draft7}}
+
+// validator validates a value under every draft of schemaDrafts.
+type validator []*jsonschema.Schema
+
+// Validate returns the first draft's refusal, or nil when every draft
+// accepts v; a value accepted by one draft and refused by another is an
+// error of its own.
+func (vs validator) Validate(v any) error {
+	var errs []error
+	for _, s := range vs {
+		errs = append(errs, s.Validate(v))
+	}
+	for i, err := range errs {
+		if (err == nil) != (errs[0] == nil) {
+			return fmt.Errorf("%s and %s disagree: %v / %v", schemaDrafts[0].name, schemaDrafts[i].name, errs[0], err)
+		}
+	}
+	return errs[0]
+}
+
+// compileSchema compiles config.Schema() with a maintained validator,
+// under draft 2020-12 and draft-07, as an editor's language server would
+// load the committed file (cmd/palisade's test keeps that file equal to
+// config.Schema()).
+func compileSchema(t *testing.T) validator {
+	t.Helper()
+	var out validator
+	for _, d := range schemaDrafts {
+		out = append(out, compileDraft(t, d.draft))
+	}
+	return out
+}
+
+func compileDraft(t *testing.T, draft *jsonschema.Draft) *jsonschema.Schema {
 	t.Helper()
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(config.Schema()))
 	if err != nil {
 		t.Fatalf("the schema is not JSON: %v", err)
 	}
+	if m, ok := doc.(map[string]any); ok && draft != jsonschema.Draft2020 {
+		delete(m, "$schema") // read it as the other draft
+	}
 	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft2020)
+	c.DefaultDraft(draft)
 	c.AssertFormat() // format is an annotation in 2020-12; an editor may check it, so the test does
 	if err := c.AddResource("organization.schema.json", doc); err != nil {
 		t.Fatal(err)
