@@ -146,7 +146,7 @@ func (d *decoder) complianceFields(c *Compliance) []field {
 	return []field{
 		d.reasonsField("extraRules", &c.ExtraRules, shape{
 			doc:    "More AWS Config managed rules for the organization conformance pack: a rule name (not a baseline rule's) to its managed rule identifier.",
-			keys:   &shape{pattern: ruleNameRE, not: &shape{enum: anys(baselineRules)}},
+			keys:   &shape{pattern: ruleNameRE, not: &shape{enum: anys(baselineRules)}, doc: "A rule name: 1 to 64 lowercase letters, digits and hyphens, not a baseline rule's."},
 			values: &shape{pattern: ruleIdentifierRE, doc: "An AWS Config managed rule identifier, such as RDS_STORAGE_ENCRYPTED."}}),
 		d.reasonsField("disabledRules", &c.DisabledRules, shape{
 			doc:    "Baseline rules of the conformance pack to drop, each with the reason it does not apply.",

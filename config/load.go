@@ -757,11 +757,11 @@ func (d *decoder) securityFields(sec *Detection) []field {
 			items: &shape{enum: anys(standards)}}),
 		d.reasonsField("disabledControls", &sec.DisabledControls, shape{
 			doc:    "Security Hub controls to turn off (such as IAM.6), each with the reason it does not apply in this org (10 characters or more).",
-			keys:   &shape{pattern: controlIDRE},
+			keys:   &shape{pattern: controlIDRE, doc: "A Security Hub control id, such as IAM.6 or EC2.10."},
 			values: &shape{doc: "Why this control is off in this org."}}),
 		d.strListField("policyTargets", &sec.PolicyTargets, shape{
 			doc:   "The org root (r-...) and OUs (ou-...-...) the Security Hub configuration policy and the guardrail SCPs attach to; `aws organizations list-roots` prints the root. Default: none (no guardrails).",
-			items: &shape{pattern: policyTargetRE}}),
+			items: &shape{pattern: policyTargetRE, doc: "An organization root id (r-...) or OU id (ou-...-...)."}}),
 		d.strField("alertSeverity", &sec.AlertSeverity, shape{enum: anys(severities), foldCase: true, def: defaultSeverity,
 			doc: "Findings at or above this severity alert (any case)."}),
 		d.strListField("alertEmails", &sec.AlertEmails, shape{
@@ -875,7 +875,7 @@ func (d *decoder) decodeVPC(n ast.Node, path string) *VPC {
 }
 
 func (d *decoder) vpcFields(v *VPC) []field {
-	mask := fmt.Sprintf("%d to %d", minMask, maxMask)
+	mask := fmt.Sprintf("%d to /%d", minMask, maxMask)
 	return []field{
 		d.strField("cidr", &v.CIDR, shape{required: true, pattern: cidrRE,
 			doc: "The VPC's IPv4 range: a network address inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16, /" + mask + "; no two VPCs in the org may overlap."}),
@@ -883,7 +883,7 @@ func (d *decoder) vpcFields(v *VPC) []field {
 			doc: "How many availability zones to spread subnets over, no more than the region has; with availabilityZones, their number."}),
 		d.strListField("availabilityZones", &v.AvailabilityZones, shape{minItems: minAZCount, maxItem: maxAZCount, unique: true,
 			doc:   "The zone names (this region and a letter), instead of the region's first azCount zones.",
-			items: &shape{pattern: zoneRE}}),
+			items: &shape{pattern: zoneRE, doc: "An availability zone of the VPC's region: the region's name and a letter, such as us-east-1a."}}),
 		strFieldOf(d, "natGateways", &v.NATGateways, shape{enum: anys(natStrategy), def: string(NATPerAZ),
 			doc: "perAz (one NAT gateway per zone), single (one for the VPC) or none (private subnets are isolated). Default: perAz, single with profile lean."}),
 		d.boolField("publicSubnets", &v.PublicSubnets, shape{

@@ -121,6 +121,11 @@ func (s shape) schema() obj {
 				alts[i] = foldPattern(fmt.Sprint(v))
 			}
 			add("pattern", "^("+strings.Join(alts, "|")+")$")
+			names := make([]string, len(s.enum))
+			for i, v := range s.enum {
+				names[i] = fmt.Sprint(v)
+			}
+			add("patternErrorMessage", "Use one of "+strings.Join(names, ", ")+" (any case).")
 			add("examples", s.enum)
 		} else {
 			enum := s.enum
@@ -136,6 +141,12 @@ func (s shape) schema() obj {
 			p = "^$|" + p
 		}
 		add("pattern", p)
+		if s.doc != "" {
+			// patternErrorMessage: a VS Code extension keyword the YAML
+			// language server shows instead of the pattern; validators
+			// that do not know it ignore it.
+			add("patternErrorMessage", "Expected: "+s.doc)
+		}
 	}
 	if s.not != nil {
 		add("not", s.not.constraint())
