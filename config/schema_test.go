@@ -230,7 +230,7 @@ var badFiles = map[string]struct {
 	"deployment-repository":            {structural, ""},
 	"deployment-two-sources":           {rule, "a pipeline has one source"},
 	"duplicate-key":                    {yamlLevel, ""},
-	"empty":                            {structural, ""}, // null is not a mapping
+	"empty":                            {structural, ""}, // null is not a mapping (an editor shows nothing for an empty file)
 	"endpoint-duplicate":               {structural, ""},
 	"endpoint-invalid":                 {structural, ""},
 	"flowlogs-unknown-key":             {structural, ""},
