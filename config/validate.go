@@ -24,8 +24,8 @@ const (
 	// five exempt roles).
 	maxForwardLogGroups     = 10
 	maxForwardLogGroupChars = 600
-	minAZCount               = 2
-	maxAZCount               = 6
+	minAZCount              = 2
+	maxAZCount              = 6
 )
 
 var (
