@@ -798,7 +798,7 @@ func (d *decoder) loggingFields(l *Logging) []field {
 				}, nil),
 			}
 		}),
-		d.strListField("forwardLogGroups", &l.ForwardLogGroups, shape{unique: true,
+		d.strListField("forwardLogGroups", &l.ForwardLogGroups, shape{unique: true, maxItem: maxForwardLogGroups,
 			doc:   "CloudWatch log groups the security and workload accounts create and forward to the security account's drain. Default: none.",
 			items: &shape{pattern: logGroupRE, not: &shape{pattern: reservedLogGroupRE}, doc: "A log group name: 1 to 512 of letters, digits and . - _ / #, not starting with aws/."}}),
 		d.intField("logGroupRetentionDays", &l.LogGroupRetentionDays, shape{enum: anys(retentionDays), def: defaultRetentionDays,

@@ -71,6 +71,8 @@ func TestLoadBad(t *testing.T) {
 		{"logging-expiration-early", "logging.archive.expirationDays", 15, 21, "30 must be 0 (keep logs for ever) or more than glacierTransitionDays (90)"},
 		{"logging-loggroup-duplicate", "logging.forwardLogGroups[1]", 13, 41, "duplicate log group \"/var/log/messages\""},
 		{"logging-loggroup-invalid", "logging.forwardLogGroups[1]", 13, 41, "\"/var/log/my app\" is not a CloudWatch log group name"},
+		{"logging-loggroup-many", "logging.forwardLogGroups", 13, 3, "11 log groups are more than the 10 palisade forwards"},
+		{"logging-loggroup-long", "logging.forwardLogGroups", 13, 3, "the log group names are 602 characters together, more than the 600"},
 		{"logging-objectlock-longer", "logging.archive.expirationDays", 14, 21, "400 is shorter than the Object Lock retention (730 days)"},
 		{"logging-objectlock-mode", "logging.archive.objectLock.mode", 15, 13, "\"forever\" is not an Object Lock mode; use governance or compliance"},
 		{"logging-retention", "logging.logGroupRetentionDays", 13, 26, "100 days is not a retention CloudWatch Logs accepts"},

@@ -239,6 +239,8 @@ var badFiles = map[string]struct {
 	"logging-expiration-early":         {rule, "expirationDays is after glacierTransitionDays and objectLock.days"},
 	"logging-loggroup-duplicate":       {structural, ""},
 	"logging-loggroup-invalid":         {structural, ""},
+	"logging-loggroup-long":            {rule, "the forwarded log groups' names fit the guardrail SCP together"},
+	"logging-loggroup-many":            {structural, ""},
 	"logging-objectlock-longer":        {rule, "expirationDays is after glacierTransitionDays and objectLock.days"},
 	"logging-objectlock-mode":          {structural, ""},
 	"logging-retention":                {structural, ""},

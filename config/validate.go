@@ -19,8 +19,14 @@ const (
 	defaultGlacierDays         = 90
 	maxObjectLockDays          = 36500
 	defaultTrailCloudWatchLogs = true
-	minAZCount                 = 2
-	maxAZCount                 = 6
+	// Every forwarded log group is named, twice, in the guardrail SCP
+	// ProtectSecurityBaseline, which AWS Organizations limits to 5,120
+	// characters (constructs/guardrails checks the sum fits, with room for
+	// five exempt roles).
+	maxForwardLogGroups     = 10
+	maxForwardLogGroupChars = 600
+	minAZCount              = 2
+	maxAZCount              = 6
 )
 
 var (
@@ -573,6 +579,11 @@ func (d *decoder) validateLogging(l *Logging) {
 			continue
 		}
 		first[g] = i
+	}
+	if n := len(l.ForwardLogGroups); n > maxForwardLogGroups {
+		d.errorf("logging.forwardLogGroups", "%d log groups are more than the %d palisade forwards: each is named in a guardrail SCP, which AWS limits to 5,120 characters", n, maxForwardLogGroups)
+	} else if chars := len(strings.Join(l.ForwardLogGroups, "")); chars > maxForwardLogGroupChars {
+		d.errorf("logging.forwardLogGroups", "the log group names are %d characters together, more than the %d palisade forwards: each is named in a guardrail SCP, which AWS limits to 5,120 characters", chars, maxForwardLogGroupChars)
 	}
 	if !d.set["logging.trail.cloudWatchLogs"] {
 		l.Trail.CloudWatchLogs = defaultTrailCloudWatchLogs

@@ -228,7 +228,20 @@ func BuildPart(scope constructs.Construct, org *config.Org, keep func(name strin
 			home := region == org.HomeRegion
 			var rails *guardrails.Props
 			if d := org.Detection; home && len(d.PolicyTargets) > 0 {
-				rails = &guardrails.Props{TargetIds: d.PolicyTargets}
+				rails = &guardrails.Props{
+					TargetIds: d.PolicyTargets,
+					// Every stack of the org, and the bootstrap's.
+					ProtectedStackNames: []string{org.Name + "-*", "CDKToolkit"},
+					// The log groups subscribed to the drain: the org file's, and
+					// the VPC flow log groups, whose names CloudFormation makes
+					// from the network stack's name (CloudFormation User Guide,
+					// "Name type": the stack name, the logical id, a random string).
+					ForwardedLogGroups: append(slices.Clone(org.Logging.ForwardLogGroups), StackName(org.Name, "network", "*", "*")),
+					LogDestinations:    []string{org.LogDestinationName()},
+				}
+				if dep := org.Deployer(); dep.ID != m.ID {
+					rails.DeployingAccounts = []string{dep.ID}
+				}
 				if d.DenyOtherRegions {
 					rails.AllowedRegions = org.Regions
 				}

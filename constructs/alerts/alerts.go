@@ -23,9 +23,23 @@
 // raw event.
 //
 // The topic is encrypted with a key of its own (rotated, retained on
-// delete) that EventBridge, for this account only, may use to publish. The
-// topic's policy lets only EventBridge, for this account, publish, and
-// refuses requests not made over TLS.
+// delete) that EventBridge may use to publish, with no source condition:
+// the SNS Developer Guide ("Managing Amazon SNS encryption keys and costs",
+// enabling compatibility between event sources from AWS services and
+// encrypted topics) says aws:SourceAccount, aws:SourceArn and
+// aws:SourceOrgID in a KMS key policy are not supported for
+// EventBridge-to-encrypted topics, and delivery fails with them (Landing
+// Zone Accelerator hit it: github.com/awslabs/landing-zone-accelerator-on-aws/issues/407).
+// The fence is the topic's policy instead: only EventBridge rules of this
+// account and region (aws:SourceAccount and aws:SourceArn, which SNS topic
+// policies support for service principals: SNS Developer Guide, "Example
+// cases for Amazon SNS access control", aws:SourceAccount versus
+// aws:SourceOwner) may publish, and only over TLS. What remains: EventBridge
+// may use the key for any caller that names it (another account's rule or
+// bus could make EventBridge encrypt with it, their own data only); the
+// docs name no condition EventBridge supports here to narrow it (SNS's
+// encryption context is not documented as a policy condition), so none is
+// guessed.
 //
 // The package imports nothing from palisade: copy it into any CDK app.
 package alerts
@@ -88,7 +102,11 @@ func New(scope constructs.Construct, id string, props *Props) *Alerts {
 	c := constructs.NewConstruct(scope, &id)
 	a := &Alerts{Construct: c}
 	account := awscdk.Stack_Of(c).Account()
-	fromThisAccount := &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": account}}
+	stack := awscdk.Stack_Of(c)
+	fromThisAccountsRules := &map[string]any{
+		"StringEquals": map[string]any{"aws:SourceAccount": account},
+		"ArnLike":      map[string]any{"aws:SourceArn": fmt.Sprintf("arn:%s:events:%s:%s:rule/*", *stack.Partition(), *stack.Region(), *account)},
+	}
 	events := awsiam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil)
 
 	a.Key = awskms.NewKey(c, jsii.String("Key"), &awskms.KeyProps{
@@ -99,9 +117,11 @@ func New(scope constructs.Construct, id string, props *Props) *Alerts {
 	a.Key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("EventBridgePublishesToTheTopic"),
 		Principals: &[]awsiam.IPrincipal{events},
-		Actions:    jsii.Strings("kms:GenerateDataKey", "kms:Decrypt"),
-		Resources:  jsii.Strings("*"), // in a key policy "*" is this key
-		Conditions: fromThisAccount,
+		// The actions the SNS Developer Guide lists for an event source.
+		Actions:   jsii.Strings("kms:GenerateDataKey*", "kms:Decrypt"),
+		Resources: jsii.Strings("*"), // in a key policy "*" is this key
+		// No aws:SourceAccount/aws:SourceArn: not supported here (see the
+		// package doc); the topic policy carries them.
 	}), nil)
 	denyGrantsExceptForAWSServices(a.Key)
 
@@ -115,7 +135,7 @@ func New(scope constructs.Construct, id string, props *Props) *Alerts {
 		Principals: &[]awsiam.IPrincipal{events},
 		Actions:    jsii.Strings("sns:Publish"),
 		Resources:  jsii.Strings(*a.Topic.TopicArn()),
-		Conditions: fromThisAccount,
+		Conditions: fromThisAccountsRules,
 	}))
 	for _, email := range p.Emails {
 		// The address is the id: stable whatever the order of Emails.

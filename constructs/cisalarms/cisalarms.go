@@ -185,6 +185,14 @@ func New(scope constructs.Construct, id string, props *Props) *Alarms {
 // publish to.
 func (a *Alarms) topic(emails []string) {
 	account := awscdk.Stack_Of(a.Construct).Account()
+	// CloudWatch alarms publish to an encrypted topic as the service
+	// principal cloudwatch.amazonaws.com, which the key policy must let
+	// kms:GenerateDataKey* and kms:Decrypt; aws:SourceAccount in that key
+	// policy is what the SNS Developer Guide recommends against the confused
+	// deputy ("Managing Amazon SNS encryption keys and costs", compatibility
+	// between event sources from AWS services and encrypted topics, step 3).
+	// Only EventBridge-to-encrypted topics do not support it, and no
+	// EventBridge rule publishes here.
 	fromThisAccount := &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": account}}
 	cloudwatch := awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)
 	a.Key = awskms.NewKey(a.Construct, jsii.String("Key"), &awskms.KeyProps{

@@ -17,7 +17,9 @@
 //   - AWS CloudFormation has no resource type for GuardDuty's organization
 //     configuration, so a custom resource (AwsCustomResource, an AWS
 //     Lambda function of CDK's) calls guardduty:UpdateOrganizationConfiguration
-//     on create and update, with only that action, on this detector only.
+//     on create and update, with only that action. The action has no
+//     resource type (Service Authorization Reference, Amazon GuardDuty), so
+//     only Resource "*" grants it: a detector ARN would grant nothing.
 //     It enables GuardDuty, with the same features, in every member account,
 //     present and future (AutoEnableOrganizationMembers ALL). Removing the
 //     construct leaves the organization configuration as it was.
@@ -173,8 +175,6 @@ func New(scope constructs.Construct, id string, props *Props) *Detector {
 		}
 		orgFeatures = append(orgFeatures, feature)
 	}
-	stack := awscdk.Stack_Of(c)
-	detectorArn := fmt.Sprintf("arn:%s:guardduty:%s:%s:detector/%s", *stack.Partition(), *stack.Region(), *stack.Account(), *d.Detector.Ref())
 	call := &customresources.AwsSdkCall{
 		Service: jsii.String("GuardDuty"),
 		Action:  jsii.String("updateOrganizationConfiguration"),
@@ -191,12 +191,15 @@ func New(scope constructs.Construct, id string, props *Props) *Detector {
 		InstallLatestAwsSdk: jsii.Bool(false),
 		Policy: customresources.AwsCustomResourcePolicy_FromStatements(&[]awsiam.PolicyStatement{
 			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-				Actions:   jsii.Strings("guardduty:UpdateOrganizationConfiguration"),
-				Resources: jsii.Strings(detectorArn),
+				Actions: jsii.Strings("guardduty:UpdateOrganizationConfiguration"),
+				// The Service Authorization Reference (Amazon GuardDuty) lists
+				// no resource type for it: only "*" grants it.
+				Resources: jsii.Strings("*"),
 			}),
 		}),
 	})
-	suppressProvider(d.OrganizationConfiguration)
+	suppressProvider(d.OrganizationConfiguration, nagRule{"AwsSolutions-IAM5",
+		"guardduty:UpdateOrganizationConfiguration has no resource type in the Service Authorization Reference: only Resource * grants it"})
 	return d
 }
 
@@ -218,26 +221,60 @@ func NewDelegatedAdmin(scope constructs.Construct, id, adminAccountID string) cu
 		Parameters:         map[string]any{"AdminAccountId": adminAccountID},
 		PhysicalResourceId: customresources.PhysicalResourceId_Of(jsii.String(adminAccountID)),
 	}
+	stack := awscdk.Stack_Of(scope)
 	cr := customresources.NewAwsCustomResource(scope, jsii.String(id), &customresources.AwsCustomResourceProps{
 		OnCreate:            call,
 		InstallLatestAwsSdk: jsii.Bool(false),
+		// What the GuardDuty User Guide ("Permissions required to designate a
+		// delegated GuardDuty administrator account") lists, each scoped as
+		// far as the Service Authorization Reference (Amazon GuardDuty, AWS
+		// Organizations) lets it be.
 		Policy: customresources.AwsCustomResourcePolicy_FromStatements(&[]awsiam.PolicyStatement{
 			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Sid: jsii.String("NoResourceType"),
 				Actions: jsii.Strings(
 					"guardduty:EnableOrganizationAdminAccount",
-					"organizations:EnableAWSServiceAccess",
-					"organizations:RegisterDelegatedAdministrator",
 					"organizations:ListDelegatedAdministrators",
 					"organizations:ListAWSServiceAccessForOrganization",
 					"organizations:DescribeOrganization",
+					"organizations:ListAccounts",
 				),
-				// None of these has resource-level permissions.
+				// None of these has a resource type: only "*" grants them.
 				Resources: jsii.Strings("*"),
+			}),
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Sid:     jsii.String("TrustGuardDuty"),
+				Actions: jsii.Strings("organizations:EnableAWSServiceAccess"),
+				// No resource type either; its condition key
+				// organizations:ServicePrincipal keeps it to GuardDuty.
+				Resources:  jsii.Strings("*"),
+				Conditions: &map[string]any{"StringEquals": map[string]any{"organizations:ServicePrincipal": "guardduty.amazonaws.com"}},
+			}),
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Sid:     jsii.String("RegisterTheAdministrator"),
+				Actions: jsii.Strings("organizations:RegisterDelegatedAdministrator"),
+				// Its resource type is the account,
+				// arn:aws:organizations::<management account>:account/o-<org>/<account>:
+				// only the administrator, only for GuardDuty.
+				Resources:  jsii.Strings(fmt.Sprintf("arn:%s:organizations::%s:account/o-*/%s", *stack.Partition(), *stack.Account(), adminAccountID)),
+				Conditions: &map[string]any{"StringEquals": map[string]any{"organizations:ServicePrincipal": "guardduty.amazonaws.com"}},
+			}),
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Sid:     jsii.String("DescribeTheOrganization"),
+				Actions: jsii.Strings("organizations:DescribeAccount", "organizations:DescribeOrganizationalUnit"),
+				// Their resource types are the account and the OU; the
+				// GuardDuty User Guide does not say which ones GuardDuty
+				// describes, so any of this organization's (the management
+				// account has one).
+				Resources: jsii.Strings(
+					fmt.Sprintf("arn:%s:organizations::%s:account/o-*/*", *stack.Partition(), *stack.Account()),
+					fmt.Sprintf("arn:%s:organizations::%s:ou/o-*/ou-*", *stack.Partition(), *stack.Account()),
+				),
 			}),
 		}),
 	})
 	suppressProvider(cr, nagRule{"AwsSolutions-IAM5",
-		"guardduty:EnableOrganizationAdminAccount and the AWS Organizations calls it makes have no resource-level permissions"})
+		"guardduty:EnableOrganizationAdminAccount and the AWS Organizations reads and EnableAWSServiceAccess have no resource type in the Service Authorization Reference; the account and OU reads name any of this organization's, which the GuardDuty User Guide does not narrow"})
 	return cr
 }
 
@@ -266,7 +303,7 @@ const providerID = "AWS679f53fac002430cb0da5b7982bd2287"
 // function break cdk-nag rules.
 func suppressProvider(cr customresources.AwsCustomResource, policyRules ...nagRule) {
 	suppress(cr.Node().FindChild(jsii.String("CustomResourcePolicy")), append(policyRules, nagRule{"NIST.800.53.R5-IAMNoInlinePolicy",
-		"CDK attaches the custom resource's one-statement policy inline to its own function's role, which nothing else uses"})...)
+		"CDK attaches the custom resource's policy inline to its own function's role, which nothing else uses"})...)
 	if fn := awscdk.Stack_Of(cr).Node().TryFindChild(jsii.String(providerID)); fn != nil {
 		suppress(fn,
 			nagRule{"AwsSolutions-IAM4", "CDK's custom resource function logs through AWSLambdaBasicExecutionRole; it runs only while CloudFormation deploys"},

@@ -153,10 +153,13 @@ func TestAdministrator(t *testing.T) {
 	if len(doc.Statement) != 1 {
 		t.Fatalf("custom resource policy: %s", str(doc))
 	}
-	stmt := str(doc.Statement[0])
-	if !strings.Contains(stmt, `"Action":"guardduty:UpdateOrganizationConfiguration"`) ||
-		!strings.Contains(stmt, `":guardduty:us-east-1:222222222222:detector/",{"Ref":"`+detID+`"}`) || strings.Contains(stmt, `"Resource":"*"`) {
-		t.Errorf("custom resource may do more than update this detector's organization configuration: %s", stmt)
+	// guardduty:UpdateOrganizationConfiguration has no resource type in the
+	// Service Authorization Reference: a detector ARN would grant nothing.
+	if stmt := str(doc.Statement[0]); stmt != `{"Action":"guardduty:UpdateOrganizationConfiguration","Effect":"Allow","Resource":"*"}` {
+		t.Errorf("custom resource policy = %s, want only guardduty:UpdateOrganizationConfiguration on *", stmt)
+	}
+	if !strings.Contains(str(policy.Metadata), "UpdateOrganizationConfiguration has no resource type") {
+		t.Error("the wildcard resource has no recorded reason")
 	}
 }
 
@@ -172,8 +175,31 @@ func TestDelegatedAdmin(t *testing.T) {
 	}
 	_, policy := only(t, rs, "AWS::IAM::Policy")
 	doc := str(policy.Properties["PolicyDocument"])
-	if !strings.Contains(doc, `"guardduty:EnableOrganizationAdminAccount"`) || strings.Contains(doc, `guardduty:*`) || strings.Contains(doc, `organizations:*`) {
+	if strings.Contains(doc, `guardduty:*`) || strings.Contains(doc, `organizations:*`) {
 		t.Errorf("policy = %s", doc)
+	}
+	var d struct{ Statement []map[string]any }
+	json.Unmarshal([]byte(doc), &d)
+	bySid := map[string]string{}
+	for _, s := range d.Statement {
+		bySid[fmt.Sprint(s["Sid"])] = str(s)
+	}
+	// As the GuardDuty User Guide lists them, scoped where the Service
+	// Authorization Reference gives the action a resource type.
+	for sid, want := range map[string]string{
+		"NoResourceType":           `{"Action":["guardduty:EnableOrganizationAdminAccount","organizations:ListDelegatedAdministrators","organizations:ListAWSServiceAccessForOrganization","organizations:DescribeOrganization","organizations:ListAccounts"],"Effect":"Allow","Resource":"*","Sid":"NoResourceType"}`,
+		"TrustGuardDuty":           `{"Action":"organizations:EnableAWSServiceAccess","Condition":{"StringEquals":{"organizations:ServicePrincipal":"guardduty.amazonaws.com"}},"Effect":"Allow","Resource":"*","Sid":"TrustGuardDuty"}`,
+		"RegisterTheAdministrator": `{"Action":"organizations:RegisterDelegatedAdministrator","Condition":{"StringEquals":{"organizations:ServicePrincipal":"guardduty.amazonaws.com"}},"Effect":"Allow","Resource":{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":organizations::222222222222:account/o-*/222222222222"]]},"Sid":"RegisterTheAdministrator"}`,
+	} {
+		if got := bySid[sid]; got != want {
+			t.Errorf("%s =\n%s\nwant\n%s", sid, got, want)
+		}
+	}
+	if got := bySid["DescribeTheOrganization"]; !strings.Contains(got, `":organizations::222222222222:account/o-*/*"`) || !strings.Contains(got, `":organizations::222222222222:ou/o-*/ou-*"`) || strings.Contains(got, `"Resource":"*"`) {
+		t.Errorf("DescribeTheOrganization = %s", got)
+	}
+	if len(d.Statement) != 4 {
+		t.Errorf("%d statements, want 4", len(d.Statement))
 	}
 	if !strings.Contains(str(policy.Metadata), "AwsSolutions-IAM5") {
 		t.Error("the wildcard resource has no recorded reason")

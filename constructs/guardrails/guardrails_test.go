@@ -25,7 +25,7 @@ type statement struct {
 	Effect    string
 	Action    any
 	NotAction []string
-	Resource  string
+	Resource  any
 	Condition map[string]map[string]any
 }
 
@@ -64,8 +64,8 @@ func strs(v any) []string {
 
 func TestProtectSecurityBaseline(t *testing.T) {
 	docs := guardrails.Policies(&guardrails.Props{TargetIds: []string{"r-ab12"}})
-	if len(docs) != 1 {
-		t.Fatalf("without AllowedRegions: %d policies, want 1", len(docs))
+	if len(docs) != 2 {
+		t.Fatalf("without AllowedRegions: %d policies, want 2", len(docs))
 	}
 	st := parse(t, docs[guardrails.ProtectSecurityBaseline])
 	protect := st["ProtectSecurityServices"]
@@ -104,7 +104,164 @@ func TestProtectSecurityBaseline(t *testing.T) {
 		t.Errorf("DenyRootUser = %+v, want everything denied to root, no exemption", root)
 	}
 	if len(st) != 2 {
-		t.Errorf("%d statements, want 2", len(st))
+		t.Errorf("%d statements, want 2 (no forwarded log groups, no destinations)", len(st))
+	}
+}
+
+// Shipping to the drain cannot be turned off by re-pointing a forwarded
+// group's filter, deleting the group, or deleting or replacing the drain.
+func TestLogShipping(t *testing.T) {
+	docs := guardrails.Policies(&guardrails.Props{
+		TargetIds:          []string{"r-ab12"},
+		ForwardedLogGroups: []string{"/var/log/secure", "myorg-network-*"},
+		LogDestinations:    []string{"myorg-log-drain"},
+	})
+	st := parse(t, docs[guardrails.ProtectSecurityBaseline])
+	onlyExec := func(sid string, s statement) {
+		t.Helper()
+		if got := strs(s.Condition["ArnNotLike"]["aws:PrincipalArn"]); !slices.Equal(got, guardrails.DefaultExemptRoleArns) || len(s.Condition) != 1 {
+			t.Errorf("%s condition = %v, want only the execution roles exempt", sid, s.Condition)
+		}
+	}
+	groups := st["ProtectForwardedLogGroups"]
+	if groups.Effect != "Deny" || !slices.Equal(strs(groups.Action), []string{"logs:PutSubscriptionFilter", "logs:DeleteLogGroup"}) {
+		t.Errorf("ProtectForwardedLogGroups = %+v", groups)
+	}
+	if got, want := strs(groups.Resource), []string{
+		"arn:aws:logs:*:*:log-group:/var/log/secure", "arn:aws:logs:*:*:log-group:/var/log/secure:*",
+		"arn:aws:logs:*:*:log-group:myorg-network-*",
+	}; !slices.Equal(got, want) {
+		t.Errorf("ProtectForwardedLogGroups resources = %v, want %v", got, want)
+	}
+	onlyExec("ProtectForwardedLogGroups", groups)
+	drain := st["ProtectLogDrain"]
+	if drain.Effect != "Deny" || !slices.Equal(strs(drain.Resource), []string{"arn:aws:logs:*:*:destination:myorg-log-drain"}) {
+		t.Errorf("ProtectLogDrain = %+v", drain)
+	}
+	for _, a := range []string{"logs:DeleteDestination", "logs:PutDestination", "logs:PutDestinationPolicy"} {
+		if !slices.Contains(strs(drain.Action), a) {
+			t.Errorf("ProtectLogDrain does not deny %s", a)
+		}
+	}
+	onlyExec("ProtectLogDrain", drain)
+	// Subscribing other groups to the drain stays possible: the destination
+	// is never a resource of a PutSubscriptionFilter deny.
+	for sid, s := range st {
+		if slices.Contains(strs(s.Action), "logs:PutSubscriptionFilter") && slices.ContainsFunc(strs(s.Resource), func(r string) bool { return strings.Contains(r, ":destination:") }) {
+			t.Errorf("%s denies subscribing to the drain", sid)
+		}
+	}
+}
+
+// The exemption cannot be forged: nobody but the exempt and deploy roles
+// may create, re-trust, re-permission, tag or pass a role the exemption
+// matches, or change the stacks the execution role deploys; nobody but
+// those and the file publishing roles may write the asset bucket; no
+// member account's principal may assume a bootstrap role.
+func TestProtectDeployment(t *testing.T) {
+	st := parse(t, guardrails.Policies(&guardrails.Props{TargetIds: []string{"r-ab12"}})[guardrails.ProtectDeployment])
+	if len(st) != 4 {
+		t.Errorf("%d statements, want 4", len(st))
+	}
+	deployPath := []string{"arn:aws:iam::*:role/cdk-hnb659fds-cfn-exec-role-*", "arn:aws:iam::*:role/cdk-hnb659fds-deploy-role-*"}
+	exemptOnly := func(sid string, want []string) {
+		t.Helper()
+		s := st[sid]
+		if got := strs(s.Condition["ArnNotLike"]["aws:PrincipalArn"]); !slices.Equal(got, want) || len(s.Condition) != 1 {
+			t.Errorf("%s condition = %v, want %v exempt and nothing else", sid, s.Condition, want)
+		}
+		if s.Effect != "Deny" {
+			t.Errorf("%s Effect = %s", sid, s.Effect)
+		}
+	}
+
+	roles := st["ProtectDeploymentRoles"]
+	for _, a := range []string{
+		"iam:CreateRole", "iam:DeleteRole", "iam:UpdateAssumeRolePolicy", "iam:AttachRolePolicy", "iam:DetachRolePolicy",
+		"iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:PutRolePermissionsBoundary", "iam:DeleteRolePermissionsBoundary",
+		"iam:TagRole", "iam:UntagRole", "iam:PassRole",
+	} {
+		if !slices.Contains(strs(roles.Action), a) {
+			t.Errorf("ProtectDeploymentRoles does not deny %s", a)
+		}
+	}
+	// The exemption pattern itself is a protected resource: a role whose
+	// name or path makes it exempt is one only the deployment may create.
+	if got := strs(roles.Resource); !slices.Equal(got, []string{"arn:aws:iam::*:role/cdk-hnb659fds-*", guardrails.DefaultExemptRoleArns[0]}) {
+		t.Errorf("ProtectDeploymentRoles resources = %v", got)
+	}
+	exemptOnly("ProtectDeploymentRoles", deployPath)
+
+	stacks := st["ProtectDeploymentStacks"]
+	for _, a := range []string{
+		"cloudformation:CreateStack", "cloudformation:UpdateStack", "cloudformation:DeleteStack", "cloudformation:CreateChangeSet",
+		"cloudformation:ExecuteChangeSet", "cloudformation:SetStackPolicy", "cloudformation:UpdateTerminationProtection",
+		"cloudformation:ContinueUpdateRollback", "cloudformation:RollbackStack", "cloudformation:CancelUpdateStack",
+	} {
+		if !slices.Contains(strs(stacks.Action), a) {
+			t.Errorf("ProtectDeploymentStacks does not deny %s", a)
+		}
+	}
+	if got := strs(stacks.Resource); !slices.Equal(got, []string{"arn:aws:cloudformation:*:*:stack/CDKToolkit/*"}) {
+		t.Errorf("ProtectDeploymentStacks resources = %v, want the bootstrap stack", got)
+	}
+	exemptOnly("ProtectDeploymentStacks", deployPath)
+
+	assets := st["ProtectDeploymentAssets"]
+	for _, a := range []string{"s3:PutObject", "s3:DeleteObject", "s3:PutBucketPolicy", "s3:CreateBucket"} {
+		if !slices.Contains(strs(assets.Action), a) {
+			t.Errorf("ProtectDeploymentAssets does not deny %s", a)
+		}
+	}
+	if got := strs(assets.Resource); !slices.Equal(got, []string{"arn:aws:s3:::cdk-hnb659fds-assets-*"}) {
+		t.Errorf("ProtectDeploymentAssets resources = %v", got)
+	}
+	exemptOnly("ProtectDeploymentAssets", append(slices.Clone(deployPath), "arn:aws:iam::*:role/cdk-hnb659fds-file-publishing-role-*"))
+
+	assume := st["AssumeDeploymentRoles"]
+	if assume.Effect != "Deny" || fmt.Sprint(assume.Action) != "sts:AssumeRole" || assume.Condition != nil ||
+		!slices.Equal(strs(assume.Resource), strs(roles.Resource)) {
+		t.Errorf("AssumeDeploymentRoles = %+v, want every protected role denied to every member principal", assume)
+	}
+
+	for sid, s := range st {
+		for _, a := range strs(s.Action) {
+			if strings.Contains(a, "*") {
+				t.Errorf("%s denies the wildcard %s: name each action", sid, a)
+			}
+		}
+	}
+}
+
+func TestProtectDeploymentProps(t *testing.T) {
+	st := parse(t, guardrails.Policies(&guardrails.Props{
+		TargetIds:           []string{"r-ab12"},
+		Qualifier:           "team1",
+		ExemptRoleArns:      []string{"arn:aws:iam::*:role/cdk-team1-cfn-exec-role-*", "arn:aws:iam::111111111111:role/BreakGlass"},
+		ProtectedStackNames: []string{"myorg-*", "CDKToolkit"},
+		DeployingAccounts:   []string{"555555555555"},
+	})[guardrails.ProtectDeployment])
+	roles := st["ProtectDeploymentRoles"]
+	if got, want := strs(roles.Resource), []string{
+		"arn:aws:iam::*:role/cdk-team1-*", "arn:aws:iam::*:role/cdk-team1-cfn-exec-role-*", "arn:aws:iam::111111111111:role/BreakGlass",
+	}; !slices.Equal(got, want) {
+		t.Errorf("roles = %v, want %v", got, want)
+	}
+	if got := strs(roles.Condition["ArnNotLike"]["aws:PrincipalArn"]); !slices.Contains(got, "arn:aws:iam::*:role/cdk-team1-deploy-role-*") ||
+		!slices.Contains(got, "arn:aws:iam::111111111111:role/BreakGlass") || slices.Contains(got, "arn:aws:iam::*:role/cdk-hnb659fds-deploy-role-*") {
+		t.Errorf("roles exempt %v", got)
+	}
+	if got := strs(st["ProtectDeploymentStacks"].Resource); !slices.Equal(got, []string{
+		"arn:aws:cloudformation:*:*:stack/myorg-*/*", "arn:aws:cloudformation:*:*:stack/CDKToolkit/*",
+	}) {
+		t.Errorf("stacks = %v", got)
+	}
+	if got := strs(st["ProtectDeploymentAssets"].Resource); !slices.Equal(got, []string{"arn:aws:s3:::cdk-team1-assets-*"}) {
+		t.Errorf("assets = %v", got)
+	}
+	assume := st["AssumeDeploymentRoles"]
+	if got := strs(assume.Condition["StringNotEquals"]["aws:PrincipalAccount"]); !slices.Equal(got, []string{"555555555555"}) || len(assume.Condition) != 1 {
+		t.Errorf("AssumeDeploymentRoles condition = %v, want only the deploying account's principals let through", assume.Condition)
 	}
 }
 
@@ -140,15 +297,31 @@ func TestAllowedRegions(t *testing.T) {
 	}
 }
 
-// The worst case a caller plausibly sets must fit the SCP limit.
+// The worst case a caller plausibly sets must fit the SCP limit: five
+// exempt roles, fifteen regions, four stack patterns, three deploying
+// accounts, and the most forwarded log groups palisade's org file admits
+// (config: ten, their names 600 characters together) with the flow log
+// pattern.
 func TestPolicySize(t *testing.T) {
-	var exempt []string
-	for i := range 10 {
+	var exempt, groups []string
+	for i := range 5 {
 		exempt = append(exempt, fmt.Sprintf("arn:aws:iam::*:role/deployment-role-number-%02d-*", i))
+	}
+	for i := range 10 {
+		groups = append(groups, fmt.Sprintf("/%02d/%s", i, strings.Repeat("g", 56)))
 	}
 	regions := []string{"us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-1", "eu-west-2", "eu-west-3",
 		"eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1"}
-	docs := guardrails.Policies(&guardrails.Props{TargetIds: []string{"r-ab12"}, ExemptRoleArns: exempt, AllowedRegions: regions})
+	docs := guardrails.Policies(&guardrails.Props{
+		TargetIds: []string{"r-ab12"}, ExemptRoleArns: exempt, AllowedRegions: regions,
+		ProtectedStackNames: []string{"organization-name-20-*", "CDKToolkit", "CDKToolkit-team1", "CDKToolkit-team2"},
+		DeployingAccounts:   []string{"111111111111", "222222222222", "333333333333"},
+		ForwardedLogGroups:  append(groups, "organization-name-20-network-*-*"),
+		LogDestinations:     []string{"organization-name-20-log-drain"},
+	})
+	if len(docs) != 3 {
+		t.Errorf("%d policies, want 3 (at most 3 of palisade's, with FullAWSAccess 4 of the 5 a target may have)", len(docs))
+	}
 	for name, doc := range docs {
 		if len(doc) > guardrails.MaxPolicySize {
 			t.Errorf("%s is %d characters, over %d", name, len(doc), guardrails.MaxPolicySize)
@@ -181,8 +354,8 @@ func TestTemplate(t *testing.T) {
 	})
 	props := &guardrails.Props{TargetIds: []string{"r-ab12", "ou-ab12-abcdefgh", "333333333333"}, AllowedRegions: []string{"eu-west-1"}}
 	g := guardrails.New(stack, "Guardrails", props)
-	if len(g.Policies) != 2 {
-		t.Errorf("Policies has %d entries, want 2", len(g.Policies))
+	if len(g.Policies) != 3 {
+		t.Errorf("Policies has %d entries, want 3", len(g.Policies))
 	}
 	raw, err := json.Marshal(app.Synth(nil).GetStackByName(stack.StackName()).Template())
 	if err != nil {
@@ -214,7 +387,7 @@ func TestTemplate(t *testing.T) {
 			t.Errorf("%s: template content differs from Policies:\n%s\n%s", name, content, docs[name])
 		}
 	}
-	if len(seen) != 2 {
+	if len(seen) != 3 {
 		t.Errorf("policies in template: %v", seen)
 	}
 }
@@ -230,6 +403,13 @@ func TestMisusePanics(t *testing.T) {
 		{guardrails.Props{TargetIds: []string{"r-ab12"}, ExemptRoleArns: []string{"*"}}, `Props.ExemptRoleArns: "*"`},
 		{guardrails.Props{TargetIds: []string{"r-ab12"}, ExemptRoleArns: []string{"arn:aws:iam::*:user/admin"}}, "Props.ExemptRoleArns"},
 		{guardrails.Props{TargetIds: []string{"r-ab12"}, AllowedRegions: []string{"Europe"}}, `Props.AllowedRegions: "Europe"`},
+		{guardrails.Props{TargetIds: []string{"r-ab12"}, Qualifier: "Not-A-Qualifier"}, `Props.Qualifier: "Not-A-Qualifier"`},
+		{guardrails.Props{TargetIds: []string{"r-ab12"}, ProtectedStackNames: []string{"*"}}, `Props.ProtectedStackNames: "*"`},
+		{guardrails.Props{TargetIds: []string{"r-ab12"}, ProtectedStackNames: []string{"a", "a"}}, "listed twice"},
+		{guardrails.Props{TargetIds: []string{"r-ab12"}, DeployingAccounts: []string{"1234"}}, `Props.DeployingAccounts: "1234"`},
+		{guardrails.Props{TargetIds: []string{"r-ab12"}, ForwardedLogGroups: []string{"*"}}, `Props.ForwardedLogGroups: "*"`},
+		{guardrails.Props{TargetIds: []string{"r-ab12"}, ForwardedLogGroups: []string{"a:b"}}, `Props.ForwardedLogGroups: "a:b"`},
+		{guardrails.Props{TargetIds: []string{"r-ab12"}, LogDestinations: []string{"drain:*"}}, `Props.LogDestinations: "drain:*"`},
 	} {
 		func() {
 			defer func() {

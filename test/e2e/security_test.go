@@ -445,6 +445,14 @@ var guardrailActions = []string{"cloudtrail:StopLogging", "guardduty:DeleteDetec
 // guardrailExemption is the role pattern the guardrails exempt.
 const guardrailExemption = "arn:aws:iam::*:role/cdk-hnb659fds-cfn-exec-role-*"
 
+// deployPathActions are actions ProtectDeployment must deny to all but the
+// exempt role and the bootstrap's deploy role (deployPath), so the
+// exemption cannot be forged.
+var (
+	deployPathActions = []string{"iam:CreateRole", "iam:UpdateAssumeRolePolicy", "iam:PassRole", "cloudformation:UpdateStack", "cloudformation:ExecuteChangeSet"}
+	deployPath        = []string{guardrailExemption, "arn:aws:iam::*:role/cdk-hnb659fds-deploy-role-*"}
+)
+
 // guardrails checks the management account's guardrail SCPs: each exists,
 // is attached to every policy target of the org file, and together they
 // deny guardrailActions to every principal but guardrailExemption.
@@ -457,7 +465,7 @@ func (v *verifier) guardrails(ctx context.Context, h *held) (*target, error) {
 		l.c.seen("the org file names no policy targets: no guardrails")
 		return l.t, nil
 	}
-	want := []string{"ProtectSecurityBaseline"}
+	want := []string{"ProtectSecurityBaseline", "ProtectDeployment"}
 	if v.org.Detection.DenyOtherRegions {
 		want = append(want, "DenyOutsideAllowedRegions")
 	}
@@ -471,7 +479,7 @@ func (v *verifier) guardrails(ctx context.Context, h *held) (*target, error) {
 		}
 		policies = append(policies, page.Policies...)
 	}
-	denied := map[string]bool{}
+	denied, deployDenied := map[string]bool{}, map[string]bool{}
 	var notes []string
 	for _, name := range want {
 		i := slices.IndexFunc(policies, func(s orgtypes.PolicySummary) bool { return aws.ToString(s.Name) == name })
@@ -499,8 +507,11 @@ func (v *verifier) guardrails(ctx context.Context, h *held) (*target, error) {
 		if err != nil {
 			return nil, fmt.Errorf("guardrails: DescribePolicy %s: %w", id, err)
 		}
-		for _, a := range scpExemptDenies(aws.ToString(d.Policy.Content)) {
+		for _, a := range scpExemptDenies(aws.ToString(d.Policy.Content), []string{guardrailExemption}) {
 			denied[a] = true
+		}
+		for _, a := range scpExemptDenies(aws.ToString(d.Policy.Content), deployPath) {
+			deployDenied[a] = true
 		}
 		notes = append(notes, fmt.Sprintf("%s (%s) on %s", name, id, orNone(attached)))
 	}
@@ -510,13 +521,20 @@ func (v *verifier) guardrails(ctx context.Context, h *held) (*target, error) {
 			l.failIn(stack, "ProtectSecurityBaseline [AWS::Organizations::Policy]", "no guardrail denies %s with the exemption ArnNotLike aws:PrincipalArn %s", a, guardrailExemption)
 		}
 	}
-	l.c.seen("%s; deny %s to all but %s", strings.Join(notes, ", "), strings.Join(guardrailActions, ", "), guardrailExemption)
+	for _, a := range deployPathActions {
+		if !deployDenied[a] {
+			stack, _, _ := h.first(mgmt, home, "AWS::Organizations::Policy")
+			l.failIn(stack, "ProtectDeployment [AWS::Organizations::Policy]", "no guardrail denies %s with the exemption ArnNotLike aws:PrincipalArn %s", a, strings.Join(deployPath, ", "))
+		}
+	}
+	l.c.seen("%s; deny %s to all but %s; deny %s to all but %s", strings.Join(notes, ", "), strings.Join(guardrailActions, ", "), guardrailExemption,
+		strings.Join(deployPathActions, ", "), strings.Join(deployPath, ", "))
 	return l.t, nil
 }
 
 // scpExemptDenies returns the actions an SCP denies in statements that
-// exempt exactly guardrailExemption through ArnNotLike aws:PrincipalArn.
-func scpExemptDenies(content string) []string {
+// exempt exactly exemption through ArnNotLike aws:PrincipalArn.
+func scpExemptDenies(content string, exemption []string) []string {
 	var doc struct {
 		Statement []struct {
 			Effect    string
@@ -539,7 +557,7 @@ func scpExemptDenies(content string) []string {
 			_ = json.Unmarshal(raw, &one)
 			exempt = []string{one}
 		}
-		if !slices.Equal(exempt, []string{guardrailExemption}) {
+		if !slices.Equal(exempt, exemption) {
 			continue
 		}
 		var actions []string
