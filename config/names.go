@@ -42,18 +42,6 @@ func (o *Org) AccountIDs() []string {
 	return ids
 }
 
-// InstanceAccountIDs are the ids of every account of the file that runs
-// instances (security and workloads, not management), also after Filter.
-func (o *Org) InstanceAccountIDs() []string {
-	var ids []string
-	for _, a := range o.AllAccounts {
-		if a.Role != RoleManagement {
-			ids = append(ids, a.ID)
-		}
-	}
-	return ids
-}
-
 // ConformancePackName is the organization conformance pack's name.
 func (o *Org) ConformancePackName() string { return o.Name + "-baseline" }
 

@@ -24,12 +24,10 @@ type LogArchiveProps struct {
 	// BucketName and KeyAlias are the names every account computes.
 	BucketName string
 	KeyAlias   string
-	// DeliveryAccounts are every account of the org.
-	DeliveryAccounts []string
-	// ConfigAccounts are the accounts whose AWS Config delivers to the
-	// archive; SessionAccounts those whose instances write under ssm/.
-	ConfigAccounts  []string
-	SessionAccounts []string
+	// OrganizationID scopes every cross-account statement of the archive and
+	// the drain to the organization: no account is listed, so adding one
+	// changes nothing here.
+	OrganizationID string
 	// TrailArns are the trails that write here (the org trail, in the home
 	// region only).
 	TrailArns []string
@@ -37,7 +35,7 @@ type LogArchiveProps struct {
 	GuardDutyExport bool
 	Archive         config.Archive
 	// DestinationName is the drain's CloudWatch Logs destination; every
-	// account of DeliveryAccounts may subscribe to it.
+	// account of the organization may subscribe to it.
 	DestinationName string
 	// ForwardLogGroups are the security account's own log groups to create
 	// and forward to the drain, kept locally for LogGroupRetention.
@@ -68,9 +66,9 @@ func NewLogArchive(scope constructs.Construct, id string, props *LogArchiveProps
 	s.Archive = logarchive.New(stack, "LogArchive", &logarchive.Props{
 		BucketName:            props.BucketName,
 		KeyAlias:              props.KeyAlias,
-		DeliveryAccounts:      props.DeliveryAccounts,
-		ConfigAccounts:        props.ConfigAccounts,
-		SessionAccounts:       props.SessionAccounts,
+		OrganizationID:        props.OrganizationID,
+		AllowConfig:           true,
+		AllowSessions:         true,
 		TrailArns:             props.TrailArns,
 		GuardDutyExport:       props.GuardDutyExport,
 		GlacierTransitionDays: props.Archive.GlacierTransitionDays,
@@ -80,7 +78,7 @@ func NewLogArchive(scope constructs.Construct, id string, props *LogArchiveProps
 	})
 	s.Drain = logdrain.New(stack, "LogDrain", &logdrain.Props{
 		DestinationName:  props.DestinationName,
-		SenderAccounts:   props.DeliveryAccounts,
+		OrganizationID:   props.OrganizationID,
 		ArchiveBucketArn: *s.Archive.Bucket.BucketArn(),
 		ArchiveKeyArn:    *s.Archive.Key.KeyArn(),
 	})
@@ -89,6 +87,8 @@ func NewLogArchive(scope constructs.Construct, id string, props *LogArchiveProps
 			DestinationArn: *s.Drain.DestinationArn,
 			LogGroups:      props.ForwardLogGroups,
 			Retention:      props.LogGroupRetention,
+			// The drain admits the organization.
+			DestinationAdmitsOrganization: true,
 		})
 	}
 	return s
@@ -119,6 +119,8 @@ func NewLogForward(scope constructs.Construct, id string, props *LogForwardProps
 		DestinationArn: props.DestinationArn,
 		LogGroups:      props.ForwardLogGroups,
 		Retention:      props.LogGroupRetention,
+		// The drain admits the organization.
+		DestinationAdmitsOrganization: true,
 	})
 	return stack
 }

@@ -72,6 +72,8 @@ func NewNetwork(scope constructs.Construct, id string, props *NetworkProps) *Net
 		logforward.New(stack, "FlowLogForward", &logforward.Props{
 			DestinationArn:    props.DestinationArn,
 			ExistingLogGroups: map[string]string{"FlowLogs": *group.LogGroupName()},
+			// The drain admits the organization.
+			DestinationAdmitsOrganization: true,
 		})
 	}
 	if props.DemoInstance {

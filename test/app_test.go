@@ -291,14 +291,28 @@ func TestLogPaths(t *testing.T) {
 		if !strings.Contains(destination, `"DestinationName":"`+example.LogDestinationName()+`"`) {
 			t.Errorf("%s: destination %s", region, destination)
 		}
+		// Every account of the organization, and no account by name: the
+		// organization id is the fence, each account's own prefix the
+		// ${aws:SourceAccount} it delivers for.
+		if !strings.Contains(destination, `aws:PrincipalOrgID\":\"`+example.OrganizationID) ||
+			!strings.Contains(bucketPolicy, `"aws:SourceOrgID":"`+example.OrganizationID+`"`) ||
+			!strings.Contains(bucketPolicy, "/AWSLogs/${aws:SourceAccount}/*") {
+			t.Errorf("%s: the organization's accounts may not deliver (destination or bucket policy):\n%s\n%s", region, destination, bucketPolicy)
+		}
 		for _, id := range example.AccountIDs() {
-			if !strings.Contains(destination, id) || !strings.Contains(bucketPolicy, "/AWSLogs/"+id+"/*") {
-				t.Errorf("%s: account %s may not deliver (destination or bucket policy)", region, id)
+			// (The management account's is the org trail's second prefix.)
+			if id != sec.ID && id != mgmt.ID && (strings.Contains(destination, id) || strings.Contains(bucketPolicy, "/AWSLogs/"+id+"/*")) {
+				t.Errorf("%s: the destination or the bucket policy names account %s; the organization is the fence", region, id)
 			}
 		}
 		trailArn := "arn:aws:cloudtrail:" + example.HomeRegion + ":" + mgmt.ID + ":trail/" + example.TrailName()
 		if got := strings.Contains(bucketPolicy, trailArn); got != (region == example.HomeRegion) {
 			t.Errorf("%s: the archive admits the org trail: %v, want only in the home region", region, got)
+		}
+		for _, prefix := range []string{"/AWSLogs/" + example.OrganizationID + "/*", "/AWSLogs/" + mgmt.ID + "/*"} {
+			if got := strings.Contains(bucketPolicy, prefix); got != (region == example.HomeRegion) {
+				t.Errorf("%s: the org trail's prefix %s is admitted: %v, want only in the home region", region, prefix, got)
+			}
 		}
 
 		for _, a := range example.Workloads() {
@@ -307,6 +321,11 @@ func TestLogPaths(t *testing.T) {
 				if r.Type == "AWS::Logs::SubscriptionFilter" {
 					b, _ := json.Marshal(r.Properties["LogGroupName"])
 					filters[string(b)] = r.Properties["DestinationArn"].(string)
+					// A destination that admits an organization takes
+					// filters with a role of the sender's own.
+					if r.Properties["RoleArn"] == nil {
+						t.Errorf("%s/%s: subscription filter of %s has no RoleArn", a.Name, region, b)
+					}
 				}
 			}
 			if len(filters) != len(example.Logging.ForwardLogGroups) {

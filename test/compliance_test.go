@@ -268,23 +268,26 @@ func TestSessions(t *testing.T) {
 	}
 }
 
-// TestArchiveAdmitsConfigAndSessions: the archive of every region lets
-// every account's AWS Config deliver, and the instance accounts write
-// under ssm/<their account>/.
+// TestArchiveAdmitsConfigAndSessions: the archive of every region lets the
+// organization's AWS Config recorders deliver and its principals write,
+// each account under its own prefix, naming no account.
 func TestArchiveAdmitsConfigAndSessions(t *testing.T) {
 	for _, region := range example.Regions {
 		res := byType(t, stacks.StackName(example.Name, "logarchive", example.Security().Name, region))
 		policy := js(res["AWS::S3::BucketPolicy"])
-		for _, a := range example.Accounts {
-			if !strings.Contains(policy, "/config/AWSLogs/"+a.ID+"/Config/*") {
-				t.Errorf("%s: archive does not admit AWS Config of %s", region, a.Name)
-			}
-			if root := "arn:aws:iam::" + a.ID + ":root"; strings.Contains(policy, root) != (a.Role != config.RoleManagement) {
-				t.Errorf("%s: archive admits %s's principals = %t, want only instance accounts", region, a.Name, strings.Contains(policy, root))
+		for _, want := range []string{
+			"/config/AWSLogs/${aws:SourceAccount}/Config/*", `"aws:SourceOrgID":"` + example.OrganizationID + `"`,
+			"/ssm/${aws:PrincipalAccount}/*", `"aws:PrincipalOrgID":"` + example.OrganizationID + `"`,
+		} {
+			if !strings.Contains(policy, want) {
+				t.Errorf("%s: archive policy lacks %s", region, want)
 			}
 		}
-		if !strings.Contains(policy, "/ssm/${aws:PrincipalAccount}/*") {
-			t.Errorf("%s: session writers are not fenced to their own prefix", region)
+		for _, a := range example.Accounts {
+			// (The management account is the org trail's.)
+			if a.Role == config.RoleWorkload && strings.Contains(policy, a.ID) {
+				t.Errorf("%s: archive policy names %s; the organization is the fence", region, a.Name)
+			}
 		}
 	}
 }

@@ -7,16 +7,16 @@ import (
 	"github.com/palisade-sec/palisade/constructs/logarchive"
 )
 
-// An archive in the security account that two workload accounts deliver
-// their VPC flow logs to, kept for seven years.
+// An archive in the security account that every account of the
+// organization delivers its VPC flow logs to, kept for seven years.
 func Example() {
 	app := awscdk.NewApp(nil)
 	stack := awscdk.NewStack(app, jsii.String("LogArchive"), &awscdk.StackProps{
 		Env: &awscdk.Environment{Account: jsii.String("222222222222"), Region: jsii.String("us-east-1")},
 	})
 	archive := logarchive.New(stack, "Archive", &logarchive.Props{
-		DeliveryAccounts: []string{"333333333333", "444444444444"},
-		ExpirationDays:   2557,
+		OrganizationID: "o-exampleorg1",
+		ExpirationDays: 2557,
 	})
 	_ = archive.Bucket.BucketArn() // hand this to hardenedvpc.Props.FlowLogBucketArn
 	app.Synth(nil)

@@ -7,16 +7,26 @@
 // an S3 bucket key, versioning, all public access blocked, object ownership
 // enforced to the bucket owner, TLS required (1.2 or later), server access
 // logs to the access-log bucket, object events to EventBridge, and a lifecycle that moves logs to Glacier
-// Instant Retrieval, optional expiry and optional Object Lock. Its bucket and
-// key policies admit log delivery (delivery.logs.amazonaws.com, used by VPC
-// flow logs) only from the accounts listed in Props.DeliveryAccounts, only
-// under AWSLogs/<account>/, and CloudTrail only for the trails listed in
-// Props.TrailArns; AWS Config only for Props.ConfigAccounts, under
-// config/AWSLogs/<account>/Config/; instance roles of Props.SessionAccounts
-// only under ssm/<their account>/. Other writers of the same account (a Firehose delivery
-// stream, say) are granted through their IAM roles; nothing else can write.
-// Give the bucket a name and the key an alias, and other accounts can
-// compute both ARNs without a cross-account reference.
+// Instant Retrieval, optional expiry and optional Object Lock.
+//
+// Its bucket and key policies are scoped to the organization
+// (Props.OrganizationID), never to a list of accounts, so that they keep one
+// size however many accounts join: log delivery (delivery.logs.amazonaws.com,
+// used by VPC flow logs) acting for any account of the organization
+// (aws:SourceOrgID), each account under AWSLogs/<its own account>/ only;
+// AWS Config likewise (with Props.AllowConfig) under
+// config/AWSLogs/<its own account>/Config/; principals of the organization's
+// accounts (aws:PrincipalOrgID; with Props.AllowSessions: instance roles
+// writing Session Manager transcripts and command output) only under
+// ssm/<their own account>/; CloudTrail only for the trails listed in
+// Props.TrailArns, under the prefixes an organization trail writes. The
+// account in each prefix is a policy variable (${aws:SourceAccount},
+// ${aws:PrincipalAccount}) that AWS fills in from the request. Without an
+// organization id the same statements admit this stack's account only.
+// Other writers of the same account (a Firehose delivery stream, say) are
+// granted through their IAM roles; nothing else can write. Give the bucket a
+// name and the key an alias, and other accounts can compute both ARNs
+// without a cross-account reference.
 //
 // The access-log bucket is encrypted with S3-managed keys, because S3 server
 // access logging cannot deliver to a bucket whose default encryption is
@@ -28,6 +38,7 @@ package logarchive
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -46,12 +57,17 @@ type Props struct {
 	// KeyAlias names the key ("alias/..."), so that other accounts can
 	// compute its alias ARN. Default: no alias.
 	KeyAlias string
-	// DeliveryAccounts are the 12-digit ids of the accounts whose log
-	// deliveries (VPC flow logs) may write to the archive, each under
-	// AWSLogs/<account>/ only. Default: the stack's account.
-	DeliveryAccounts []string
+	// OrganizationID is the AWS Organizations id (o- and 10 to 32 lowercase
+	// letters or digits) whose accounts' log deliveries (VPC flow logs), AWS
+	// Config recorders (with AllowConfig) and principals (with AllowSessions)
+	// may write to the archive, each under its own account's prefix only,
+	// and whose organization trails (TrailArns) write under
+	// AWSLogs/<OrganizationID>/. Default: "", this stack's account only, and
+	// no organization trail.
+	OrganizationID string
 	// TrailArns are the CloudTrail trails (an organization trail of the
-	// management account) that may write to the archive under AWSLogs/ and
+	// management account) that may write to the archive under
+	// AWSLogs/<OrganizationID>/ and AWSLogs/<the trail's account>/, and
 	// encrypt with its key. Default: none.
 	TrailArns []string
 	// GuardDutyExport lets GuardDuty, acting for this stack's account only
@@ -59,18 +75,18 @@ type Props struct {
 	// write findings under guardduty/ and encrypt them with the key.
 	// Default: false.
 	GuardDutyExport bool
-	// ConfigAccounts are the 12-digit ids of the accounts whose AWS Config
-	// recorders (config.amazonaws.com acting for them, with the
-	// service-linked role) may deliver to the archive, each under
-	// <ConfigPrefix>/AWSLogs/<account>/Config/ only, and encrypt with the
-	// key. Default: none.
-	ConfigAccounts []string
-	// SessionAccounts are the 12-digit ids of the accounts whose instance
-	// roles may write Session Manager transcripts and Systems Manager
-	// command output under ssm/<account>/, each its own account's prefix
-	// only, encrypting with the key through S3. Their IAM policies must
-	// allow it too. Default: none.
-	SessionAccounts []string
+	// AllowConfig lets the AWS Config recorders of the organization's
+	// accounts (config.amazonaws.com acting for them, with the
+	// service-linked role) deliver to the archive, each under
+	// <ConfigPrefix>/AWSLogs/<its own account>/Config/ only, and encrypt
+	// with the key. Default: false.
+	AllowConfig bool
+	// AllowSessions lets principals of the organization's accounts (their
+	// instance roles, as their own IAM policies allow) write Session Manager
+	// transcripts and Systems Manager command output under
+	// <SessionPrefix>/<their own account>/ only, encrypting with the key
+	// through S3. Default: false.
+	AllowSessions bool
 	// ObjectLockMode locks every new log version for ObjectLockDays:
 	// "GOVERNANCE" (users with s3:BypassGovernanceRetention may still delete)
 	// or "COMPLIANCE" (nobody may). Object Lock cannot be turned off once on.
@@ -100,7 +116,10 @@ type Archive struct {
 	AccessLogBucket awss3.Bucket
 }
 
-var accountID = regexp.MustCompile(`^[0-9]{12}$`)
+var (
+	organizationID = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
+	trailArn       = regexp.MustCompile(`^arn:aws[a-z-]*:cloudtrail:[a-z0-9-]+:[0-9]{12}:trail/[A-Za-z0-9._-]+$`)
+)
 
 // New creates an Archive. Nil props means every default.
 func New(scope constructs.Construct, id string, props *Props) *Archive {
@@ -108,12 +127,12 @@ func New(scope constructs.Construct, id string, props *Props) *Archive {
 	if props != nil {
 		p = *props
 	}
-	for prop, accounts := range map[string][]string{"DeliveryAccounts": p.DeliveryAccounts, "ConfigAccounts": p.ConfigAccounts, "SessionAccounts": p.SessionAccounts} {
-		for _, a := range accounts {
-			if !accountID.MatchString(a) {
-				panic(fmt.Sprintf("logarchive: Props.%s: %q is not a 12-digit account id", prop, a))
-			}
-		}
+	if p.OrganizationID != "" && !organizationID.MatchString(p.OrganizationID) {
+		panic(fmt.Sprintf("logarchive: Props.OrganizationID %q is not an organization id: o- and 10 to 32 lowercase letters or digits "+
+			"(aws organizations describe-organization --query Organization.Id)", p.OrganizationID))
+	}
+	if len(p.TrailArns) > 0 && p.OrganizationID == "" {
+		panic("logarchive: Props.TrailArns needs Props.OrganizationID: an organization trail writes under AWSLogs/<organization id>/")
 	}
 	if p.GlacierTransitionDays == 0 {
 		p.GlacierTransitionDays = 90
@@ -135,7 +154,7 @@ func New(scope constructs.Construct, id string, props *Props) *Archive {
 		panic(fmt.Sprintf("logarchive: Props.ObjectLockMode %q is not \"\", \"GOVERNANCE\" or \"COMPLIANCE\"", p.ObjectLockMode))
 	}
 	for _, arn := range p.TrailArns {
-		if !strings.HasPrefix(arn, "arn:") || !strings.Contains(arn, ":cloudtrail:") {
+		if !trailArn.MatchString(arn) {
 			panic(fmt.Sprintf("logarchive: Props.TrailArns: %q is not a CloudTrail trail ARN", arn))
 		}
 	}
@@ -150,10 +169,6 @@ func New(scope constructs.Construct, id string, props *Props) *Archive {
 	c.Node().SetContext(jsii.String("@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"), true)
 	a := &Archive{Construct: c}
 	stack := awscdk.Stack_Of(c)
-	accounts := p.DeliveryAccounts
-	if len(accounts) == 0 {
-		accounts = []string{*stack.Account()}
-	}
 
 	a.AccessLogBucket = awss3.NewBucket(c, jsii.String("AccessLogs"), &awss3.BucketProps{
 		Encryption:        awss3.BucketEncryption_S3_MANAGED,
@@ -222,15 +237,15 @@ func New(scope constructs.Construct, id string, props *Props) *Archive {
 	suppress(a.Bucket,
 		"NIST.800.53.R5-S3BucketReplicationEnabled", "logs stay in the region they describe (data residency); versioning, retention on delete and S3's durability protect them",
 	)
-	a.allowLogDelivery(stack, accounts)
+	a.allowLogDelivery(stack, p.OrganizationID)
 	if len(p.TrailArns) > 0 {
-		a.allowTrails(p.TrailArns)
+		a.allowTrails(p.OrganizationID, p.TrailArns)
 	}
-	if len(p.ConfigAccounts) > 0 {
-		a.allowConfig(stack, p.ConfigAccounts)
+	if p.AllowConfig {
+		a.allowConfig(stack, p.OrganizationID)
 	}
-	if len(p.SessionAccounts) > 0 {
-		a.allowSessions(stack, p.SessionAccounts)
+	if p.AllowSessions {
+		a.allowSessions(stack, p.OrganizationID)
 	}
 	if p.GuardDutyExport {
 		a.allowGuardDuty(stack)
@@ -238,29 +253,48 @@ func New(scope constructs.Construct, id string, props *Props) *Archive {
 	return a
 }
 
-// allowLogDelivery lets delivery.logs.amazonaws.com, acting for the given
-// accounts only, write under AWSLogs/<account>/ and encrypt with the key.
-func (a *Archive) allowLogDelivery(stack awscdk.Stack, accounts []string) {
+// fromSources is the condition that a service principal acts for a
+// resource of the organization's accounts or, without an organization id,
+// of this stack's account. One organization id, however many accounts.
+//
+// aws:SourceOrgID is the organization of the resource on whose behalf a
+// service principal calls (IAM User Guide, "AWS global condition context
+// keys", aws:SourceOrgID; and "The confused deputy problem"). AWS's own
+// data perimeter examples (github.com/aws-samples/data-perimeter-policy-examples,
+// resource_control_policies/README.md, "EnforceConfusedDeputyProtection")
+// apply it to CloudTrail's and VPC Flow Logs' deliveries to S3, and say it
+// is present wherever aws:SourceAccount is, for an account in an
+// organization.
+func fromSources(stack awscdk.Stack, org string) map[string]any {
+	if org == "" {
+		return map[string]any{"aws:SourceAccount": *stack.Account()}
+	}
+	return map[string]any{"aws:SourceOrgID": org}
+}
+
+// allowLogDelivery lets delivery.logs.amazonaws.com, acting for the
+// organization's accounts, write each account's logs under
+// AWSLogs/<that account>/ only, and encrypt with the key.
+func (a *Archive) allowLogDelivery(stack awscdk.Stack, org string) {
 	delivery := awsiam.NewServicePrincipal(jsii.String("delivery.logs.amazonaws.com"), nil)
-	var objects []*string
-	sourceArns := make([]*string, 0, len(accounts))
-	for _, acct := range accounts {
-		objects = append(objects, a.Bucket.ArnForObjects(jsii.String("AWSLogs/"+acct+"/*")))
-		sourceArns = append(sourceArns, jsii.String(fmt.Sprintf("arn:%s:logs:*:%s:*", *stack.Partition(), acct)))
-	}
-	from := map[string]any{
-		"StringEquals": map[string]any{"aws:SourceAccount": accounts},
-		"ArnLike":      map[string]any{"aws:SourceArn": sourceArns},
-	}
+	from := map[string]any{"StringEquals": fromSources(stack, org)}
+	write := fromSources(stack, org)
+	write["s3:x-amz-acl"] = "bucket-owner-full-control"
 	a.Bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("LogDeliveryWrite"),
 		Principals: &[]awsiam.IPrincipal{delivery},
 		Actions:    jsii.Strings("s3:PutObject"),
-		Resources:  &objects,
-		Conditions: &map[string]any{
-			"StringEquals": map[string]any{"aws:SourceAccount": accounts, "s3:x-amz-acl": "bucket-owner-full-control"},
-			"ArnLike":      map[string]any{"aws:SourceArn": sourceArns},
-		},
+		// Each account under its own prefix, the one VPC flow logs write
+		// (Amazon VPC User Guide, "Flow logs to Amazon S3: permissions for
+		// the bucket policy": AWSLogs/account_id/*, with aws:SourceAccount
+		// and s3:x-amz-acl). ${aws:SourceAccount} is the account the
+		// service acts for: any single-valued condition key can be a
+		// policy variable, in the resource part of an ARN (IAM User Guide,
+		// "IAM policy elements: Variables and tags", "Where you can use
+		// policy variables"); if the request has none, the resource matches
+		// nothing.
+		Resources:  &[]*string{a.Bucket.ArnForObjects(jsii.String("AWSLogs/${aws:SourceAccount}/*"))},
+		Conditions: &map[string]any{"StringEquals": write},
 	}))
 	a.Bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("LogDeliveryCheck"),
@@ -273,19 +307,43 @@ func (a *Archive) allowLogDelivery(stack awscdk.Stack, accounts []string) {
 		Sid:        jsii.String("LogDeliveryEncrypt"),
 		Principals: &[]awsiam.IPrincipal{delivery},
 		Actions:    jsii.Strings("kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"),
-		// In a key policy "*" is this key and nothing else.
+		// In a key policy "*" is this key and nothing else. A key has no
+		// object prefix: the organization is the fence.
 		Resources:  jsii.Strings("*"),
 		Conditions: &from,
 	}), nil)
 }
 
 // allowTrails lets CloudTrail, writing for the given trails only, put log
-// files under AWSLogs/ (an organization trail writes AWSLogs/<org id>/...,
-// an id the org file does not know, so the trail ARN is the fence) and
-// encrypt them with the key.
-func (a *Archive) allowTrails(trails []string) {
+// files where an organization trail writes them and encrypt them with the
+// key. This follows the CloudTrail User Guide, "Amazon S3 bucket policy for
+// CloudTrail", "Create or update an Amazon S3 bucket to use to store the log
+// files for an organization trail": GetBucketAcl on the bucket, PutObject
+// under AWSLogs/<organization id>/* (every account's files, the management
+// account's included: AWSLogs/O-ID/<account>/CloudTrail/..., "Finding your
+// CloudTrail log files") and under AWSLogs/<management account>/*, which the
+// guide keeps for the trail turned back into a trail of that account only;
+// each with aws:SourceArn, which for an organization trail is the trail ARN
+// of the management account. The organization trail writes every account's
+// files itself, with one aws:SourceArn: no condition key tells one member's
+// files from another's, so the prefix is the organization's, not an
+// account's.
+func (a *Archive) allowTrails(org string, trails []string) {
 	cloudtrail := awsiam.NewServicePrincipal(jsii.String("cloudtrail.amazonaws.com"), nil)
 	fromTrails := map[string]any{"StringEquals": map[string]any{"aws:SourceArn": trails}}
+	objects := []*string{a.Bucket.ArnForObjects(jsii.String("AWSLogs/" + org + "/*"))}
+	var trailContexts []string
+	for _, t := range trails {
+		// arn:aws:cloudtrail:region:account:trail/name
+		parts := strings.SplitN(t, ":", 6)
+		if acct := parts[4]; !slices.ContainsFunc(objects, func(o *string) bool { return strings.HasSuffix(*o, "/AWSLogs/"+acct+"/*") }) {
+			objects = append(objects, a.Bucket.ArnForObjects(jsii.String("AWSLogs/"+acct+"/*")))
+		}
+		// The account's trails, as the encryption context names them.
+		if i := strings.LastIndex(t, ":trail/"); i > 0 {
+			trailContexts = append(trailContexts, t[:i]+":trail/*")
+		}
+	}
 	a.Bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("TrailAclCheck"),
 		Principals: &[]awsiam.IPrincipal{cloudtrail},
@@ -297,18 +355,11 @@ func (a *Archive) allowTrails(trails []string) {
 		Sid:        jsii.String("TrailWrite"),
 		Principals: &[]awsiam.IPrincipal{cloudtrail},
 		Actions:    jsii.Strings("s3:PutObject"),
-		Resources:  &[]*string{a.Bucket.ArnForObjects(jsii.String("AWSLogs/*"))},
+		Resources:  &objects,
 		Conditions: &map[string]any{"StringEquals": map[string]any{
 			"aws:SourceArn": trails, "s3:x-amz-acl": "bucket-owner-full-control",
 		}},
 	}))
-	var trailContexts []string
-	for _, t := range trails {
-		// arn:aws:cloudtrail:region:account:trail/name -> the account's trails
-		if i := strings.LastIndex(t, ":trail/"); i > 0 {
-			trailContexts = append(trailContexts, t[:i]+":trail/*")
-		}
-	}
 	a.Key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("TrailEncrypt"),
 		Principals: &[]awsiam.IPrincipal{cloudtrail},
@@ -318,6 +369,28 @@ func (a *Archive) allowTrails(trails []string) {
 			"StringEquals": map[string]any{"aws:SourceArn": trails},
 			"StringLike":   map[string]any{"kms:EncryptionContext:aws:cloudtrail:arn": trailContexts},
 		},
+	}), nil)
+	// The archive bucket uses an S3 Bucket Key, and then "kms:Decrypt
+	// permissions are required to create or update a trail with SSE-KMS
+	// encryption enabled" (CloudTrail User Guide, "Configure AWS KMS key
+	// policies for CloudTrail", "Granting decrypt permissions"). The one
+	// principal that section's statement for a trail's own use of the key
+	// names is CloudTrail's service principal ("an example policy that is
+	// required to allow the CloudTrail service principal to decrypt trail
+	// logs"); its other statement is for the users who read the logs, not
+	// for the one who creates the trail. So CloudTrail gets kms:Decrypt, for
+	// these trails only (aws:SourceArn, as the guide recommends for every
+	// statement of CloudTrail's), and the caller that creates the trail (the
+	// management account's CloudFormation execution role) gets nothing here.
+	// The guide does not say which call needs it: no encryption context is
+	// required, since with a bucket key the context is the bucket's, not the
+	// trail's.
+	a.Key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("TrailDecrypt"),
+		Principals: &[]awsiam.IPrincipal{cloudtrail},
+		Actions:    jsii.Strings("kms:Decrypt"),
+		Resources:  jsii.Strings("*"), // in a key policy "*" is this key
+		Conditions: &fromTrails,
 	}), nil)
 	a.Key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("TrailDescribeKey"),
@@ -336,16 +409,14 @@ const ConfigPrefix = "config"
 // command output in the archive: ssm/<account>/.
 const SessionPrefix = "ssm"
 
-// allowConfig lets AWS Config, acting for the given accounts only, check the
-// bucket and deliver under ConfigPrefix/AWSLogs/<account>/Config/, and
-// encrypt with the key.
-func (a *Archive) allowConfig(stack awscdk.Stack, accounts []string) {
+// allowConfig lets AWS Config, acting for the organization's accounts,
+// check the bucket and deliver each account's files under
+// ConfigPrefix/AWSLogs/<that account>/Config/ only, and encrypt with the key.
+func (a *Archive) allowConfig(stack awscdk.Stack, org string) {
 	cfg := awsiam.NewServicePrincipal(jsii.String("config.amazonaws.com"), nil)
-	var objects []*string
-	for _, acct := range accounts {
-		objects = append(objects, a.Bucket.ArnForObjects(jsii.String(ConfigPrefix+"/AWSLogs/"+acct+"/Config/*")))
-	}
-	from := map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": accounts}}
+	from := map[string]any{"StringEquals": fromSources(stack, org)}
+	write := fromSources(stack, org)
+	write["s3:x-amz-acl"] = "bucket-owner-full-control"
 	a.Bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("ConfigCheck"),
 		Principals: &[]awsiam.IPrincipal{cfg},
@@ -357,10 +428,15 @@ func (a *Archive) allowConfig(stack awscdk.Stack, accounts []string) {
 		Sid:        jsii.String("ConfigWrite"),
 		Principals: &[]awsiam.IPrincipal{cfg},
 		Actions:    jsii.Strings("s3:PutObject"),
-		Resources:  &objects,
-		Conditions: &map[string]any{"StringEquals": map[string]any{
-			"aws:SourceAccount": accounts, "s3:x-amz-acl": "bucket-owner-full-control",
-		}},
+		// AWS Config Developer Guide, "Permissions for the Amazon S3 Bucket
+		// for the AWS Config Delivery Channel": the service principal (the
+		// service-linked role's way) writes
+		// <prefix>/AWSLogs/<sourceAccountID>/Config/*, with aws:SourceAccount
+		// the account it delivers for. That key, as a policy variable, binds
+		// each account to its own prefix (IAM User Guide, "IAM policy
+		// elements: Variables and tags").
+		Resources:  &[]*string{a.Bucket.ArnForObjects(jsii.String(ConfigPrefix + "/AWSLogs/${aws:SourceAccount}/Config/*"))},
+		Conditions: &map[string]any{"StringEquals": write},
 	}))
 	a.Key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("ConfigEncrypt"),
@@ -371,20 +447,29 @@ func (a *Archive) allowConfig(stack awscdk.Stack, accounts []string) {
 	}), nil)
 }
 
-// allowSessions lets principals of the given accounts (their instance roles,
-// as their IAM policies allow) write under ssm/<their own account>/ and
-// encrypt with the key through S3 in this region.
-func (a *Archive) allowSessions(stack awscdk.Stack, accounts []string) {
-	principals := make([]awsiam.IPrincipal, len(accounts))
-	for i, acct := range accounts {
-		principals[i] = awsiam.NewAccountPrincipal(jsii.String(acct))
+// allowSessions lets principals of the organization's accounts (their
+// instance roles, as their IAM policies allow) write under ssm/<their own
+// account>/ and encrypt with the key through S3 in this region.
+func (a *Archive) allowSessions(stack awscdk.Stack, org string) {
+	// Any principal of an account of the organization (IAM User Guide, "AWS
+	// global condition context keys", aws:PrincipalOrgID); CDK writes
+	// Principal {"AWS": "*"} with that condition. S3 does not count such a
+	// policy as public, so Block Public Access lets it be ("Blocking public
+	// access to your Amazon S3 storage", "The meaning of public":
+	// aws:PrincipalOrgID is one of the keys with fixed values).
+	var principal awsiam.IPrincipal = awsiam.NewOrganizationPrincipal(jsii.String(org))
+	if org == "" {
+		principal = awsiam.NewAccountRootPrincipal()
 	}
+	principals := []awsiam.IPrincipal{principal}
 	a.Bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("SessionsWrite"),
 		Principals: &principals,
 		Actions:    jsii.Strings("s3:PutObject"),
-		// Each account only under its own prefix: the policy variable is
-		// the calling principal's account.
+		// Each account only under its own prefix: ${aws:PrincipalAccount}
+		// is the calling principal's account (IAM User Guide, "IAM policy
+		// elements: Variables and tags": any single-valued key, in the
+		// resource part of the ARN).
 		Resources: &[]*string{a.Bucket.ArnForObjects(jsii.String(SessionPrefix + "/${aws:PrincipalAccount}/*"))},
 	}))
 	a.Bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{

@@ -109,37 +109,46 @@ func TestBuckets(t *testing.T) {
 	}
 }
 
-func TestDeliveryIsScopedToAccounts(t *testing.T) {
-	rs := synth(t, &logarchive.Props{DeliveryAccounts: []string{"333333333333", "444444444444"}})
-	var archivePolicy string
-	for _, p := range byType(rs, "AWS::S3::BucketPolicy") {
-		if s := str(p.Properties); strings.Contains(s, "LogDeliveryWrite") {
-			archivePolicy = s
-		}
-	}
-	for _, want := range []string{
-		`"Service":"delivery.logs.amazonaws.com"`,
-		`"aws:SourceAccount":["333333333333","444444444444"]`,
-		`/AWSLogs/333333333333/*`, `/AWSLogs/444444444444/*`,
-		`"s3:x-amz-acl":"bucket-owner-full-control"`,
-		`"arn:`, `:logs:*:333333333333:*"`,
+const org = "o-exampleorg1"
+
+func TestDeliveryIsScopedToTheOrganization(t *testing.T) {
+	st := statements(t, synth(t, &logarchive.Props{OrganizationID: org}))
+	for sid, want := range map[string][]string{
+		"LogDeliveryWrite": {`"Service":"delivery.logs.amazonaws.com"`, `"s3:PutObject"`, `"aws:SourceOrgID":"o-exampleorg1"`,
+			`/AWSLogs/${aws:SourceAccount}/*"`, `"s3:x-amz-acl":"bucket-owner-full-control"`},
+		"LogDeliveryCheck":   {`"Service":"delivery.logs.amazonaws.com"`, `"s3:GetBucketAcl"`, `"aws:SourceOrgID":"o-exampleorg1"`},
+		"LogDeliveryEncrypt": {`"Service":"delivery.logs.amazonaws.com"`, `"kms:GenerateDataKey*"`, `"aws:SourceOrgID":"o-exampleorg1"`},
 	} {
-		if !strings.Contains(archivePolicy, want) {
-			t.Errorf("archive policy lacks %s:\n%s", want, archivePolicy)
+		s := str(st[sid])
+		for _, w := range want {
+			if !strings.Contains(s, w) {
+				t.Errorf("%s lacks %s:\n%s", sid, w, s)
+			}
+		}
+		if strings.Contains(s, "aws:SourceAccount\"") || strings.Contains(s, "222222222222") {
+			t.Errorf("%s names an account; the organization is the fence:\n%s", sid, s)
 		}
 	}
-	if strings.Contains(archivePolicy, "222222222222") {
-		t.Errorf("the archive's own account should not deliver unless listed:\n%s", archivePolicy)
+	// One prefix, filled in per request: no account can write under another's.
+	if got := str(st["LogDeliveryWrite"]["Resource"]); strings.Count(got, "AWSLogs/") != 1 {
+		t.Errorf("LogDeliveryWrite resources = %s, want the one AWSLogs/${aws:SourceAccount}/* prefix", got)
+	}
+}
+
+func TestWithoutOrganizationOnlyThisAccountDelivers(t *testing.T) {
+	rs := synth(t, nil)
+	st := statements(t, rs)
+	for _, sid := range []string{"LogDeliveryWrite", "LogDeliveryCheck", "LogDeliveryEncrypt"} {
+		if s := str(st[sid]); !strings.Contains(s, `"aws:SourceAccount":"222222222222"`) || strings.Contains(s, "SourceOrgID") {
+			t.Errorf("%s without an organization id = %s, want aws:SourceAccount of this account", sid, s)
+		}
 	}
 	for id, k := range byType(rs, "AWS::KMS::Key") {
-		pol := str(k.Properties["KeyPolicy"])
 		if k.Properties["EnableKeyRotation"] != true || k.DeletionPolicy != "Retain" {
 			t.Errorf("%s: rotation %v, deletion %s", id, k.Properties["EnableKeyRotation"], k.DeletionPolicy)
 		}
-		for _, want := range []string{"LogDeliveryEncrypt", `"aws:SourceAccount":["333333333333","444444444444"]`, "DenyGrantsExceptForAWSServices"} {
-			if !strings.Contains(pol, want) {
-				t.Errorf("%s: key policy lacks %s", id, want)
-			}
+		if !strings.Contains(str(k.Properties["KeyPolicy"]), "DenyGrantsExceptForAWSServices") {
+			t.Errorf("%s: key policy lacks DenyGrantsExceptForAWSServices", id)
 		}
 	}
 }
@@ -158,10 +167,12 @@ func TestMisusePanics(t *testing.T) {
 		props *logarchive.Props
 		want  string
 	}{
-		{&logarchive.Props{DeliveryAccounts: []string{"12345"}}, "Props.DeliveryAccounts"},
+		{&logarchive.Props{OrganizationID: "o-ABC"}, "Props.OrganizationID"},
+		{&logarchive.Props{OrganizationID: "r-abcd"}, "Props.OrganizationID"},
 		{&logarchive.Props{GlacierTransitionDays: 90, ExpirationDays: 30}, "Props.ExpirationDays"},
 		{&logarchive.Props{ObjectLockMode: "governance"}, "Props.ObjectLockMode"},
-		{&logarchive.Props{TrailArns: []string{"arn:aws:s3:::bucket"}}, "Props.TrailArns"},
+		{&logarchive.Props{OrganizationID: org, TrailArns: []string{"arn:aws:s3:::bucket"}}, "Props.TrailArns"},
+		{&logarchive.Props{TrailArns: []string{"arn:aws:cloudtrail:us-east-1:111111111111:trail/t"}}, "Props.OrganizationID"},
 	} {
 		func() {
 			defer func() {
@@ -178,7 +189,7 @@ func TestCentralArchive(t *testing.T) {
 	trail := "arn:aws:cloudtrail:us-east-1:111111111111:trail/example-org-trail"
 	rs := synth(t, &logarchive.Props{
 		BucketName: "example-logs-222222222222-eu-west-1", KeyAlias: "alias/example-log-archive",
-		TrailArns: []string{trail}, ObjectLockMode: "COMPLIANCE", ObjectLockDays: 400,
+		OrganizationID: org, TrailArns: []string{trail}, ObjectLockMode: "COMPLIANCE", ObjectLockDays: 400,
 	})
 	for id, b := range byType(rs, "AWS::S3::Bucket") {
 		if !strings.HasPrefix(id, "ArchiveBucket") {
@@ -196,22 +207,29 @@ func TestCentralArchive(t *testing.T) {
 	if len(aliases) != 1 || !strings.Contains(str(aliases), `"AliasName":"alias/example-log-archive"`) {
 		t.Errorf("aliases = %v", aliases)
 	}
-	var policy string
-	for _, p := range byType(rs, "AWS::S3::BucketPolicy") {
-		if s := str(p.Properties); strings.Contains(s, "TrailWrite") {
-			policy = s
+	st := statements(t, rs)
+	fromTrail := `"aws:SourceArn":["` + trail + `"]`
+	for sid, want := range map[string][]string{
+		"TrailAclCheck": {`"Service":"cloudtrail.amazonaws.com"`, `"s3:GetBucketAcl"`, fromTrail},
+		// CloudTrail User Guide's organization trail policy: the org's
+		// prefix and the management account's.
+		"TrailWrite": {`"Service":"cloudtrail.amazonaws.com"`, fromTrail, `/AWSLogs/o-exampleorg1/*"`, `/AWSLogs/111111111111/*"`,
+			`"s3:x-amz-acl":"bucket-owner-full-control"`},
+		"TrailEncrypt": {`"kms:GenerateDataKey*"`, fromTrail,
+			`"kms:EncryptionContext:aws:cloudtrail:arn":["arn:aws:cloudtrail:us-east-1:111111111111:trail/*"]`},
+		// The bucket key: CloudTrail needs kms:Decrypt to create the trail.
+		"TrailDecrypt":     {`"Service":"cloudtrail.amazonaws.com"`, `"Action":"kms:Decrypt"`, fromTrail},
+		"TrailDescribeKey": {`"kms:DescribeKey"`, fromTrail},
+	} {
+		s := str(st[sid])
+		for _, w := range want {
+			if !strings.Contains(s, w) {
+				t.Errorf("%s lacks %s:\n%s", sid, w, s)
+			}
 		}
 	}
-	for _, want := range []string{`"Service":"cloudtrail.amazonaws.com"`, `"aws:SourceArn":["` + trail + `"]`, `/AWSLogs/*"`, "TrailAclCheck"} {
-		if !strings.Contains(policy, want) {
-			t.Errorf("bucket policy lacks %s:\n%s", want, policy)
-		}
-	}
-	for _, k := range byType(rs, "AWS::KMS::Key") {
-		pol := str(k.Properties["KeyPolicy"])
-		if !strings.Contains(pol, `"kms:EncryptionContext:aws:cloudtrail:arn":["arn:aws:cloudtrail:us-east-1:111111111111:trail/*"]`) {
-			t.Errorf("key policy does not fence CloudTrail to the management account's trails:\n%s", pol)
-		}
+	if got := str(st["TrailWrite"]["Resource"]); strings.Contains(got, `AWSLogs/*"`) || strings.Count(got, "AWSLogs/") != 2 {
+		t.Errorf("TrailWrite resources = %s, want exactly the organization's and the management account's prefixes", got)
 	}
 }
 
@@ -266,16 +284,15 @@ func statements(t *testing.T, rs map[string]resource) map[string]map[string]any 
 }
 
 func TestConfigAndSessionWriters(t *testing.T) {
-	accounts := []string{"111111111111", "333333333333"}
-	st := statements(t, synth(t, &logarchive.Props{ConfigAccounts: accounts, SessionAccounts: accounts}))
+	st := statements(t, synth(t, &logarchive.Props{OrganizationID: org, AllowConfig: true, AllowSessions: true}))
 	for sid, want := range map[string][]string{
-		"ConfigCheck": {`"Service":"config.amazonaws.com"`, `"s3:GetBucketAcl"`, `"s3:ListBucket"`, `"aws:SourceAccount":["111111111111","333333333333"]`},
-		"ConfigWrite": {`"Service":"config.amazonaws.com"`, `"s3:PutObject"`, `/config/AWSLogs/111111111111/Config/*"`,
-			`/config/AWSLogs/333333333333/Config/*"`, `"s3:x-amz-acl":"bucket-owner-full-control"`, `"aws:SourceAccount":["111111111111","333333333333"]`},
-		"ConfigEncrypt":           {`"Service":"config.amazonaws.com"`, `"kms:Decrypt"`, `"kms:GenerateDataKey"`, `"aws:SourceAccount"`},
-		"SessionsWrite":           {`:iam::111111111111:root`, `:iam::333333333333:root`, `"s3:PutObject"`, `/ssm/${aws:PrincipalAccount}/*"`},
-		"SessionsCheckEncryption": {`:iam::111111111111:root`, `"s3:GetEncryptionConfiguration"`},
-		"SessionsEncrypt":         {`:iam::333333333333:root`, `"kms:GenerateDataKey"`, `"kms:ViaService":"s3.eu-west-1.amazonaws.com"`},
+		"ConfigCheck": {`"Service":"config.amazonaws.com"`, `"s3:GetBucketAcl"`, `"s3:ListBucket"`, `"aws:SourceOrgID":"o-exampleorg1"`},
+		"ConfigWrite": {`"Service":"config.amazonaws.com"`, `"s3:PutObject"`, `/config/AWSLogs/${aws:SourceAccount}/Config/*"`,
+			`"s3:x-amz-acl":"bucket-owner-full-control"`, `"aws:SourceOrgID":"o-exampleorg1"`},
+		"ConfigEncrypt":           {`"Service":"config.amazonaws.com"`, `"kms:Decrypt"`, `"kms:GenerateDataKey"`, `"aws:SourceOrgID":"o-exampleorg1"`},
+		"SessionsWrite":           {`"AWS":"*"`, `"aws:PrincipalOrgID":"o-exampleorg1"`, `"s3:PutObject"`, `/ssm/${aws:PrincipalAccount}/*"`},
+		"SessionsCheckEncryption": {`"AWS":"*"`, `"aws:PrincipalOrgID":"o-exampleorg1"`, `"s3:GetEncryptionConfiguration"`},
+		"SessionsEncrypt":         {`"AWS":"*"`, `"aws:PrincipalOrgID":"o-exampleorg1"`, `"kms:GenerateDataKey"`, `"kms:ViaService":"s3.eu-west-1.amazonaws.com"`},
 	} {
 		s, ok := st[sid]
 		if !ok {
@@ -288,21 +305,33 @@ func TestConfigAndSessionWriters(t *testing.T) {
 			}
 		}
 	}
-	if s := str(st["SessionsWrite"]); strings.Contains(s, "ssm/*") || strings.Contains(s, "Condition") {
-		t.Errorf("SessionsWrite must fence each account to its own prefix by the policy variable alone:\n%s", s)
+	if s := str(st["SessionsWrite"]["Resource"]); strings.Contains(s, "ssm/*") {
+		t.Errorf("SessionsWrite must fence each account to its own prefix by the policy variable:\n%s", s)
+	}
+	if s := str(st["ConfigWrite"]["Resource"]); strings.Count(s, "AWSLogs/") != 1 {
+		t.Errorf("ConfigWrite resources = %s, want the one ${aws:SourceAccount} prefix", s)
 	}
 	for sid := range statements(t, synth(t, nil)) {
 		if strings.HasPrefix(sid, "Config") || strings.HasPrefix(sid, "Sessions") {
-			t.Errorf("statement %s without ConfigAccounts or SessionAccounts", sid)
+			t.Errorf("statement %s without AllowConfig or AllowSessions", sid)
 		}
 	}
 }
 
-func TestBadWriterAccount(t *testing.T) {
-	defer func() {
-		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "Props.SessionAccounts") {
-			t.Errorf("recover() = %v; want a panic naming Props.SessionAccounts", r)
-		}
-	}()
-	synth(t, &logarchive.Props{SessionAccounts: []string{"12345"}})
+// Adding accounts to an organization changes nothing in the archive: its
+// props have no account list, so this compares the one template the
+// archive can make for an org with the same org id's, built twice apart,
+// and a different org's, which must differ only in the id.
+func TestPoliciesDoNotNameAccounts(t *testing.T) {
+	props := &logarchive.Props{OrganizationID: org, AllowConfig: true, AllowSessions: true, GuardDutyExport: true,
+		TrailArns: []string{"arn:aws:cloudtrail:us-east-1:111111111111:trail/example-org-trail"}}
+	a, b := str(synth(t, props)), str(synth(t, props))
+	if a != b {
+		t.Fatal("the archive's template is not deterministic")
+	}
+	other := *props
+	other.OrganizationID = "o-otherorg99"
+	if c := str(synth(t, &other)); strings.ReplaceAll(c, "o-otherorg99", org) != a {
+		t.Error("the template depends on more than the organization id")
+	}
 }

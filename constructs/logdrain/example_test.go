@@ -7,7 +7,7 @@ import (
 	"github.com/palisade-sec/palisade/constructs/logdrain"
 )
 
-// A drain in the security account's eu-west-1 for two workload accounts,
+// A drain in the security account's eu-west-1 for the organization's accounts,
 // writing into the archive bucket of the security account's home region.
 func Example() {
 	app := awscdk.NewApp(nil)
@@ -16,7 +16,7 @@ func Example() {
 	})
 	logdrain.New(stack, "Drain", &logdrain.Props{
 		DestinationName:  "central-logs",
-		SenderAccounts:   []string{"333333333333", "444444444444"},
+		OrganizationID:   "o-exampleorg1",
 		ArchiveBucketArn: "arn:aws:s3:::example-log-archive",
 		ArchiveKeyArn:    "arn:aws:kms:us-east-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab",
 	})

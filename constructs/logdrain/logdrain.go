@@ -4,7 +4,8 @@
 // subscription filters from log groups in its own region.
 //
 // A Drain is a CloudWatch Logs destination (AWS::Logs::Destination) whose
-// access policy lets only the listed sender accounts subscribe to it, and an
+// access policy lets only the accounts of one organization subscribe to it
+// (aws:PrincipalOrgID: one size however many accounts join), and an
 // Amazon Data Firehose stream behind it that writes into the central log
 // archive bucket. The sender accounts own nothing on the way: once a log
 // event leaves their log group it is in this account, and they can neither
@@ -31,9 +32,9 @@
 // event's timestamp and id, which an audit trail needs.
 //
 // Two roles, each least privilege: CloudWatch Logs (logs.amazonaws.com,
-// only on behalf of the sender accounts and this one, which sends the test
-// message when the destination is created) may only put records into this
-// stream; Firehose may only write objects under Prefix and ErrorPrefix, use
+// only on behalf of the organization's accounts in this region, this one
+// included, which sends the test message when the destination is created)
+// may only put records into this stream; Firehose may only write objects under Prefix and ErrorPrefix, use
 // the archive key through S3 for this bucket, and write its error log stream.
 // Firehose's own delivery errors go to a KMS-encrypted, retained log group.
 //
@@ -51,7 +52,6 @@ package logdrain
 import (
 	"fmt"
 	"regexp"
-	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -70,10 +70,11 @@ type Props struct {
 	// Senders need it to compute the ARN (see DestinationArn).
 	// Default: none, it is required.
 	DestinationName string
-	// SenderAccounts are the 12-digit ids of the accounts allowed to
-	// subscribe their log groups to the destination. Default: none, at least
-	// one is required.
-	SenderAccounts []string
+	// OrganizationID is the AWS Organizations id (o- and 10 to 32 lowercase
+	// letters or digits) whose accounts may subscribe their log groups to the
+	// destination. Senders must then give their subscription filters a role
+	// of their own (see package logforward). Default: none, it is required.
+	OrganizationID string
 	// ArchiveBucketArn is the ARN of the archive bucket, in this account,
 	// that the stream writes to (arn:aws:s3:::name). Default: none, it is
 	// required.
@@ -119,7 +120,7 @@ func DestinationArn(partition, region, account, name string) string {
 
 var (
 	destinationName = regexp.MustCompile(`^[^:*]{1,512}$`)
-	accountID       = regexp.MustCompile(`^[0-9]{12}$`)
+	organizationID  = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
 	bucketArn       = regexp.MustCompile(`^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 	keyArn          = regexp.MustCompile(`^arn:aws[a-z-]*:kms:([a-z0-9-]+):[0-9]{12}:key/[A-Za-z0-9-]+$`)
 	// S3's safe key characters; "!" is left out, it opens Firehose expressions.
@@ -221,14 +222,25 @@ func New(scope constructs.Construct, id string, props *Props) *Drain {
 	d.DeliveryStream.Node().AddDependency(firehosePolicy)
 
 	logsRole, logsPolicy := d.logsRole(p, partition, region, account)
+	// The organization's accounts, by aws:PrincipalOrgID: CloudWatch Logs
+	// User Guide, "Cross-account cross-Region subscriptions", "Step 1:
+	// Create a destination" (the access policy "can specify the
+	// organization ID ... to allow multiple accounts in one organization to
+	// send logs"; Principal "*" with aws:PrincipalOrgID). With such a
+	// policy a sender's subscription filter must carry a role of its own
+	// account ("Step 2: (Only if using an organization) Create an IAM role";
+	// PutSubscriptionFilter otherwise fails with "Role ARN is required when
+	// creating subscription filter against destination with Organization
+	// access policy", github.com/aws/aws-cli/issues/9474).
 	destinationPolicy := map[string]any{
 		"Version": "2012-10-17",
 		"Statement": []map[string]any{{
-			"Sid":       "SenderAccountsSubscribe",
+			"Sid":       "OrganizationSubscribes",
 			"Effect":    "Allow",
-			"Principal": map[string]any{"AWS": p.SenderAccounts},
+			"Principal": map[string]any{"AWS": "*"},
 			"Action":    "logs:PutSubscriptionFilter",
 			"Resource":  DestinationArn(partition, region, account, p.DestinationName),
+			"Condition": map[string]any{"StringEquals": map[string]any{"aws:PrincipalOrgID": p.OrganizationID}},
 		}},
 	}
 	d.Destination = awslogs.NewCfnDestination(c, jsii.String("Destination"), &awslogs.CfnDestinationProps{
@@ -251,16 +263,9 @@ func withDefaults(props *Props) Props {
 	if !destinationName.MatchString(p.DestinationName) {
 		panic(fmt.Sprintf("logdrain: Props.DestinationName %q is not a destination name: 1 to 512 characters, none of them ':' or '*'", p.DestinationName))
 	}
-	if len(p.SenderAccounts) == 0 {
-		panic("logdrain: Props.SenderAccounts is empty: list the 12-digit ids of the accounts that send logs")
-	}
-	for i, a := range p.SenderAccounts {
-		if !accountID.MatchString(a) {
-			panic(fmt.Sprintf("logdrain: Props.SenderAccounts: %q is not a 12-digit account id", a))
-		}
-		if slices.Contains(p.SenderAccounts[:i], a) {
-			panic(fmt.Sprintf("logdrain: Props.SenderAccounts: %q is listed twice", a))
-		}
+	if !organizationID.MatchString(p.OrganizationID) {
+		panic(fmt.Sprintf("logdrain: Props.OrganizationID %q is not an organization id: o- and 10 to 32 lowercase letters or digits "+
+			"(aws organizations describe-organization --query Organization.Id)", p.OrganizationID))
 	}
 	if !bucketArn.MatchString(p.ArchiveBucketArn) && !unresolved(p.ArchiveBucketArn) {
 		panic(fmt.Sprintf("logdrain: Props.ArchiveBucketArn %q is not an S3 bucket ARN such as arn:aws:s3:::log-archive", p.ArchiveBucketArn))
@@ -351,22 +356,28 @@ func (d *Drain) firehoseRole(p Props, partition, region, account string) (awsiam
 	return role, policy
 }
 
-// logsRole is what CloudWatch Logs assumes, for the sender accounts (and for
-// this one, which sends the test message), to put records into the stream.
+// logsRole is what CloudWatch Logs assumes, for the organization's
+// accounts (this one included, which sends the test message), to put
+// records into the stream.
 func (d *Drain) logsRole(p Props, partition, region, account string) (awsiam.Role, awsiam.ManagedPolicy) {
-	accounts := slices.Clone(p.SenderAccounts)
-	if !slices.Contains(accounts, account) {
-		accounts = append(accounts, account)
-	}
-	sources := make([]string, 0, len(accounts))
-	for _, a := range accounts {
-		sources = append(sources, fmt.Sprintf("arn:%s:logs:%s:%s:*", partition, region, a))
-	}
 	role := awsiam.NewRole(d.Construct, jsii.String("LogsRole"), &awsiam.RoleProps{
-		Description: jsii.String("Lets CloudWatch Logs put the sender accounts' log events into the log drain's stream"),
-		// The global principal, as AWS documents for destinations.
+		Description: jsii.String("Lets CloudWatch Logs put the organization's shipped log events into the log drain's stream"),
+		// The global principal, as AWS documents for destinations; the
+		// documented aws:SourceArn (arn:aws:logs:region:sourceAccountId:*
+		// per sender and the recipient, CloudWatch Logs User Guide, "Step
+		// 1: Create a destination", and "Confused deputy prevention") with
+		// the account left open, so that the trust keeps one size, and
+		// aws:SourceOrgID, the organization of the log group CloudWatch
+		// Logs delivers for (IAM User Guide, "AWS global condition context
+		// keys"), as the account fence. The CloudWatch Logs guide shows only
+		// aws:SourceArn here and does not say that it sets aws:SourceOrgID
+		// when it assumes this role (AWS's data perimeter examples warn that
+		// not every service does on sts:AssumeRole). If it does not, the
+		// failure is loud and early: CloudWatch Logs cannot deliver the test
+		// message, and the destination's creation fails.
 		AssumedBy: awsiam.NewServicePrincipal(jsii.String("logs.amazonaws.com"), nil).WithConditions(&map[string]any{
-			"StringLike": map[string]any{"aws:SourceArn": sources},
+			"StringLike":   map[string]any{"aws:SourceArn": fmt.Sprintf("arn:%s:logs:%s:*:*", partition, region)},
+			"StringEquals": map[string]any{"aws:SourceOrgID": p.OrganizationID},
 		}),
 	})
 	policy := awsiam.NewManagedPolicy(d.Construct, jsii.String("LogsPolicy"), &awsiam.ManagedPolicyProps{

@@ -30,7 +30,7 @@ const (
 func props() *logdrain.Props {
 	return &logdrain.Props{
 		DestinationName:  "central-logs",
-		SenderAccounts:   []string{"333333333333", "444444444444"},
+		OrganizationID:   "o-exampleorg1",
 		ArchiveBucketArn: archiveBucket,
 		ArchiveKeyArn:    archiveKey,
 	}
@@ -117,7 +117,7 @@ func TestDestinationArn(t *testing.T) {
 	}
 }
 
-func TestDestinationAdmitsOnlySenders(t *testing.T) {
+func TestDestinationAdmitsOnlyTheOrganization(t *testing.T) {
 	rs := synth(t, props())
 	_, dest := only(t, rs, "AWS::Logs::Destination", "Drain")
 	if dest.Properties["DestinationName"] != "central-logs" {
@@ -125,10 +125,11 @@ func TestDestinationAdmitsOnlySenders(t *testing.T) {
 	}
 	policy := str(dest.Properties["DestinationPolicy"])
 	contains(t, "destination policy", policy,
-		`\"Principal\":{\"AWS\":[\"333333333333\",\"444444444444\"]}`,
+		`\"Principal\":{\"AWS\":\"*\"}`,
+		`\"Condition\":{\"StringEquals\":{\"aws:PrincipalOrgID\":\"o-exampleorg1\"}}`,
 		`\"Action\":\"logs:PutSubscriptionFilter\"`,
 		`:logs:eu-west-1:222222222222:destination:central-logs\"`)
-	lacks(t, "destination policy", policy, `\"*\"`, "PutAccountPolicy", `\"222222222222\"`)
+	lacks(t, "destination policy", policy, "PutAccountPolicy", `\"222222222222\"`, `\"Resource\":\"*\"`)
 	streamID, _ := only(t, rs, "AWS::KinesisFirehose::DeliveryStream", "Drain")
 	if got := str(dest.Properties["TargetArn"]); !strings.Contains(got, streamID) {
 		t.Errorf("destination targets %s, want the stream %s", got, streamID)
@@ -139,11 +140,12 @@ func TestDestinationAdmitsOnlySenders(t *testing.T) {
 	}
 
 	// CloudWatch Logs may only put records into this stream, on behalf of
-	// the senders and of this account (the test message).
+	// the organization's log groups in this region.
 	_, logsRole := only(t, rs, "AWS::IAM::Role", "DrainLogsRole")
 	trust := str(logsRole.Properties["AssumeRolePolicyDocument"])
-	contains(t, "logs role trust", trust, `"Service":"logs.amazonaws.com"`, `"StringLike":{"aws:SourceArn":`,
-		":logs:eu-west-1:333333333333:*", ":logs:eu-west-1:444444444444:*", ":logs:eu-west-1:222222222222:*")
+	contains(t, "logs role trust", trust, `"Service":"logs.amazonaws.com"`, `":logs:eu-west-1:*:*"]]}}`,
+		`"StringEquals":{"aws:SourceOrgID":"o-exampleorg1"}`)
+	lacks(t, "logs role trust", trust, "222222222222")
 	doc := str(logsPolicy.Properties["PolicyDocument"])
 	contains(t, "logs role policy", doc, `"Action":["firehose:PutRecord","firehose:PutRecordBatch"]`,
 		`"Resource":{"Fn::GetAtt":["`+streamID+`","Arn"]}`)
@@ -283,9 +285,9 @@ func TestMisusePanics(t *testing.T) {
 		{func(p *logdrain.Props) { p.DestinationName = "" }, "Props.DestinationName"},
 		{func(p *logdrain.Props) { p.DestinationName = "a:b" }, "Props.DestinationName"},
 		{func(p *logdrain.Props) { p.DestinationName = strings.Repeat("a", 513) }, "Props.DestinationName"},
-		{func(p *logdrain.Props) { p.SenderAccounts = nil }, "Props.SenderAccounts is empty"},
-		{func(p *logdrain.Props) { p.SenderAccounts = []string{"12345"} }, `Props.SenderAccounts: "12345"`},
-		{func(p *logdrain.Props) { p.SenderAccounts = []string{"333333333333", "333333333333"} }, "listed twice"},
+		{func(p *logdrain.Props) { p.OrganizationID = "" }, `Props.OrganizationID ""`},
+		{func(p *logdrain.Props) { p.OrganizationID = "o-short" }, `Props.OrganizationID "o-short"`},
+		{func(p *logdrain.Props) { p.OrganizationID = "111111111111" }, `Props.OrganizationID "111111111111"`},
 		{func(p *logdrain.Props) { p.ArchiveBucketArn = "" }, "Props.ArchiveBucketArn"},
 		{func(p *logdrain.Props) { p.ArchiveBucketArn = "example-log-archive" }, "Props.ArchiveBucketArn"},
 		{func(p *logdrain.Props) { p.ArchiveKeyArn = "" }, "Props.ArchiveKeyArn"},

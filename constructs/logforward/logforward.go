@@ -10,11 +10,14 @@
 // ARN (see logdrain.DestinationArn). It can also subscribe log groups that
 // exist already, such as a VPC's flow log group.
 //
-// A cross-account subscription needs no role in this account: the
-// destination's access policy admits this account, and the destination's own
-// role delivers. So the destination must exist, and list this account,
-// before the Forwarder is deployed. A log group takes at most two
-// subscription filters.
+// A cross-account subscription to a destination whose access policy names
+// this account needs no role here: the destination's own role delivers. A
+// destination whose access policy admits an organization (aws:PrincipalOrgID)
+// needs one: with Props.DestinationAdmitsOrganization the Forwarder makes a
+// role that CloudWatch Logs assumes, for the subscription filters, which may
+// only put log events into the subscribed log groups. Either way the
+// destination must exist, and admit this account, before the Forwarder is
+// deployed. A log group takes at most two subscription filters.
 //
 // The log groups exist before their subscription filters (a filter refers to
 // its group), so nothing is lost between the two, and an agent configured
@@ -62,6 +65,14 @@ type Props struct {
 	// Retention is how long the created log groups keep events here; the
 	// destination keeps its own copy. Default: one year.
 	Retention awslogs.RetentionDays
+	// DestinationAdmitsOrganization says that the destination's access policy
+	// admits the accounts of an organization (aws:PrincipalOrgID) rather
+	// than naming this account: the subscription filters then carry
+	// SubscriptionRole, as CloudWatch Logs requires. Default: false, no role
+	// (CloudWatch Logs has refused one for a destination that names the
+	// account: "destinationArn for vendor logs cannot be used with roleArn",
+	// github.com/aws/aws-cdk/issues/6884).
+	DestinationAdmitsOrganization bool
 }
 
 // Forwarder is a set of encrypted log groups and subscriptions that ship
@@ -72,6 +83,9 @@ type Forwarder struct {
 	Key awskms.Key
 	// LogGroups are the created log groups, by name.
 	LogGroups map[string]awslogs.LogGroup
+	// SubscriptionRole is what CloudWatch Logs assumes for the subscription
+	// filters; nil without Props.DestinationAdmitsOrganization.
+	SubscriptionRole awsiam.Role
 }
 
 var (
@@ -114,12 +128,23 @@ func New(scope constructs.Construct, id string, props *Props) *Forwarder {
 		}), nil)
 	}
 
+	var roleArn *string
+	var rolePolicy awsiam.ManagedPolicy
+	if p.DestinationAdmitsOrganization {
+		rolePolicy = f.subscriptionRole(stack, p)
+		roleArn = f.SubscriptionRole.RoleArn()
+	}
 	subscribe := func(id string, name *string) {
-		awslogs.NewCfnSubscriptionFilter(c, jsii.String(id+"Subscription"), &awslogs.CfnSubscriptionFilterProps{
+		filter := awslogs.NewCfnSubscriptionFilter(c, jsii.String(id+"Subscription"), &awslogs.CfnSubscriptionFilterProps{
 			LogGroupName:   name,
 			DestinationArn: jsii.String(p.DestinationArn),
 			FilterPattern:  jsii.String(""), // every event
+			RoleArn:        roleArn,
 		})
+		if rolePolicy != nil {
+			// CloudWatch Logs assumes the role when the filter is made.
+			filter.Node().AddDependency(rolePolicy)
+		}
 	}
 	for _, name := range p.LogGroups {
 		lg := awslogs.NewLogGroup(c, jsii.String(ids[name]), &awslogs.LogGroupProps{
@@ -135,6 +160,50 @@ func New(scope constructs.Construct, id string, props *Props) *Forwarder {
 		subscribe(id, jsii.String(p.ExistingLogGroups[id]))
 	}
 	return f
+}
+
+// subscriptionRole makes the role a subscription filter to a destination
+// that admits an organization must carry: CloudWatch Logs User Guide,
+// "Cross-account cross-Region subscriptions", "Step 2: (Only if using an
+// organization) Create an IAM role" — trusted by logs.<region>.amazonaws.com,
+// allowed logs:PutLogEvents on the subscribed log groups only; CloudWatch
+// Logs assumes it to check that this account may subscribe. The guide's
+// trust policy has no condition, and it names none that CloudWatch Logs
+// sets for this role, so none is added; the role can do no more than put
+// events into this account's forwarded log groups.
+func (f *Forwarder) subscriptionRole(stack awscdk.Stack, p Props) awsiam.ManagedPolicy {
+	names := make([]*string, 0, len(p.LogGroups)+len(p.ExistingLogGroups))
+	for _, name := range p.LogGroups {
+		names = append(names, jsii.String(name))
+	}
+	for _, id := range slices.Sorted(maps.Keys(p.ExistingLogGroups)) {
+		names = append(names, jsii.String(p.ExistingLogGroups[id]))
+	}
+	groups := make([]*string, 0, len(names))
+	for _, name := range names {
+		groups = append(groups, stack.FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("logs"), Resource: jsii.String("log-group"), ResourceName: jsii.String(*name + ":*"),
+			ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
+		}))
+	}
+	f.SubscriptionRole = awsiam.NewRole(f.Construct, jsii.String("SubscriptionRole"), &awsiam.RoleProps{
+		Description: jsii.String("Lets CloudWatch Logs subscribe this account's forwarded log groups to the organization's log destination"),
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("logs."+*stack.Region()+".amazonaws.com"), nil),
+	})
+	policy := awsiam.NewManagedPolicy(f.Construct, jsii.String("SubscriptionPolicy"), &awsiam.ManagedPolicyProps{
+		Description: jsii.String("Put log events into the forwarded log groups only"),
+		Roles:       &[]awsiam.IRole{f.SubscriptionRole},
+		Statements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings("logs:PutLogEvents"),
+			Resources: &groups,
+		})},
+	})
+	policy.Node().DefaultChild().(awscdk.CfnResource).AddMetadata(jsii.String("cdk_nag"), map[string]any{"rules_to_suppress": []map[string]any{{
+		"id":         "AwsSolutions-IAM5",
+		"reason":     "the wildcard is the log streams of each forwarded log group (log-group:<name>:*), the form the CloudWatch Logs guide gives this role",
+		"applies_to": []map[string]string{{"regex": `/^Resource::.*:log-group:.*:\*$/`}},
+	}}})
+	return policy
 }
 
 // withDefaults checks props and returns them with defaults, and the

@@ -204,3 +204,55 @@ func TestMisusePanics(t *testing.T) {
 		}()
 	}
 }
+
+func TestOrganizationDestinationGetsASubscriptionRole(t *testing.T) {
+	rs, f := synth(t, &logforward.Props{
+		DestinationArn:                destination,
+		LogGroups:                     []string{"/var/log/messages"},
+		DestinationAdmitsOrganization: true,
+	}, true)
+	if f.SubscriptionRole == nil {
+		t.Fatal("no SubscriptionRole")
+	}
+	roles := byType(rs, "AWS::IAM::Role")
+	if len(roles) != 1 {
+		t.Fatalf("roles: %d, want the subscription role", len(roles))
+	}
+	var roleID string
+	for id, r := range roles {
+		roleID = id
+		if got := str(r.Properties["AssumeRolePolicyDocument"]); !strings.Contains(got, `"Service":"logs.eu-west-1.amazonaws.com"`) {
+			t.Errorf("trust = %s, want CloudWatch Logs of this region", got)
+		}
+	}
+	policies := byType(rs, "AWS::IAM::ManagedPolicy")
+	if len(policies) != 1 {
+		t.Fatalf("managed policies: %d, want 1", len(policies))
+	}
+	for _, p := range policies {
+		doc := str(p.Properties["PolicyDocument"])
+		for _, want := range []string{`"Action":"logs:PutLogEvents"`, `:log-group:/var/log/messages:*"`, `{"Ref":"Elsewhere`} {
+			if !strings.Contains(doc, want) {
+				t.Errorf("subscription policy lacks %s: %s", want, doc)
+			}
+		}
+		if strings.Contains(doc, `"Resource":"*"`) || strings.Count(doc, `"Effect"`) != 1 {
+			t.Errorf("subscription policy is wider than PutLogEvents on the forwarded groups: %s", doc)
+		}
+	}
+	filters := byType(rs, "AWS::Logs::SubscriptionFilter")
+	if len(filters) != 2 {
+		t.Fatalf("filters: %d, want 2", len(filters))
+	}
+	for id, fl := range filters {
+		if got := str(fl.Properties["RoleArn"]); !strings.Contains(got, roleID) {
+			t.Errorf("%s: RoleArn = %s, want the subscription role", id, got)
+		}
+	}
+	// Without it no role: CloudWatch Logs refuses one for a destination
+	// that names the account.
+	rs, f = synth(t, &logforward.Props{DestinationArn: destination, LogGroups: []string{"/var/log/messages"}}, false)
+	if f.SubscriptionRole != nil || len(byType(rs, "AWS::IAM::Role")) != 0 || strings.Contains(str(byType(rs, "AWS::Logs::SubscriptionFilter")), "RoleArn") {
+		t.Error("a role without DestinationAdmitsOrganization")
+	}
+}

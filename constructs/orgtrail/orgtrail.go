@@ -14,8 +14,11 @@
 // package's, and they must be in place before the trail is created:
 // CloudTrail checks them then. They must let cloudtrail.amazonaws.com, for
 // this trail's ARN (see TrailArn), read the bucket's ACL and write under
-// AWSLogs/<management account>/ and AWSLogs/<organization id>/, and generate
-// data keys with the trail's encryption context.
+// AWSLogs/<organization id>/ and AWSLogs/<management account>/ (the CloudTrail
+// User Guide's bucket policy for organization trails), generate data keys
+// with the trail's encryption context, describe the key and, when the bucket
+// uses an S3 Bucket Key, decrypt with it ("Granting decrypt permissions":
+// kms:Decrypt is then required to create or update the trail).
 //
 // With Props.S3DataEvents the trail also records S3 object-level events
 // everywhere, except the writes by which log files arrive in the trail's own

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -196,17 +197,18 @@ func (v *verifier) archive(ctx context.Context, h *held, sec, region string) (*t
 		if got := aws.ToString(dst.Arn); got != destArn {
 			l.failIn(dstack, dlabel, "ARN is %s, want %s", got, destArn)
 		}
-		principals, err := destinationPrincipals(aws.ToString(dst.AccessPolicy))
+		principals, orgs, err := destinationPrincipals(aws.ToString(dst.AccessPolicy))
 		if err != nil {
 			l.failIn(dstack, dlabel, "access policy: %v", err)
 		}
-		for _, a := range v.org.AccountIDs() {
-			if !slices.Contains(principals, a) && !slices.Contains(principals, "arn:aws:iam::"+a+":root") {
-				l.failIn(dstack, dlabel, "access policy does not admit account %s to subscribe (admits %v)", a, principals)
-			}
+		// The organization's accounts, whichever they are: any principal
+		// (Principal "*") whose account is in the organization
+		// (aws:PrincipalOrgID), and nobody by name.
+		if !slices.Equal(principals, []string{"*"}) || !slices.Equal(orgs, []string{v.org.OrganizationID}) {
+			l.failIn(dstack, dlabel, "access policy admits %v in organizations %v to subscribe, want * in %s only", principals, orgs, v.org.OrganizationID)
 		}
 		target = aws.ToString(dst.TargetArn)
-		l.c.seen("%s in %s, open to %s, into %s", destArn, dstack, strings.Join(principals, ", "), target)
+		l.c.seen("%s in %s, open to %s in %s, into %s", destArn, dstack, strings.Join(principals, ", "), strings.Join(orgs, ", "), target)
 	}
 	if !found {
 		st, lb := h.find(sec, region, "AWS::Logs::Destination", name)
@@ -270,34 +272,49 @@ func (v *verifier) terminationProtected(ctx context.Context, l *logChecker, cl *
 }
 
 // destinationPrincipals returns the AWS principals a destination's access
-// policy allows logs:PutSubscriptionFilter.
-func destinationPrincipals(policy string) ([]string, error) {
+// policy allows logs:PutSubscriptionFilter, and the organizations its
+// statements fence them to (aws:PrincipalOrgID, StringEquals), if any: a
+// statement without that condition adds "" to them.
+func destinationPrincipals(policy string) (principals, orgs []string, err error) {
 	var p struct {
 		Statement []struct {
 			Effect    string
 			Action    json.RawMessage
-			Principal struct{ AWS json.RawMessage }
+			Principal json.RawMessage
+			Condition map[string]map[string]json.RawMessage
 		}
 	}
 	if err := json.Unmarshal([]byte(policy), &p); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var out []string
+	strs := func(raw json.RawMessage) []string {
+		var one string
+		if json.Unmarshal(raw, &one) == nil {
+			return []string{one}
+		}
+		var list []string
+		_ = json.Unmarshal(raw, &list)
+		return list
+	}
 	for _, s := range p.Statement {
 		if s.Effect != "Allow" || !strings.Contains(string(s.Action), "logs:PutSubscriptionFilter") && !strings.Contains(string(s.Action), `"logs:*"`) {
 			continue
 		}
-		var list []string
-		var one string
-		if json.Unmarshal(s.Principal.AWS, &one) == nil {
-			list = []string{one}
+		var who struct{ AWS json.RawMessage }
+		if json.Unmarshal(s.Principal, &who) == nil && who.AWS != nil {
+			principals = append(principals, strs(who.AWS)...)
 		} else {
-			_ = json.Unmarshal(s.Principal.AWS, &list)
+			principals = append(principals, strs(s.Principal)...) // "Principal": "*"
 		}
-		out = append(out, list...)
+		if ids := s.Condition["StringEquals"]["aws:PrincipalOrgID"]; ids != nil {
+			orgs = append(orgs, strs(ids)...)
+		} else {
+			orgs = append(orgs, "")
+		}
 	}
-	slices.Sort(out)
-	return slices.Compact(out), nil
+	slices.Sort(principals)
+	slices.Sort(orgs)
+	return slices.Compact(principals), slices.Compact(orgs), nil
 }
 
 // forwarded checks that every log group the org file forwards exists in
@@ -337,7 +354,10 @@ func (v *verifier) forwarded(ctx context.Context, h *held, account, region strin
 	return l.t, nil
 }
 
-// subscribedTo checks that group has a subscription filter to dest.
+// subscribedTo checks that group has a subscription filter to dest, with a
+// role of the group's own account: a destination whose access policy admits
+// an organization refuses a filter without one (CloudWatch Logs User Guide,
+// "Step 2: (Only if using an organization) Create an IAM role").
 func subscribedTo(ctx context.Context, cl *clients, group, dest string, fail func(string, ...any)) error {
 	f, err := cl.logs.DescribeSubscriptionFilters(ctx, &cloudwatchlogs.DescribeSubscriptionFiltersInput{LogGroupName: aws.String(group)})
 	if err != nil {
@@ -346,6 +366,9 @@ func subscribedTo(ctx context.Context, cl *clients, group, dest string, fail fun
 	var got []string
 	for _, s := range f.SubscriptionFilters {
 		got = append(got, aws.ToString(s.DestinationArn))
+		if aws.ToString(s.DestinationArn) == dest && !strings.HasPrefix(aws.ToString(s.RoleArn), "arn:aws:iam::"+cl.account+":role/") {
+			fail("is forwarded to %s with role %q, want a role of account %s (the destination admits an organization)", dest, aws.ToString(s.RoleArn), cl.account)
+		}
 	}
 	if !slices.Contains(got, dest) {
 		fail("is not forwarded to %s (subscription filters to %s)", dest, orNone(got))
@@ -449,4 +472,26 @@ func (v *verifier) describeDeliveryStream(ctx context.Context, account, region, 
 		return nil, fmt.Errorf("DescribeDeliveryStream %s: %w", name, err)
 	}
 	return &out, nil
+}
+
+// TestDestinationPrincipals: the destination check tells an organization's
+// access policy from one that lists accounts, or admits anyone. No
+// emulator: it runs with -short.
+func TestDestinationPrincipals(t *testing.T) {
+	for _, c := range []struct {
+		policy           string
+		principals, orgs []string
+	}{
+		{`{"Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"logs:PutSubscriptionFilter","Resource":"x",` +
+			`"Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-exampleorg1"}}}]}`, []string{"*"}, []string{"o-exampleorg1"}},
+		{`{"Statement":[{"Effect":"Allow","Principal":{"AWS":["333333333333","444444444444"]},"Action":"logs:PutSubscriptionFilter","Resource":"x"}]}`,
+			[]string{"333333333333", "444444444444"}, []string{""}},
+		{`{"Statement":[{"Effect":"Allow","Principal":"*","Action":"logs:PutSubscriptionFilter","Resource":"x"}]}`, []string{"*"}, []string{""}},
+		{`{"Statement":[{"Effect":"Deny","Principal":"*","Action":"logs:PutSubscriptionFilter","Resource":"x"}]}`, nil, nil},
+	} {
+		p, o, err := destinationPrincipals(c.policy)
+		if err != nil || !slices.Equal(p, c.principals) || !slices.Equal(o, c.orgs) {
+			t.Errorf("destinationPrincipals(%s) = %v, %v, %v; want %v, %v", c.policy, p, o, err, c.principals, c.orgs)
+		}
+	}
 }

@@ -16,34 +16,42 @@ import (
 	"github.com/palisade-sec/palisade/config"
 )
 
-// withEmulatorRoot points the org file's policy targets at the emulator's
-// organization root. An org file names its real root (r-...), which only
-// exists once the organization does, and the emulator mints a new one each
-// run; so, when the file names a root, the lane writes a generated copy of
-// it into its scratch directory with that root's id (OU ids are kept: the
-// lane creates no OUs, and an unknown target fails the deploy as it would in
-// AWS). The file on disk never changes. The lane then synthesizes, deploys
-// and verifies the copy.
+// withEmulatorRoot points the org file at the emulator's organization: its
+// organizationId at the emulator's organization id, and its policy targets'
+// root at the emulator's root. An org file names its real organization
+// (o-...) and root (r-...), which only exist once the organization does, and
+// the emulator mints new ones each run; so the lane writes a generated copy
+// of the file into its scratch directory with the emulator's ids (OU ids are
+// kept: the lane creates no OUs, and an unknown target fails the deploy as
+// it would in AWS). The file on disk never changes. The lane then
+// synthesizes, deploys and verifies the copy, whose cross-account policies
+// are scoped to the emulator's organization.
 func (l *lane) withEmulatorRoot(ctx context.Context) error {
-	targets := l.org.Detection.PolicyTargets
-	if !slices.ContainsFunc(targets, func(t string) bool { return strings.HasPrefix(t, "r-") }) {
-		return nil
-	}
-	roots, err := organizations.NewFromConfig(sdkConfig(l.emu.Endpoint, l.org.HomeRegion, l.mgmt)).ListRoots(ctx, &organizations.ListRootsInput{})
+	orgs := organizations.NewFromConfig(sdkConfig(l.emu.Endpoint, l.org.HomeRegion, l.mgmt))
+	described, err := orgs.DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{})
 	if err != nil {
-		return fmt.Errorf("listing the organization's root: %w", err)
+		return fmt.Errorf("describing the organization: %w", err)
 	}
-	if len(roots.Roots) != 1 {
-		return fmt.Errorf("the organization has %d roots, want 1", len(roots.Roots))
-	}
-	root := aws.ToString(roots.Roots[0].Id)
-	var want []string
-	for _, t := range targets {
-		if strings.HasPrefix(t, "r-") {
-			t = root
+	orgID := aws.ToString(described.Organization.Id)
+	targets := l.org.Detection.PolicyTargets
+	want := targets
+	if slices.ContainsFunc(targets, func(t string) bool { return strings.HasPrefix(t, "r-") }) {
+		roots, err := orgs.ListRoots(ctx, &organizations.ListRootsInput{})
+		if err != nil {
+			return fmt.Errorf("listing the organization's root: %w", err)
 		}
-		if !slices.Contains(want, t) {
-			want = append(want, t)
+		if len(roots.Roots) != 1 {
+			return fmt.Errorf("the organization has %d roots, want 1", len(roots.Roots))
+		}
+		root := aws.ToString(roots.Roots[0].Id)
+		want = nil
+		for _, t := range targets {
+			if strings.HasPrefix(t, "r-") {
+				t = root
+			}
+			if !slices.Contains(want, t) {
+				want = append(want, t)
+			}
 		}
 	}
 	src, err := os.ReadFile(l.org.Source)
@@ -54,16 +62,27 @@ func (l *lane) withEmulatorRoot(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	path, err := yaml.PathString("$.security.policyTargets")
-	if err != nil {
+	replace := func(key string, v any, opts ...yaml.EncodeOption) error {
+		path, err := yaml.PathString("$." + key)
+		if err != nil {
+			return err
+		}
+		val, err := yaml.MarshalWithOptions(v, opts...)
+		if err != nil {
+			return err
+		}
+		if err := path.ReplaceWithReader(file, strings.NewReader(string(val))); err != nil {
+			return fmt.Errorf("%s: replacing %s: %w", l.org.Source, key, err)
+		}
+		return nil
+	}
+	if err := replace("organizationId", orgID); err != nil {
 		return err
 	}
-	flow, err := yaml.MarshalWithOptions(want, yaml.Flow(true))
-	if err != nil {
-		return err
-	}
-	if err := path.ReplaceWithReader(file, strings.NewReader(string(flow))); err != nil {
-		return fmt.Errorf("%s: replacing security.policyTargets: %w", l.org.Source, err)
+	if !slices.Equal(want, targets) {
+		if err := replace("security.policyTargets", want, yaml.Flow(true)); err != nil {
+			return err
+		}
 	}
 	out := filepath.Join(l.dir, "organization.generated.yaml")
 	if err := os.WriteFile(out, []byte(file.String()+"\n"), 0o644); err != nil {
@@ -73,10 +92,11 @@ func (l *lane) withEmulatorRoot(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("the generated org file %s: %w", out, err)
 	}
-	if !slices.Equal(org.Detection.PolicyTargets, want) {
-		return fmt.Errorf("the generated org file %s has policy targets %v, want %v", out, org.Detection.PolicyTargets, want)
+	if !slices.Equal(org.Detection.PolicyTargets, want) || org.OrganizationID != orgID {
+		return fmt.Errorf("the generated org file %s has organization %s and policy targets %v, want %s and %v",
+			out, org.OrganizationID, org.Detection.PolicyTargets, orgID, want)
 	}
-	l.logf("policy targets %v -> %v (the emulator's root) in %s", targets, want, out)
+	l.logf("organization %s -> %s, policy targets %v -> %v (the emulator's) in %s", l.org.OrganizationID, orgID, targets, want, out)
 	l.org = org
 	return nil
 }
