@@ -41,13 +41,7 @@ func ownFindings(template string) ([]Finding, error) {
 	if err != nil {
 		return nil, err
 	}
-	var t struct {
-		Resources map[string]struct {
-			Type       string
-			Properties map[string]any
-		}
-		Outputs map[string]any
-	}
+	var t templateJSON
 	if err := json.Unmarshal(raw, &t); err != nil {
 		return nil, fmt.Errorf("%s: %w", template, err)
 	}
@@ -64,6 +58,11 @@ func ownFindings(template string) ([]Finding, error) {
 	}
 	if n := len(raw); n > MaxTemplateBytes {
 		add("limits", "(template)", "%d bytes, over palisade's limit of %d (CloudFormation refuses 1 MB): %s", n, MaxTemplateBytes, split)
+	}
+	for _, p := range measure(t) {
+		if p.Over() {
+			add("limits", p.Resource, "%s", p.message())
+		}
 	}
 	for _, id := range slices.Sorted(func(yield func(string) bool) {
 		for id := range t.Resources {
@@ -176,8 +175,82 @@ func Own(outDir string) error {
 			lines = append(lines, fmt.Sprintf("%s: %s %s: %s", s.name, f.Rule, f.Resource, f.Message))
 		}
 	}
+	// SCPs attached to one target from several stacks: each stack's share
+	// is checked with its template, their sum here.
+	sizes, err := policySizes(stacks)
+	if err != nil {
+		return err
+	}
+	for _, p := range scpTargetsAcrossStacks(sizes) {
+		lines = append(lines, fmt.Sprintf("%s: limits %s: %s", p.Stack, p.Resource, p.message()))
+	}
 	if len(lines) == 0 {
 		return nil
 	}
 	return fmt.Errorf("synth failed palisade's own checks:\n  %s", strings.Join(lines, "\n  "))
+}
+
+// PolicySizes measures every policy and count of the stacks of the cloud
+// assembly in outDir against AWS's limits (policylimits.go), stack by
+// stack, each in its template's logical-id order.
+func PolicySizes(outDir string) ([]PolicySize, error) {
+	stacks, err := readAssembly(outDir)
+	if err != nil {
+		return nil, err
+	}
+	return policySizes(stacks)
+}
+
+func policySizes(stacks []*stack) ([]PolicySize, error) {
+	var out []PolicySize
+	for _, s := range stacks {
+		raw, err := os.ReadFile(s.template)
+		if err != nil {
+			return nil, err
+		}
+		var t templateJSON
+		if err := json.Unmarshal(raw, &t); err != nil {
+			return nil, fmt.Errorf("%s: %w", s.template, err)
+		}
+		for _, p := range measure(t) {
+			p.Stack = s.name
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// scpTargetsAcrossStacks sums the SCPs attached to each target over the
+// stacks and returns each target over the limit only there (a target over
+// it within one stack is that stack's finding already).
+func scpTargetsAcrossStacks(sizes []PolicySize) []PolicySize {
+	sums := map[string]*PolicySize{}
+	var order []string
+	for _, p := range sizes {
+		if p.Limit != SCPsPerTargetLimit {
+			continue
+		}
+		s, ok := sums[p.Resource]
+		if !ok {
+			s = &PolicySize{Resource: p.Resource, Limit: p.Limit}
+			sums[p.Resource] = s
+			order = append(order, p.Resource)
+		} else {
+			s.Stack += ", "
+			s.Policy += "; "
+		}
+		s.Stack += p.Stack
+		s.Policy += p.Stack + ": " + p.Policy
+		s.Size += p.Size
+		if p.Over() {
+			s.Size = -1 << 30 // reported with its stack
+		}
+	}
+	var out []PolicySize
+	for _, target := range order {
+		if s := sums[target]; s.Over() {
+			out = append(out, *s)
+		}
+	}
+	return out
 }
