@@ -18,13 +18,13 @@ import (
 // writes into: the archive's bucket and key policies, the log drain's
 // destination and trust policies, the guardrails) stay within AWS's
 // limits at 200 and 1,000 workload accounts. It synthesizes make bench's
-// orgs (cmd/bench/benchorg) of 1, 200 and 1,000 workloads, only those two
+// orgs (cmd/bench/benchorg) of 1, 10, 50, 200 and 1,000 workloads, only those two
 // accounts' stacks (stacks.BuildSelected: the org keeps every account, so
 // the policies list them all), runs the own checks on them (stacks.Synth
 // does, as every synth) and logs each policy that grows with the org,
 // with its size at each scale (-v shows them).
 func TestSharedPoliciesAtScale(t *testing.T) {
-	scales := []int{1, 200, 1000}
+	scales := []int{1, 10, 50, 200, 1000} // make bench's sizes, and 1,000
 	type key struct{ stack, resource, limit string }
 	sizes := map[key][]int{}
 	var order []key
