@@ -22,7 +22,10 @@ import (
 //   - limits: a template stays well inside CloudFormation's limits: at most
 //     MaxResources resources (CloudFormation refuses 500), MaxOutputs
 //     outputs (200) and MaxTemplateBytes bytes (1 MB), so that a growing org
-//     fails at synth, naming the stack, rather than at deploy.
+//     fails at synth, naming the stack, rather than at deploy; and every
+//     resource and identity policy within its service's limit, the SCPs
+//     per target and the managed policies per role within AWS's counts
+//     (policylimits.go, with the doc beside each limit).
 //
 // Every failure fails the gate; there are no waivers for these. (The
 // pipeline's limit of 50 actions per stage is deployplan.Waves's.)
@@ -224,7 +227,11 @@ func policySizes(stacks []*stack) ([]PolicySize, error) {
 // stacks and returns each target over the limit only there (a target over
 // it within one stack is that stack's finding already).
 func scpTargetsAcrossStacks(sizes []PolicySize) []PolicySize {
-	sums := map[string]*PolicySize{}
+	type total struct {
+		PolicySize
+		reported bool // over within one stack already
+	}
+	sums := map[string]*total{}
 	var order []string
 	for _, p := range sizes {
 		if p.Limit != SCPsPerTargetLimit {
@@ -232,7 +239,7 @@ func scpTargetsAcrossStacks(sizes []PolicySize) []PolicySize {
 		}
 		s, ok := sums[p.Resource]
 		if !ok {
-			s = &PolicySize{Resource: p.Resource, Limit: p.Limit}
+			s = &total{PolicySize: PolicySize{Resource: p.Resource, Limit: p.Limit}}
 			sums[p.Resource] = s
 			order = append(order, p.Resource)
 		} else {
@@ -242,14 +249,12 @@ func scpTargetsAcrossStacks(sizes []PolicySize) []PolicySize {
 		s.Stack += p.Stack
 		s.Policy += p.Stack + ": " + p.Policy
 		s.Size += p.Size
-		if p.Over() {
-			s.Size = -1 << 30 // reported with its stack
-		}
+		s.reported = s.reported || p.Over()
 	}
 	var out []PolicySize
 	for _, target := range order {
-		if s := sums[target]; s.Over() {
-			out = append(out, *s)
+		if s := sums[target]; s.Over() && !s.reported {
+			out = append(out, s.PolicySize)
 		}
 	}
 	return out

@@ -325,13 +325,17 @@ func TestTrustPolicyAtWorstCase(t *testing.T) {
 }
 
 // Own fails the synth naming the stack, and sums the SCPs of one target
-// over the stacks of the assembly.
+// over the stacks of the assembly (six on r-abcd: three in each of two).
 func TestOwnNamesTheStackAndSumsSCPTargets(t *testing.T) {
 	dir := t.TempDir()
 	three := func(prefix string) map[string]any {
 		return map[string]any{prefix + "A": scp(map[string]any{}, "r-abcd"), prefix + "B": scp(map[string]any{}, "r-abcd"), prefix + "C": scp(map[string]any{}, "r-abcd")}
 	}
-	for name, res := range map[string]map[string]any{"One": three("One"), "Two": three("Two"),
+	five := map[string]any{}
+	for _, id := range []string{"A", "B", "C", "D", "E"} {
+		five["Many"+id] = scp(map[string]any{}, "r-efgh")
+	}
+	for name, res := range map[string]map[string]any{"One": three("One"), "Two": three("Two"), "Many": five,
 		"Big": {"ArchivePolicy": map[string]any{"Type": "AWS::S3::BucketPolicy", "Properties": map[string]any{"Bucket": "b", "PolicyDocument": withSize(t, 25000)}}}} {
 		raw, _ := json.Marshal(map[string]any{"Resources": res})
 		if err := os.WriteFile(filepath.Join(dir, name+".template.json"), raw, 0o644); err != nil {
@@ -341,6 +345,7 @@ func TestOwnNamesTheStackAndSumsSCPTargets(t *testing.T) {
 	manifest := `{"version": "48.0.0", "artifacts": {
 	  "One": {"type": "aws:cloudformation:stack", "environment": "aws://111111111111/us-east-1", "properties": {"templateFile": "One.template.json"}},
 	  "Two": {"type": "aws:cloudformation:stack", "environment": "aws://111111111111/us-east-1", "properties": {"templateFile": "Two.template.json"}},
+	  "Many": {"type": "aws:cloudformation:stack", "environment": "aws://111111111111/us-east-1", "properties": {"templateFile": "Many.template.json"}},
 	  "Big": {"type": "aws:cloudformation:stack", "environment": "aws://222222222222/us-east-1", "properties": {"templateFile": "Big.template.json"}}}}`
 	if err := os.WriteFile(filepath.Join(dir, "manifest.json"), []byte(manifest), 0o644); err != nil {
 		t.Fatal(err)
@@ -356,6 +361,11 @@ func TestOwnNamesTheStackAndSumsSCPTargets(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("Own: %v\nwant it to say %q", err, want)
 		}
+	}
+	// A target over the limit within one stack is that stack's finding,
+	// not reported again as a sum.
+	if n := strings.Count(err.Error(), "limits r-efgh"); n != 1 {
+		t.Errorf("r-efgh (5 SCPs in one stack) reported %d times: %v", n, err)
 	}
 }
 
