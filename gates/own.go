@@ -22,7 +22,10 @@ import (
 //   - limits: a template stays well inside CloudFormation's limits: at most
 //     MaxResources resources (CloudFormation refuses 500), MaxOutputs
 //     outputs (200) and MaxTemplateBytes bytes (1 MB), so that a growing org
-//     fails at synth, naming the stack, rather than at deploy.
+//     fails at synth, naming the stack, rather than at deploy; and every
+//     resource and identity policy within its service's limit, the SCPs
+//     per target and the managed policies per role within AWS's counts
+//     (policylimits.go, with the doc beside each limit).
 //
 // Every failure fails the gate; there are no waivers for these. (The
 // pipeline's limit of 50 actions per stage is deployplan.Waves's.)
@@ -41,13 +44,7 @@ func ownFindings(template string) ([]Finding, error) {
 	if err != nil {
 		return nil, err
 	}
-	var t struct {
-		Resources map[string]struct {
-			Type       string
-			Properties map[string]any
-		}
-		Outputs map[string]any
-	}
+	var t templateJSON
 	if err := json.Unmarshal(raw, &t); err != nil {
 		return nil, fmt.Errorf("%s: %w", template, err)
 	}
@@ -64,6 +61,11 @@ func ownFindings(template string) ([]Finding, error) {
 	}
 	if n := len(raw); n > MaxTemplateBytes {
 		add("limits", "(template)", "%d bytes, over palisade's limit of %d (CloudFormation refuses 1 MB): %s", n, MaxTemplateBytes, split)
+	}
+	for _, p := range measure(t) {
+		if p.Over() {
+			add("limits", p.Resource, "%s", p.message())
+		}
 	}
 	for _, id := range slices.Sorted(func(yield func(string) bool) {
 		for id := range t.Resources {
@@ -176,8 +178,84 @@ func Own(outDir string) error {
 			lines = append(lines, fmt.Sprintf("%s: %s %s: %s", s.name, f.Rule, f.Resource, f.Message))
 		}
 	}
+	// SCPs attached to one target from several stacks: each stack's share
+	// is checked with its template, their sum here.
+	sizes, err := policySizes(stacks)
+	if err != nil {
+		return err
+	}
+	for _, p := range scpTargetsAcrossStacks(sizes) {
+		lines = append(lines, fmt.Sprintf("%s: limits %s: %s", p.Stack, p.Resource, p.message()))
+	}
 	if len(lines) == 0 {
 		return nil
 	}
 	return fmt.Errorf("synth failed palisade's own checks:\n  %s", strings.Join(lines, "\n  "))
+}
+
+// PolicySizes measures every policy and count of the stacks of the cloud
+// assembly in outDir against AWS's limits (policylimits.go), stack by
+// stack, each in its template's logical-id order.
+func PolicySizes(outDir string) ([]PolicySize, error) {
+	stacks, err := readAssembly(outDir)
+	if err != nil {
+		return nil, err
+	}
+	return policySizes(stacks)
+}
+
+func policySizes(stacks []*stack) ([]PolicySize, error) {
+	var out []PolicySize
+	for _, s := range stacks {
+		raw, err := os.ReadFile(s.template)
+		if err != nil {
+			return nil, err
+		}
+		var t templateJSON
+		if err := json.Unmarshal(raw, &t); err != nil {
+			return nil, fmt.Errorf("%s: %w", s.template, err)
+		}
+		for _, p := range measure(t) {
+			p.Stack = s.name
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// scpTargetsAcrossStacks sums the SCPs attached to each target over the
+// stacks and returns each target over the limit only there (a target over
+// it within one stack is that stack's finding already).
+func scpTargetsAcrossStacks(sizes []PolicySize) []PolicySize {
+	type total struct {
+		PolicySize
+		reported bool // over within one stack already
+	}
+	sums := map[string]*total{}
+	var order []string
+	for _, p := range sizes {
+		if p.Limit != SCPsPerTargetLimit {
+			continue
+		}
+		s, ok := sums[p.Resource]
+		if !ok {
+			s = &total{PolicySize: PolicySize{Resource: p.Resource, Limit: p.Limit}}
+			sums[p.Resource] = s
+			order = append(order, p.Resource)
+		} else {
+			s.Stack += ", "
+			s.Policy += "; "
+		}
+		s.Stack += p.Stack
+		s.Policy += p.Stack + ": " + p.Policy
+		s.Size += p.Size
+		s.reported = s.reported || p.Over()
+	}
+	var out []PolicySize
+	for _, target := range order {
+		if s := sums[target]; s.Over() && !s.reported {
+			out = append(out, s.PolicySize)
+		}
+	}
+	return out
 }

@@ -4,19 +4,21 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/palisade-sec/palisade/cmd/bench/benchorg"
 	"github.com/palisade-sec/palisade/config"
 )
 
-// The generated orgs are valid org files, up to 200 workloads (400 VPCs
-// that must not overlap).
+// The generated orgs are valid org files, up to 1,000 workloads (2,000
+// VPCs that must not overlap; test/ synthesizes the shared stacks of 200
+// and 1,000).
 func TestOrgFiles(t *testing.T) {
-	for _, n := range []int{1, 10, 50, 200} {
-		org, err := config.Load("bench.yaml", []byte(OrgFile(n)))
+	for _, n := range []int{1, 10, 50, 200, 1000} {
+		org, err := config.Load("bench.yaml", []byte(benchorg.File(n)))
 		if err != nil {
-			t.Fatalf("OrgFile(%d): %v", n, err)
+			t.Fatalf("benchorg.File(%d): %v", n, err)
 		}
 		if got := len(org.Workloads()); got != n {
-			t.Errorf("OrgFile(%d) has %d workloads", n, got)
+			t.Errorf("benchorg.File(%d) has %d workloads", n, got)
 		}
 	}
 }

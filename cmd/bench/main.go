@@ -30,6 +30,8 @@ import (
 	"syscall"
 	"text/tabwriter"
 	"time"
+
+	"github.com/palisade-sec/palisade/cmd/bench/benchorg"
 )
 
 func main() {
@@ -109,7 +111,7 @@ func run(w io.Writer, sizesFlag, validation, jobsFlag, app string) error {
 		for _, j := range jobs {
 			for _, n := range sizes {
 				org := filepath.Join(tmp, fmt.Sprintf("org-%d.yaml", n))
-				if err := os.WriteFile(org, []byte(OrgFile(n)), 0o644); err != nil {
+				if err := os.WriteFile(org, []byte(benchorg.File(n)), 0o644); err != nil {
 					return err
 				}
 				r, err := synth(app, root, tmp, ctx, org, "", v, j)
@@ -122,7 +124,7 @@ func run(w io.Writer, sizesFlag, validation, jobsFlag, app string) error {
 		}
 		// One account of the largest org, through the context filter.
 		n := sizes[len(sizes)-1]
-		r, err := synth(app, root, tmp, ctx, filepath.Join(tmp, fmt.Sprintf("org-%d.yaml", n)), workloadName(n/2), v, "auto")
+		r, err := synth(app, root, tmp, ctx, filepath.Join(tmp, fmt.Sprintf("org-%d.yaml", n)), benchorg.WorkloadName(n/2), v, "auto")
 		if err != nil {
 			return err
 		}
@@ -132,29 +134,6 @@ func run(w io.Writer, sizesFlag, validation, jobsFlag, app string) error {
 	Print(w, results)
 	return nil
 }
-
-// OrgFile is an org of n workload accounts, each with a /20 VPC (single
-// NAT gateway, Session Manager's endpoints) in each of two regions, the
-// example's logging, security and compliance defaults.
-func OrgFile(n int) string {
-	var b strings.Builder
-	b.WriteString("name: bench\norganizationId: o-benchorg0001\nhomeRegion: us-east-1\nregions: [us-east-1, eu-west-1]\naccounts:\n")
-	b.WriteString("  - {name: management, id: \"100000000000\", role: management}\n")
-	b.WriteString("  - name: security\n    id: \"100000000001\"\n    role: security\n    vpcs:\n")
-	b.WriteString("      us-east-1: {cidr: 10.0.0.0/20, publicSubnetMask: 26, privateSubnetMask: 24}\n      eu-west-1: {cidr: 10.0.16.0/20, publicSubnetMask: 26, privateSubnetMask: 24}\n")
-	for i := range n {
-		// Two /20s per account: 10.<1+i/8>.<(i%8)*32>.0/20 and +16.
-		second, third := 1+i/8, (i%8)*32
-		fmt.Fprintf(&b, "  - name: %s\n    id: \"%012d\"\n    role: workload\n    vpcs:\n", workloadName(i), 200000000000+i)
-		fmt.Fprintf(&b, "      us-east-1: {cidr: 10.%d.%d.0/20, natGateways: single, publicSubnetMask: 26, privateSubnetMask: 24}\n", second, third)
-		fmt.Fprintf(&b, "      eu-west-1: {cidr: 10.%d.%d.0/20, natGateways: single, publicSubnetMask: 26, privateSubnetMask: 24}\n", second, third+16)
-	}
-	b.WriteString("logging:\n  forwardLogGroups: [/var/log/messages, /var/log/secure]\n")
-	b.WriteString("security:\n  alertEmails: [security@example.com]\n")
-	return b.String()
-}
-
-func workloadName(i int) string { return fmt.Sprintf("w%04d", i) }
 
 func synth(app, root, tmp string, ctx map[string]any, org, target string, validation bool, jobs string) (Result, error) {
 	out := filepath.Join(tmp, "cdk.out")

@@ -1,0 +1,81 @@
+package test
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/palisade-sec/palisade/cmd/bench/benchorg"
+	"github.com/palisade-sec/palisade/config"
+	"github.com/palisade-sec/palisade/gates"
+	"github.com/palisade-sec/palisade/stacks"
+)
+
+// TestSharedPoliciesAtScale: the policies that grow with the org (the
+// security and management accounts' stacks hold what every account
+// writes into: the archive's bucket and key policies, the log drain's
+// destination and trust policies, the guardrails) stay within AWS's
+// limits at 200 and 1,000 workload accounts. It synthesizes make bench's
+// orgs (cmd/bench/benchorg) of 1, 10, 50, 200 and 1,000 workloads, only those two
+// accounts' stacks (stacks.BuildSelected: the org keeps every account, so
+// the policies list them all), runs the own checks on them (stacks.Synth
+// does, as every synth) and logs each policy that grows with the org,
+// with its size at each scale (-v shows them).
+func TestSharedPoliciesAtScale(t *testing.T) {
+	scales := []int{1, 10, 50, 200, 1000} // make bench's sizes, and 1,000
+	type key struct{ stack, resource, limit string }
+	sizes := map[key][]int{}
+	var order []key
+	for i, n := range scales {
+		org, err := config.Load(fmt.Sprintf("bench-%d.yaml", n), []byte(benchorg.File(n)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		shared := []string{org.Security().Name, org.Management().Name}
+		keep := func(name string) bool {
+			return slices.ContainsFunc(shared, func(a string) bool { return strings.Contains(name, "-"+a+"-") })
+		}
+		dir := t.TempDir()
+		app := newApp(dir)
+		start := time.Now()
+		built := stacks.BuildSelected(app, org, keep)
+		synthErr := stacks.Synth(app)
+		t.Logf("%d workloads: %d shared stacks synthesized in %.1f s", n, len(built), time.Since(start).Seconds())
+		measured, err := gates.PolicySizes(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range measured {
+			k := key{strings.TrimPrefix(p.Stack, org.Name+"-"), p.Resource, p.Limit.Name}
+			if _, ok := sizes[k]; !ok {
+				sizes[k] = make([]int, len(scales))
+				order = append(order, k)
+			}
+			sizes[k][i] = p.Size
+		}
+		// The gate's verdict: stacks.Synth ran the own checks.
+		if synthErr != nil {
+			t.Errorf("%d workloads: %v", n, synthErr)
+		}
+	}
+	limits := map[string]gates.Limit{}
+	for _, l := range gates.Limits {
+		limits[l.Name] = l
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "policies that grow with the org (size at %v workloads / AWS's limit):\n", scales)
+	constant := 0
+	for _, k := range order {
+		s := sizes[k]
+		if s[0] == s[len(s)-1] {
+			constant++
+			continue
+		}
+		l := limits[k.limit]
+		fmt.Fprintf(&b, "  %-36s %-44s %-38s %v / %d %s\n", k.stack, k.resource, k.limit, s, l.Max, l.Unit)
+	}
+	fmt.Fprintf(&b, "  (and %d measured policies and counts that do not grow)", constant)
+	t.Log(b.String())
+}
