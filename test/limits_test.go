@@ -2,6 +2,9 @@ package test
 
 import (
 	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -22,12 +25,17 @@ import (
 // accounts' stacks (stacks.BuildSelected: the org keeps every account, so
 // the policies list them all), runs the own checks on them (stacks.Synth
 // does, as every synth) and logs each policy that grows with the org,
-// with its size at each scale (-v shows them).
+// with its size at each scale (-v shows them). The security account's
+// logarchive stacks and the management account's trail stack, which every
+// account writes into, must be byte-identical at every scale: their
+// policies are scoped to the organization (aws:SourceOrgID,
+// aws:PrincipalOrgID), so a new account needs no redeploy of them.
 func TestSharedPoliciesAtScale(t *testing.T) {
 	scales := []int{1, 10, 50, 200, 1000} // make bench's sizes, and 1,000
 	type key struct{ stack, resource, limit string }
 	sizes := map[key][]int{}
 	var order []key
+	fixed := map[string][]byte{} // the logarchive and trail templates at the first scale, by stack name
 	for i, n := range scales {
 		org, err := config.Load(fmt.Sprintf("bench-%d.yaml", n), []byte(benchorg.File(n)))
 		if err != nil {
@@ -55,10 +63,29 @@ func TestSharedPoliciesAtScale(t *testing.T) {
 			}
 			sizes[k][i] = p.Size
 		}
+		for _, st := range built {
+			name := *st.StackName()
+			if !strings.Contains(name, "-logarchive-") && !strings.Contains(name, "-trail-") {
+				continue
+			}
+			tpl, err := os.ReadFile(filepath.Join(dir, name+".template.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i == 0 {
+				fixed[name] = tpl
+			} else if string(tpl) != string(fixed[name]) {
+				t.Errorf("%s with %d workload accounts differs from its template with %d (%d and %d bytes): a policy grows with the org",
+					name, n, scales[0], len(tpl), len(fixed[name]))
+			}
+		}
 		// The gate's verdict: stacks.Synth ran the own checks.
 		if synthErr != nil {
 			t.Errorf("%d workloads: %v", n, synthErr)
 		}
+	}
+	if len(fixed) != 3 /* two regions' logarchive stacks and the trail */ {
+		t.Errorf("compared %d logarchive and trail stacks, want one logarchive per region and the trail: %v", len(fixed), slices.Sorted(maps.Keys(fixed)))
 	}
 	limits := map[string]gates.Limit{}
 	for _, l := range gates.Limits {
