@@ -157,6 +157,18 @@ func (b *builder) errorf(format string, args ...any) {
 	b.errs = append(b.errs, fmt.Errorf(format, args...))
 }
 
+// instanceAccounts are the accounts that run instances and forward log
+// groups: every account but the management account.
+func (b *builder) instanceAccounts() []string {
+	var ids []string
+	for _, a := range b.Org.AllAccounts {
+		if a.Role != config.RoleManagement {
+			ids = append(ids, a.ID)
+		}
+	}
+	return ids
+}
+
 func (b *builder) inOrg(account string) bool {
 	return slices.Contains(b.Org.AccountIDs(), account)
 }
@@ -513,7 +525,7 @@ func (b *builder) sessions() {
 				"kms:EncryptionContext:aws:s3:arn", "arn:aws:s3:::"+bucket, "kms:ResourceAliases", b.Org.ArchiveKeyAlias()),
 			IdentityPolicies: ip, ResourcePolicy: b.keyPolicy(key), SCPs: scps}})
 		// DENIED: the same role writing under another account's prefix.
-		for _, other := range b.Org.InstanceAccountIDs() {
+		for _, other := range b.instanceAccounts() {
 			if other == a {
 				continue
 			}
@@ -596,7 +608,7 @@ func (b *builder) firehose() {
 		ip := b.Policies.Identity[role]
 		bp := b.bucketPolicy(bucket)
 		ctx := b.principalContext(a, r)
-		for _, sender := range b.Org.InstanceAccountIDs() {
+		for _, sender := range b.instanceAccounts() {
 			for _, g := range b.Org.Logging.ForwardLogGroups {
 				obj := strings.NewReplacer("!{partitionKeyFromQuery:owner}", sender, "!{partitionKeyFromQuery:logGroup}", strings.TrimPrefix(g, "/"),
 					"!{timestamp:yyyy}", "2026", "!{timestamp:MM}", "01", "!{timestamp:dd}", "15").Replace(prefix) + "example-1-2026-01-15-00-00-00-abcd.gz"
@@ -711,7 +723,7 @@ func (b *builder) outsiders() {
 	bp := b.bucketPolicy(bucket)
 	key := b.keyARN(b.Org.ArchiveKeyAliasArn("aws", r))
 	kp := b.keyPolicy(key)
-	member := b.Org.InstanceAccountIDs()[0]
+	member := b.instanceAccounts()[0]
 	logsArn := fmt.Sprintf("arn:aws:logs:%s:%s:*", r, OutsideAccount)
 	out := b.serviceContext(OutsideAccount, logsArn, "delivery.logs.amazonaws.com")
 	acl := func(c map[string][]string) map[string][]string {
