@@ -109,17 +109,27 @@ var matrices = sync.OnceValues(func() (map[string]*matrixCase, error) {
 	}
 	// One batch, one Node process, for every case.
 	var reqs []iamsim.Request
-	var where []*access.Row
+	type at struct {
+		row  *access.Row
+		step string // "" for the row's own request
+	}
+	var where []at
+	add := func(name string, q access.Request, a at) {
+		reqs = append(reqs, iamsim.Request{
+			Name: name, Principal: q.Principal, Action: q.Action, Resource: q.Resource,
+			Context: q.Context, IdentityPolicies: q.IdentityPolicies, ResourcePolicy: q.ResourcePolicy,
+			ResourceAccount: q.ResourceAccount, SCPs: q.SCPs,
+		})
+		where = append(where, a)
+	}
 	for _, name := range sortedCaseNames(cases) {
 		c := cases[name]
 		for i := range c.rows {
 			r := &c.rows[i]
-			reqs = append(reqs, iamsim.Request{
-				Name: name + ": " + r.Name, Principal: r.Request.Principal, Action: r.Request.Action, Resource: r.Request.Resource,
-				Context: r.Request.Context, IdentityPolicies: r.Request.IdentityPolicies, ResourcePolicy: r.Request.ResourcePolicy,
-				ResourceAccount: r.Request.ResourceAccount, SCPs: r.Request.SCPs,
-			})
-			where = append(where, r)
+			for _, s := range r.Steps {
+				add(name+": "+r.Name+" (step: "+s.Name+")", s.Request, at{r, s.Name})
+			}
+			add(name+": "+r.Name, r.Request, at{r, ""})
 		}
 	}
 	results, err := iamsim.Simulate(context.Background(), reqs)
@@ -127,8 +137,16 @@ var matrices = sync.OnceValues(func() (map[string]*matrixCase, error) {
 		return nil, err
 	}
 	for i, res := range results {
-		r := where[i]
-		r.Got = res.Decision
+		r := where[i].row
+		if where[i].step != "" { // steps come first: the first one refused decides
+			if r.StoppedAt == "" && res.Decision != iamsim.Allowed {
+				r.Got, r.StoppedAt = res.Decision, where[i].step
+			}
+			continue
+		}
+		if r.StoppedAt == "" {
+			r.Got = res.Decision
+		}
 		// A context key the engine dropped that a condition of the
 		// evaluated policies names: the engine cannot judge the row.
 		policies := strings.Join(append(slices.Clone(r.Request.IdentityPolicies), r.Request.ResourcePolicy), "\n")

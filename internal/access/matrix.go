@@ -45,11 +45,24 @@ type Row struct {
 	Want    Want
 	Doc     string // the AWS documentation that gives the request's shape and verdict
 	Request Request
+	// Steps are the requests that must succeed before Request can be made
+	// at all (an attack in several calls: create a role, assume it, act
+	// as it). AWS evaluates each call on its own; the row's decision is
+	// the first step's that is not allowed, else Request's.
+	Steps []Step
 	// Gap, when set, says why the engine cannot judge this row (a known gap
 	// of the engine, TOOLCHAIN.md): the row is shown with its verdict but
 	// does not fail the matrix.
 	Gap string
 	Got string // the engine's decision, filled by the caller
+	// StoppedAt names the step that was not allowed, when one was not.
+	StoppedAt string
+}
+
+// Step is one call of a row's chain.
+type Step struct {
+	Name    string
+	Request Request
 }
 
 // OK reports whether the engine's decision is the row's verdict.
@@ -90,11 +103,15 @@ func Print(w io.Writer, rows []Row, onlyBad bool) {
 		if onlyBad && mark == "ok" {
 			continue
 		}
+		got := r.Got
+		if r.StoppedAt != "" {
+			got += " (at step: " + r.StoppedAt + ")"
+		}
 		doc := r.Doc
 		if r.Gap != "" {
 			doc += " [engine gap: " + r.Gap + "]"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", mark, r.Name, short(r.Request.Principal), r.Request.Action, r.Request.Resource, r.Want, r.Got, doc)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", mark, r.Name, short(r.Request.Principal), r.Request.Action, r.Request.Resource, r.Want, got, doc)
 	}
 	tw.Flush()
 }

@@ -801,17 +801,26 @@ func (b *builder) guardrails() {
 		forged.Principal = fmt.Sprintf("arn:aws:iam::%s:role/%s", a, ExecRoleName(a, "forged"))
 		root := admin
 		root.Principal = fmt.Sprintf("arn:aws:iam::%s:root", a)
+		// The forged role is the admin's own: it creates it (trusting
+		// itself), then assumes it.
+		create := admin
+		create.Action, create.Resource = "iam:CreateRole", forged.Principal
+		assume := admin
+		assume.Action, assume.Resource = "sts:AssumeRole", forged.Principal
+		assume.ResourcePolicy = fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":%q},"Action":"sts:AssumeRole"}]}`, admin.Principal)
+		forgeSteps := []Step{{"creates the role", create}, {"assumes it", assume}}
 		exec := Request{Principal: execRole(a, r), ResourceAccount: a, Context: ctx, IdentityPolicies: b.ExecPolicies, SCPs: scps}
 		for _, act := range ProtectedActions {
 			res := protectedResource(act, a, r, trail)
 			for _, c := range []struct {
-				who string
-				q   Request
-				doc string
-			}{{"admin", admin, docSCP}, {"admin as a role named like the exemption", forged, docSCP}, {"root user", root, docSCPRoot}} {
+				who   string
+				q     Request
+				doc   string
+				steps []Step
+			}{{"admin", admin, docSCP, nil}, {"admin as a role it named like the exemption", forged, docSCP, forgeSteps}, {"root user", root, docSCPRoot, nil}} {
 				q := c.q
 				q.Action, q.Resource = act, res
-				b.add(Row{Name: fmt.Sprintf("guardrail %s %s: %s", a, c.who, act), Want: Denied, Doc: c.doc, Request: q})
+				b.add(Row{Name: fmt.Sprintf("guardrail %s %s: %s", a, c.who, act), Want: Denied, Doc: c.doc, Request: q, Steps: c.steps})
 			}
 			if grants(b.ExecPolicies, act) {
 				q := exec
