@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/palisade-sec/palisade/config"
 	"github.com/palisade-sec/palisade/internal/access"
@@ -59,6 +60,9 @@ var mutations = []mutation{
 		})
 	}},
 }
+
+// simulated says how many requests the engine evaluated and how long it took.
+var simulated string
 
 var matrices = sync.OnceValues(func() (map[string]*matrixCase, error) {
 	var execPolicies []string
@@ -132,10 +136,12 @@ var matrices = sync.OnceValues(func() (map[string]*matrixCase, error) {
 			add(name+": "+r.Name, r.Request, at{r, ""})
 		}
 	}
+	start := time.Now()
 	results, err := iamsim.Simulate(context.Background(), reqs)
 	if err != nil {
 		return nil, err
 	}
+	simulated = fmt.Sprintf("%d requests in one engine process: %s", len(reqs), time.Since(start).Round(time.Millisecond))
 	for i, res := range results {
 		r := where[i].row
 		if where[i].step != "" { // steps come first: the first one refused decides
@@ -189,6 +195,7 @@ func TestAccessMatrix(t *testing.T) {
 			if c.err != nil {
 				t.Errorf("building the matrix: %v", c.err)
 			}
+			t.Log(simulated)
 			if len(c.rows) == 0 {
 				t.Fatal("no rows")
 			}
