@@ -90,6 +90,11 @@ e2e: node_modules/.installed moto lambdas
 demo: node_modules/.installed moto lambdas
 	@go test ./test/e2e -run TestDeploy -count=1 -v -args -org $(ORG) -demo
 
+## schema: regenerate organization.schema.json, the org file's JSON Schema for editors, from the config package's field tables (a test fails when the committed file is stale)
+.PHONY: schema
+schema: $(PALISADE)
+	@$(PALISADE) schema -o organization.schema.json
+
 ## lint: formatting and vet
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change: $$out" >&2; exit 1; fi

@@ -86,6 +86,27 @@ var (
 	ebsKeys           = []string{"aws-managed", "customer-managed"}
 	operatingSystems  = []string{"AMAZON_LINUX_2023", "AMAZON_LINUX_2", "REDHAT_ENTERPRISE_LINUX", "ROCKY_LINUX", "UBUNTU", "DEBIAN", "WINDOWS"}
 	defaultOSFamilies = []string{"AMAZON_LINUX_2023", "UBUNTU", "WINDOWS"}
+
+	defaultIngressPorts = []int{80, 443}
+	remoteAccessPorts   = []int{22, 3389} // SSH and RDP: never open to the internet
+)
+
+// Ranges and defaults of the compliance and sessionManager sections.
+const (
+	minPort, maxPort        = 1, 65535
+	maxPasswordAgeDays      = 90 // also the default: CIS asks for 90 at most
+	maxIdleMinutes          = 60
+	defaultIdleMinutes      = 20
+	maxSessionMinutes       = 1440
+	defaultSessionMinutes   = 60
+	maxApproveDays          = 360
+	defaultApproveDays      = 7
+	defaultSchedule         = "cron(0 3 ? * SUN *)"
+	defaultTimezone         = "UTC"
+	defaultMaxConcurrency   = "10%"
+	defaultMaxErrors        = "5%"
+	defaultCISAlarms        = true
+	defaultCreateConfigRole = true
 )
 
 func (d *decoder) reasons(n ast.Node, p string, dst *map[string]string) {
@@ -117,39 +138,71 @@ func (d *decoder) intList(n ast.Node, p string, dst *[]int) {
 	*dst = out
 }
 
-func (d *decoder) decodeCompliance(n ast.Node, path string, c *Compliance) {
-	d.mapping(n, path, []field{
-		{"extraRules", func(n ast.Node, p string) { d.reasons(n, p, &c.ExtraRules) }},
-		{"disabledRules", func(n ast.Node, p string) { d.reasons(n, p, &c.DisabledRules) }},
-		{"disabledRemediations", func(n ast.Node, p string) { d.reasons(n, p, &c.DisabledRemediations) }},
-		{"internetIngressPorts", func(n ast.Node, p string) { d.intList(n, p, &c.InternetIngressPorts) }},
-		{"ebsKey", func(n ast.Node, p string) { d.str(n, p, &c.EbsKey) }},
-		{"deleteDefaultVpcs", func(n ast.Node, p string) { d.boolean(n, p, &c.DeleteDefaultVPCs) }},
-		{"passwordMaxAgeDays", func(n ast.Node, p string) { d.integer(n, p, &c.PasswordMaxAgeDays) }},
-		{"cisAlarms", func(n ast.Node, p string) { d.boolean(n, p, &c.CISAlarms) }},
-		{"createConfigRole", func(n ast.Node, p string) { d.boolean(n, p, &c.CreateConfigRole) }},
-	})
+// reasonShape is a reason why something is off: the loader wants 10
+// characters or more once trimmed (a rule, not in the schema).
+var reasonShape = &shape{doc: "Why this does not apply in this org (10 characters or more)."}
+
+func (d *decoder) complianceFields(c *Compliance) []field {
+	return []field{
+		d.reasonsField("extraRules", &c.ExtraRules, shape{
+			doc:    "More AWS Config managed rules for the organization conformance pack: a rule name (not a baseline rule's) to its managed rule identifier.",
+			keys:   &shape{pattern: ruleNameRE, not: &shape{enum: anys(baselineRules)}, doc: "A rule name: 1 to 64 lowercase letters, digits and hyphens, not a baseline rule's."},
+			values: &shape{pattern: ruleIdentifierRE, doc: "An AWS Config managed rule identifier, such as RDS_STORAGE_ENCRYPTED."}}),
+		d.reasonsField("disabledRules", &c.DisabledRules, shape{
+			doc:    "Baseline rules of the conformance pack to drop, each with the reason it does not apply.",
+			keys:   &shape{enum: anys(BaselineRules())},
+			values: reasonShape}),
+		d.reasonsField("disabledRemediations", &c.DisabledRemediations, shape{
+			doc:    "Automatic remediations to turn off, each with the reason.",
+			keys:   &shape{enum: anys(Remediations)},
+			values: reasonShape}),
+		d.intListField("internetIngressPorts", &c.InternetIngressPorts, shape{unique: true, def: defaultIngressPorts,
+			doc:   "The TCP ports palisade's AWS Config rule lets a security group open to the internet (22 and 3389 never).",
+			items: &shape{min: ptr(minPort), max: ptr(maxPort), not: &shape{enum: anys(remoteAccessPorts)}}}),
+		d.strField("ebsKey", &c.EbsKey, shape{enum: anys(ebsKeys), def: ebsKeys[0],
+			doc: "The key EBS encrypts new volumes with by default: aws-managed (aws/ebs) or customer-managed (a rotated, retained key of each account and region)."}),
+		d.boolField("deleteDefaultVpcs", &c.DeleteDefaultVPCs, shape{def: false,
+			doc: "Delete every account's default VPC in every region (only when it has no network interfaces in use)."}),
+		d.intField("passwordMaxAgeDays", &c.PasswordMaxAgeDays, shape{min: ptr(1), max: ptr(maxPasswordAgeDays), def: maxPasswordAgeDays,
+			doc: "The IAM password policy's maximum password age, in days (CIS asks for 90 at most)."}),
+		d.boolField("cisAlarms", &c.CISAlarms, shape{def: defaultCISAlarms,
+			doc: "The CIS metric filters and alarms on the organization trail's log group (needs logging.trail.cloudWatchLogs)."}),
+		d.boolField("createConfigRole", &c.CreateConfigRole, shape{def: defaultCreateConfigRole,
+			doc: "Create AWS Config's service-linked role in every account; false where something else (Control Tower, an earlier recorder) created it."}),
+	}
 }
 
-func (d *decoder) decodeSessions(n ast.Node, path string, s *Sessions) {
-	d.mapping(n, path, []field{
-		{"idleTimeoutMinutes", func(n ast.Node, p string) { d.integer(n, p, &s.IdleTimeoutMinutes) }},
-		{"maxSessionMinutes", func(n ast.Node, p string) { d.integer(n, p, &s.MaxSessionMinutes) }},
-		{"runAsUser", func(n ast.Node, p string) { d.str(n, p, &s.RunAsUser) }},
-		{"logRetentionDays", func(n ast.Node, p string) { d.integer(n, p, &s.LogRetentionDays) }},
-		{"demoInstance", func(n ast.Node, p string) { d.boolean(n, p, &s.DemoInstance) }},
-		{"patching", func(n ast.Node, p string) {
-			pt := &s.Patching
-			d.mapping(n, p, []field{
-				{"operatingSystems", func(n ast.Node, p string) { d.strList(n, p, &pt.OperatingSystems) }},
-				{"approveAfterDays", func(n ast.Node, p string) { d.integer(n, p, &pt.ApproveAfterDays) }},
-				{"installSchedule", func(n ast.Node, p string) { d.str(n, p, &pt.InstallSchedule) }},
-				{"timezone", func(n ast.Node, p string) { d.str(n, p, &pt.Timezone) }},
-				{"maxConcurrency", func(n ast.Node, p string) { d.str(n, p, &pt.MaxConcurrency) }},
-				{"maxErrors", func(n ast.Node, p string) { d.str(n, p, &pt.MaxErrors) }},
-			})
-		}},
-	})
+func (d *decoder) sessionFields(s *Sessions) []field {
+	pt := &s.Patching
+	return []field{
+		d.intField("idleTimeoutMinutes", &s.IdleTimeoutMinutes, shape{min: ptr(1), max: ptr(maxIdleMinutes), def: defaultIdleMinutes,
+			doc: "An idle session ends after this many minutes."}),
+		d.intField("maxSessionMinutes", &s.MaxSessionMinutes, shape{min: ptr(1), max: ptr(maxSessionMinutes), def: defaultSessionMinutes,
+			doc: "Any session ends after this many minutes."}),
+		d.strField("runAsUser", &s.RunAsUser, shape{pattern: osUserRE, orEmpty: true,
+			doc: "Linux sessions run as this user instead of ssm-user (which has sudo). Default: none."}),
+		d.intField("logRetentionDays", &s.LogRetentionDays, shape{enum: anys(retentionDays), def: defaultRetentionDays,
+			doc: "How long session transcripts stay in CloudWatch Logs, in days (a retention CloudWatch Logs accepts)."}),
+		d.boolField("demoInstance", &s.DemoInstance, shape{def: false,
+			doc: "A small Graviton instance in a private subnet of each workload VPC, reachable only through Session Manager."}),
+		d.objectField("patching", shape{doc: "When and how instances are patched (Patch Manager)."}, func() []field {
+			return []field{
+				d.strListField("operatingSystems", &pt.OperatingSystems, shape{minItems: 1, unique: true, def: defaultOSFamilies,
+					doc:   "A patch baseline and patch group (tag PatchGroup=palisade-<os>) per operating system family.",
+					items: &shape{enum: anys(operatingSystems)}}),
+				d.intField("approveAfterDays", &pt.ApproveAfterDays, shape{min: ptr(1), max: ptr(maxApproveDays), def: defaultApproveDays,
+					doc: "Security patches are approved this many days after release."}),
+				d.strField("installSchedule", &pt.InstallSchedule, shape{pattern: scheduleRE, def: defaultSchedule,
+					doc: "When the maintenance window opens: cron(...) or rate(...)."}),
+				d.strField("timezone", &pt.Timezone, shape{pattern: timezoneRE, def: defaultTimezone,
+					doc: "The schedule's IANA time zone, such as UTC or Europe/Paris."}),
+				d.strField("maxConcurrency", &pt.MaxConcurrency, shape{pattern: rateRE, def: defaultMaxConcurrency,
+					doc: "How many instances patch at a time: a number (1 or more) or a percentage (1% to 100%), as a string."}),
+				d.strField("maxErrors", &pt.MaxErrors, shape{pattern: rateRE, def: defaultMaxErrors,
+					doc: "The window stops after this many failures: a number (1 or more) or a percentage (1% to 100%), as a string."}),
+			}
+		}),
+	}
 }
 
 // baselineRules are the names of the conformance pack's baseline rules (the
@@ -203,14 +256,14 @@ func (d *decoder) validateCompliance(c *Compliance, trail Trail) {
 	}
 	pp := join(cp, "internetIngressPorts")
 	if !d.set[pp] {
-		c.InternetIngressPorts = []int{80, 443}
+		c.InternetIngressPorts = slices.Clone(defaultIngressPorts)
 	}
 	seen := map[int]int{}
 	for i, port := range c.InternetIngressPorts {
 		ip := item(pp, i)
-		if port < 1 || port > 65535 {
-			d.errorf(ip, "%d is not a TCP port; use 1 to 65535", port)
-		} else if port == 22 || port == 3389 {
+		if port < minPort || port > maxPort {
+			d.errorf(ip, "%d is not a TCP port; use %d to %d", port, minPort, maxPort)
+		} else if slices.Contains(remoteAccessPorts, port) {
 			d.errorf(ip, "%d is SSH or RDP: palisade never lets the internet reach them; use Session Manager", port)
 		} else if j, dup := seen[port]; dup {
 			d.errorf(ip, "duplicate port %d; it is already item %d", port, j)
@@ -225,16 +278,16 @@ func (d *decoder) validateCompliance(c *Compliance, trail Trail) {
 	}
 	mp := join(cp, "passwordMaxAgeDays")
 	if !d.set[mp] {
-		c.PasswordMaxAgeDays = 90
-	} else if a := c.PasswordMaxAgeDays; a < 1 || a > 90 {
-		d.errorf(mp, "%d days is not a maximum password age palisade accepts; use 1 to 90 (CIS asks for 90 at most)", a)
+		c.PasswordMaxAgeDays = maxPasswordAgeDays
+	} else if a := c.PasswordMaxAgeDays; a < 1 || a > maxPasswordAgeDays {
+		d.errorf(mp, "%d days is not a maximum password age palisade accepts; use 1 to %d (CIS asks for 90 at most)", a, maxPasswordAgeDays)
 	}
 	if !d.set[join(cp, "createConfigRole")] {
-		c.CreateConfigRole = true
+		c.CreateConfigRole = defaultCreateConfigRole
 	}
 	ap := join(cp, "cisAlarms")
 	if !d.set[ap] {
-		c.CISAlarms = true
+		c.CISAlarms = defaultCISAlarms
 	}
 	if c.CISAlarms && !trail.CloudWatchLogs {
 		path := ap
@@ -257,11 +310,11 @@ func (d *decoder) validateSessions(s *Sessions) {
 		}
 		return true
 	}
-	if def("idleTimeoutMinutes", &s.IdleTimeoutMinutes, 20) && (s.IdleTimeoutMinutes < 1 || s.IdleTimeoutMinutes > 60) {
-		d.errorf(join(sp, "idleTimeoutMinutes"), "%d is not an idle timeout Session Manager accepts; use 1 to 60 minutes", s.IdleTimeoutMinutes)
+	if def("idleTimeoutMinutes", &s.IdleTimeoutMinutes, defaultIdleMinutes) && (s.IdleTimeoutMinutes < 1 || s.IdleTimeoutMinutes > maxIdleMinutes) {
+		d.errorf(join(sp, "idleTimeoutMinutes"), "%d is not an idle timeout Session Manager accepts; use 1 to %d minutes", s.IdleTimeoutMinutes, maxIdleMinutes)
 	}
-	if def("maxSessionMinutes", &s.MaxSessionMinutes, 60) && (s.MaxSessionMinutes < 1 || s.MaxSessionMinutes > 1440) {
-		d.errorf(join(sp, "maxSessionMinutes"), "%d is not a session duration Session Manager accepts; use 1 to 1440 minutes", s.MaxSessionMinutes)
+	if def("maxSessionMinutes", &s.MaxSessionMinutes, defaultSessionMinutes) && (s.MaxSessionMinutes < 1 || s.MaxSessionMinutes > maxSessionMinutes) {
+		d.errorf(join(sp, "maxSessionMinutes"), "%d is not a session duration Session Manager accepts; use 1 to %d minutes", s.MaxSessionMinutes, maxSessionMinutes)
 	}
 	if s.RunAsUser != "" && !osUserRE.MatchString(s.RunAsUser) {
 		d.errorf(join(sp, "runAsUser"), "%q is not a Linux user name: use lowercase letters, digits, _ and -, starting with a letter or _", s.RunAsUser)
@@ -278,9 +331,9 @@ func (d *decoder) validateSessions(s *Sessions) {
 	}
 	d.uniqueOf(join(pp, "operatingSystems"), pt.OperatingSystems, operatingSystems, "Patch Manager operating system")
 	if !d.set[join(pp, "approveAfterDays")] {
-		pt.ApproveAfterDays = 7
-	} else if a := pt.ApproveAfterDays; a < 1 || a > 360 {
-		d.errorf(join(pp, "approveAfterDays"), "%d is not a number of days Patch Manager accepts; use 1 to 360", a)
+		pt.ApproveAfterDays = defaultApproveDays
+	} else if a := pt.ApproveAfterDays; a < 1 || a > maxApproveDays {
+		d.errorf(join(pp, "approveAfterDays"), "%d is not a number of days Patch Manager accepts; use 1 to %d", a, maxApproveDays)
 	}
 	str := func(name string, dst *string, def string, re *regexp.Regexp, what string) {
 		p := join(pp, name)
@@ -290,10 +343,10 @@ func (d *decoder) validateSessions(s *Sessions) {
 			d.errorf(p, "%q is not %s", *dst, what)
 		}
 	}
-	str("installSchedule", &pt.InstallSchedule, "cron(0 3 ? * SUN *)", scheduleRE, "a schedule expression such as cron(0 3 ? * SUN *) or rate(7 days)")
-	str("timezone", &pt.Timezone, "UTC", timezoneRE, "an IANA time zone such as UTC or Europe/Paris")
-	str("maxConcurrency", &pt.MaxConcurrency, "10%", rateRE, "a number of instances (1 or more) or a percentage (1% to 100%)")
-	str("maxErrors", &pt.MaxErrors, "5%", rateRE, "a number of instances (1 or more) or a percentage (1% to 100%)")
+	str("installSchedule", &pt.InstallSchedule, defaultSchedule, scheduleRE, "a schedule expression such as cron(0 3 ? * SUN *) or rate(7 days)")
+	str("timezone", &pt.Timezone, defaultTimezone, timezoneRE, "an IANA time zone such as UTC or Europe/Paris")
+	str("maxConcurrency", &pt.MaxConcurrency, defaultMaxConcurrency, rateRE, "a number of instances (1 or more) or a percentage (1% to 100%)")
+	str("maxErrors", &pt.MaxErrors, defaultMaxErrors, rateRE, "a number of instances (1 or more) or a percentage (1% to 100%)")
 }
 
 func sortedKeys(m map[string]string) []string {

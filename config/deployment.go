@@ -3,8 +3,6 @@ package config
 import (
 	"regexp"
 	"slices"
-
-	"github.com/goccy/go-yaml/ast"
 )
 
 // Deployment is the org file's deployment section: which account deploys
@@ -37,22 +35,30 @@ var (
 	branchRE        = regexp.MustCompile(`^[A-Za-z0-9._/-]{1,255}$`)
 )
 
-func (d *decoder) decodeDeployment(n ast.Node, path string, dep *Deployment) {
-	d.mapping(n, path, []field{
-		{"account", func(n ast.Node, p string) { d.str(n, p, &dep.Account) }},
-		{"productionAccounts", func(n ast.Node, p string) { d.strList(n, p, &dep.ProductionAccounts) }},
-		{"pipeline", func(n ast.Node, p string) {
-			d.set[p] = true
-			dep.Pipeline = &Pipeline{}
-			pl := dep.Pipeline
-			d.mapping(n, p, []field{
-				{"connectionArn", func(n ast.Node, p string) { d.str(n, p, &pl.ConnectionArn) }},
-				{"repository", func(n ast.Node, p string) { d.str(n, p, &pl.Repository) }},
-				{"codeCommitRepository", func(n ast.Node, p string) { d.str(n, p, &pl.CodeCommitRepository) }},
-				{"branch", func(n ast.Node, p string) { d.str(n, p, &pl.Branch) }},
-			})
-		}},
-	})
+const defaultBranch = "main"
+
+func (d *decoder) deploymentFields(dep *Deployment) []field {
+	pl := &Pipeline{}
+	return []field{
+		d.strField("account", &dep.Account, shape{
+			doc: "The deploying account, by name: the management account (the default) or a dedicated deployment account of this file."}),
+		d.strListField("productionAccounts", &dep.ProductionAccounts, shape{
+			doc: "Accounts (by name, not the management account) whose pipeline stages wait for a manual approval."}),
+		d.presentObjectField("pipeline", shape{
+			doc: "The CDK pipeline (synthesized with -c pipeline=true). Its source: connectionArn with repository (GitHub, GitLab, Bitbucket through AWS CodeConnections), or codeCommitRepository.",
+		}, func() []field {
+			return []field{
+				d.strField("connectionArn", &pl.ConnectionArn, shape{pattern: connectionArnRE, orEmpty: true,
+					doc: "An AWS CodeConnections (or CodeStar Connections) connection ARN, with repository."}),
+				d.strField("repository", &pl.Repository, shape{pattern: repositoryRE, orEmpty: true,
+					doc: "The repository behind the connection: owner/name."}),
+				d.strField("codeCommitRepository", &pl.CodeCommitRepository, shape{pattern: codeCommitRE, orEmpty: true,
+					doc: "A CodeCommit repository's name, instead of a connection."}),
+				d.strField("branch", &pl.Branch, shape{pattern: branchRE, def: defaultBranch,
+					doc: "The branch the pipeline deploys."}),
+			}
+		}, func() { dep.Pipeline = pl }),
+	}
 }
 
 func (d *decoder) validateDeployment(org *Org) {
@@ -105,7 +111,7 @@ func (d *decoder) validateDeployment(org *Org) {
 		}
 	}
 	if !d.set[join(pp, "branch")] {
-		pl.Branch = "main"
+		pl.Branch = defaultBranch
 	} else if !branchRE.MatchString(pl.Branch) {
 		d.errorf(join(pp, "branch"), "%q is not a branch name", pl.Branch)
 	}

@@ -433,10 +433,87 @@ func dupInMerged(es []entry, key string) bool {
 	return false
 }
 
-// field decodes one known key of a mapping.
+// field decodes one known key of a mapping. Its shape is what the key
+// holds, for Schema; the decoders below set shape.kind from the decoder
+// they pick, so the schema's type is the type the decoder reads.
 type field struct {
 	name   string
+	shape  shape
 	decode func(n ast.Node, path string)
+}
+
+func (d *decoder) strField(name string, dst *string, s shape) field {
+	s.kind = kString
+	return field{name, s, func(n ast.Node, p string) { d.str(n, p, dst) }}
+}
+
+// strFieldOf is strField for a named string type (Role, NATStrategy).
+func strFieldOf[T ~string](d *decoder, name string, dst *T, s shape) field {
+	s.kind = kString
+	return field{name, s, func(n ast.Node, p string) {
+		var v string
+		d.str(n, p, &v)
+		*dst = T(v)
+	}}
+}
+
+func (d *decoder) intField(name string, dst *int, s shape) field {
+	s.kind = kInt
+	return field{name, s, func(n ast.Node, p string) { d.integer(n, p, dst) }}
+}
+
+func (d *decoder) boolField(name string, dst *bool, s shape) field {
+	s.kind = kBool
+	return field{name, s, func(n ast.Node, p string) { d.boolean(n, p, dst) }}
+}
+
+// strListField decodes a list of strings; s.items says what an item is.
+func (d *decoder) strListField(name string, dst *[]string, s shape) field {
+	s.kind, s.items = kList, itemShape(s.items, kString)
+	return field{name, s, func(n ast.Node, p string) { d.strList(n, p, dst) }}
+}
+
+func (d *decoder) intListField(name string, dst *[]int, s shape) field {
+	s.kind, s.items = kList, itemShape(s.items, kInt)
+	return field{name, s, func(n ast.Node, p string) { d.intList(n, p, dst) }}
+}
+
+func itemShape(s *shape, k kind) *shape {
+	it := shape{}
+	if s != nil {
+		it = *s
+	}
+	it.kind = k
+	return &it
+}
+
+// objectField decodes a mapping of known keys, given by fields.
+func (d *decoder) objectField(name string, s shape, fields func() []field) field {
+	s.kind, s.fields = kObject, fields
+	return field{name, s, func(n ast.Node, p string) { d.mapping(n, p, fields()) }}
+}
+
+// presentObjectField is objectField for a mapping whose presence, even
+// empty, means something (objectLock, pipeline): it marks the path set and
+// calls present first.
+func (d *decoder) presentObjectField(name string, s shape, fields func() []field, present func()) field {
+	f := d.objectField(name, s, fields)
+	decode := f.decode
+	f.decode = func(n ast.Node, p string) {
+		d.set[p] = true
+		if present != nil {
+			present()
+		}
+		decode(n, p)
+	}
+	return f
+}
+
+// reasonsField decodes a mapping of free keys to strings; s.keys and
+// s.values say what they are.
+func (d *decoder) reasonsField(name string, dst *map[string]string, s shape) field {
+	s.kind, s.values = kMap, itemShape(s.values, kString)
+	return field{name, s, func(n ast.Node, p string) { d.reasons(n, p, dst) }}
 }
 
 // mapping decodes the mapping at path field by field and reports unknown
@@ -620,150 +697,215 @@ func (d *decoder) decodeOrg(root ast.Node) *Org {
 		d.errorf("", "the file holds %s; %s", describe(v), orgShape)
 		return org
 	}
-	d.rootOK = d.mapping(root, "", []field{
-		{"name", func(n ast.Node, p string) { d.str(n, p, &org.Name) }},
-		{"organizationId", func(n ast.Node, p string) { d.str(n, p, &org.OrganizationID) }},
-		{"homeRegion", func(n ast.Node, p string) { d.str(n, p, &org.HomeRegion) }},
-		{"regions", func(n ast.Node, p string) { d.strList(n, p, &org.Regions) }},
-		{"accounts", func(n ast.Node, p string) {
-			for i, it := range d.sequence(n, p) {
-				ip := item(p, i)
-				d.pos[ip] = nodePos(it)
-				org.Accounts = append(org.Accounts, d.decodeAccount(it, ip, i))
-			}
-		}},
-		{"logging", func(n ast.Node, p string) { d.decodeLogging(n, p, &org.Logging) }},
-		{"security", func(n ast.Node, p string) { d.decodeSecurity(n, p, &org.Detection) }},
-		{"compliance", func(n ast.Node, p string) { d.decodeCompliance(n, p, &org.Compliance) }},
-		{"sessionManager", func(n ast.Node, p string) { d.decodeSessions(n, p, &org.Sessions) }},
-		{"deployment", func(n ast.Node, p string) { d.decodeDeployment(n, p, &org.Deployment) }},
-		{"profile", func(n ast.Node, p string) { d.str(n, p, &org.Profile) }},
-	})
+	d.rootOK = d.mapping(root, "", d.orgFields(org))
 	return org
 }
 
-func (d *decoder) decodeSecurity(n ast.Node, path string, sec *Detection) {
-	d.mapping(n, path, []field{
-		{"standards", func(n ast.Node, p string) { d.strList(n, p, &sec.Standards) }},
-		{"disabledControls", func(n ast.Node, p string) {
-			es, ok := d.entries(n, p, func(k string) string { return regionPath(p, k) })
-			if !ok {
-				return
-			}
-			d.set[p] = true
-			sec.DisabledControls = map[string]string{}
-			for _, e := range es {
-				cp := regionPath(p, e.key)
-				d.pos[cp] = nodePos(e.keyNode)
-				var reason string
-				d.str(e.value, cp, &reason)
-				sec.DisabledControls[e.key] = reason
-			}
-		}},
-		{"policyTargets", func(n ast.Node, p string) { d.strList(n, p, &sec.PolicyTargets) }},
-		{"alertSeverity", func(n ast.Node, p string) { d.str(n, p, &sec.AlertSeverity) }},
-		{"alertEmails", func(n ast.Node, p string) { d.strList(n, p, &sec.AlertEmails) }},
-		{"guardDutyFeatures", func(n ast.Node, p string) { d.strList(n, p, &sec.GuardDutyFeatures) }},
-		{"denyOtherRegions", func(n ast.Node, p string) { d.boolean(n, p, &sec.DenyOtherRegions) }},
-		{"inspector", func(n ast.Node, p string) { d.strList(n, p, &sec.Inspector) }},
-	})
+// regionShape is a region name, one of the AWS commercial regions palisade
+// knows (regions.go).
+func regionShape(doc string) *shape {
+	return &shape{kind: kString, required: true, doc: doc, enum: anys(knownRegions())}
 }
 
-func (d *decoder) decodeLogging(n ast.Node, path string, l *Logging) {
-	d.mapping(n, path, []field{
-		{"archive", func(n ast.Node, p string) {
-			d.mapping(n, p, []field{
-				{"glacierTransitionDays", func(n ast.Node, p string) { d.integer(n, p, &l.Archive.GlacierTransitionDays) }},
-				{"expirationDays", func(n ast.Node, p string) { d.integer(n, p, &l.Archive.ExpirationDays) }},
-				{"objectLock", func(n ast.Node, p string) {
-					d.set[p] = true
-					d.mapping(n, p, []field{
-						{"mode", func(n ast.Node, p string) { d.str(n, p, &l.Archive.ObjectLockMode) }},
-						{"days", func(n ast.Node, p string) { d.integer(n, p, &l.Archive.ObjectLockDays) }},
-					})
-				}},
-			})
-		}},
-		{"forwardLogGroups", func(n ast.Node, p string) { d.strList(n, p, &l.ForwardLogGroups) }},
-		{"logGroupRetentionDays", func(n ast.Node, p string) { d.integer(n, p, &l.LogGroupRetentionDays) }},
-		{"trail", func(n ast.Node, p string) {
-			d.mapping(n, p, []field{
-				{"s3DataEvents", func(n ast.Node, p string) { d.boolean(n, p, &l.Trail.S3DataEvents) }},
-				{"cloudWatchLogs", func(n ast.Node, p string) { d.boolean(n, p, &l.Trail.CloudWatchLogs) }},
-			})
-		}},
-	})
+// orgFields are the org file's top-level keys. Required keys are checked,
+// with their messages, in validate.
+func (d *decoder) orgFields(org *Org) []field {
+	return []field{
+		d.strField("name", &org.Name, shape{required: true, pattern: orgNameRE,
+			doc: "The org's name: 1 to 20 lowercase letters, digits and hyphens, starting with a letter. It prefixes every stack name."}),
+		d.strField("organizationId", &org.OrganizationID, shape{required: true, pattern: orgIDRE,
+			doc: "The AWS Organizations id (o- and 10 to 32 lowercase letters or digits) that every cross-account policy is scoped to; `aws organizations describe-organization --query Organization.Id` prints it."}),
+		d.strField("homeRegion", &org.HomeRegion, *regionShape("The region, one of regions, where org-wide resources live (the trail's archive, the Config aggregator).")).required(),
+		d.strListField("regions", &org.Regions, shape{required: true, minItems: 1, unique: true,
+			doc:   "The AWS commercial regions palisade deploys to, without duplicates.",
+			items: regionShape("")}),
+		{"accounts", shape{kind: kList, required: true, minItems: 1,
+			doc:   "The accounts: exactly one with role management, exactly one with role security, any number of workloads; names and ids unique.",
+			items: &shape{kind: kObject, fields: func() []field { return d.accountFields(&Account{}, 0) }}},
+			func(n ast.Node, p string) {
+				for i, it := range d.sequence(n, p) {
+					ip := item(p, i)
+					d.pos[ip] = nodePos(it)
+					org.Accounts = append(org.Accounts, d.decodeAccount(it, ip, i))
+				}
+			}},
+		d.objectField("logging", shape{doc: "Where the org's logs go: the central log archive, the log drain and the organization trail."},
+			func() []field { return d.loggingFields(&org.Logging) }),
+		d.objectField("security", shape{doc: "How the security account watches the org (Security Hub, GuardDuty, Inspector, alerts) and the guardrail SCPs."},
+			func() []field { return d.securityFields(&org.Detection) }),
+		d.objectField("compliance", shape{doc: "AWS Config, its conformance pack and remediations, account hardening and the CIS alarms."},
+			func() []field { return d.complianceFields(&org.Compliance) }),
+		d.objectField("sessionManager", shape{doc: "Session Manager, patching and agents in the security and workload accounts."},
+			func() []field { return d.sessionFields(&org.Sessions) }),
+		d.objectField("deployment", shape{doc: "Which account deploys the others (the one every CDK bootstrap trusts) and the pipeline."},
+			func() []field { return d.deploymentFields(&org.Deployment) }),
+		d.strField("profile", &org.Profile, shape{enum: anys(profiles), def: defaultProfile,
+			doc: "default, or lean: one NAT gateway per VPC where a VPC does not choose, and Session Manager's interface endpoints only in VPCs without NAT."}),
+	}
+}
+
+// required marks a field's value required.
+func (f field) required() field {
+	f.shape.required = true
+	return f
+}
+
+func (d *decoder) securityFields(sec *Detection) []field {
+	return []field{
+		d.strListField("standards", &sec.Standards, shape{unique: true, def: defaultStandards,
+			doc:   "The Security Hub standards the central configuration policy enables.",
+			items: &shape{enum: anys(standards)}}),
+		d.reasonsField("disabledControls", &sec.DisabledControls, shape{
+			doc:    "Security Hub controls to turn off (such as IAM.6), each with the reason it does not apply in this org (10 characters or more).",
+			keys:   &shape{pattern: controlIDRE, doc: "A Security Hub control id, such as IAM.6 or EC2.10."},
+			values: &shape{doc: "Why this control is off in this org."}}),
+		d.strListField("policyTargets", &sec.PolicyTargets, shape{
+			doc:   "The org root (r-...) and OUs (ou-...-...) the Security Hub configuration policy and the guardrail SCPs attach to; `aws organizations list-roots` prints the root. Default: none (no guardrails).",
+			items: &shape{pattern: policyTargetRE, doc: "An organization root id (r-...) or OU id (ou-...-...)."}}),
+		d.strField("alertSeverity", &sec.AlertSeverity, shape{enum: anys(severities), foldCase: true, def: defaultSeverity,
+			doc: "Findings at or above this severity alert (any case)."}),
+		d.strListField("alertEmails", &sec.AlertEmails, shape{
+			doc:   "Who receives the alerts; each address confirms its subscription.",
+			items: &shape{format: "email"}}),
+		d.strListField("guardDutyFeatures", &sec.GuardDutyFeatures, shape{unique: true, def: defaultGuardDutyFeatures,
+			doc:   "The GuardDuty protections every detector runs.",
+			items: &shape{enum: anys(guardDutyFeatures)}}),
+		d.boolField("denyOtherRegions", &sec.DenyOtherRegions, shape{def: false,
+			doc: "Also deny member accounts every region outside regions (global services excepted)."}),
+		d.strListField("inspector", &sec.Inspector, shape{unique: true,
+			doc:   "The Amazon Inspector scan types turned on for the whole org (LAMBDA_CODE needs LAMBDA). Default: none (Inspector off).",
+			items: &shape{enum: anys(inspectorTypes)}}),
+	}
+}
+
+func (d *decoder) loggingFields(l *Logging) []field {
+	return []field{
+		d.objectField("archive", shape{doc: "The lifecycle of the central log archive."}, func() []field {
+			return []field{
+				d.intField("glacierTransitionDays", &l.Archive.GlacierTransitionDays, shape{min: ptr(1), def: defaultGlacierDays,
+					doc: "Logs move to S3 Glacier Instant Retrieval at this age, in days."}),
+				d.intField("expirationDays", &l.Archive.ExpirationDays, shape{min: ptr(0), def: 0,
+					doc: "Logs are deleted at this age, in days: 0 keeps them for ever, otherwise more than glacierTransitionDays and no less than objectLock.days."}),
+				d.presentObjectField("objectLock", shape{
+					doc: "S3 Object Lock makes every log immutable for days; it cannot be turned off once on. Default: off.",
+				}, func() []field {
+					return []field{
+						d.strField("mode", &l.Archive.ObjectLockMode, shape{required: true, enum: anys(objectLockModes), foldCase: true,
+							doc: "governance (privileged users may still delete) or compliance (nobody may, not even root); any case."}),
+						d.intField("days", &l.Archive.ObjectLockDays, shape{required: true, min: ptr(1), max: ptr(maxObjectLockDays),
+							doc: "How long every object is locked, in days."}),
+					}
+				}, nil),
+			}
+		}),
+		d.strListField("forwardLogGroups", &l.ForwardLogGroups, shape{unique: true,
+			doc:   "CloudWatch log groups the security and workload accounts create and forward to the security account's drain. Default: none.",
+			items: &shape{pattern: logGroupRE, not: &shape{pattern: reservedLogGroupRE}, doc: "A log group name: 1 to 512 of letters, digits and . - _ / #, not starting with aws/."}}),
+		d.intField("logGroupRetentionDays", &l.LogGroupRetentionDays, shape{enum: anys(retentionDays), def: defaultRetentionDays,
+			doc: "How long the forwarded log groups keep logs in their own account, in days (a retention CloudWatch Logs accepts)."}),
+		d.objectField("trail", shape{doc: "The organization CloudTrail of the management account."}, func() []field {
+			return []field{
+				d.boolField("s3DataEvents", &l.Trail.S3DataEvents, shape{def: false,
+					doc: "Also record S3 object-level (data) events: more detail, more cost."}),
+				d.boolField("cloudWatchLogs", &l.Trail.CloudWatchLogs, shape{def: defaultTrailCloudWatchLogs,
+					doc: "Also deliver the trail to a CloudWatch log group in the management account, which the CIS alarms (compliance.cisAlarms) read."}),
+			}
+		}),
+	}
 }
 
 func (d *decoder) decodeAccount(n ast.Node, path string, index int) Account {
 	var acc Account
-	d.mapping(n, path, []field{
-		{"name", func(n ast.Node, p string) { d.str(n, p, &acc.Name) }},
-		{"id", func(n ast.Node, p string) {
-			d.pos[p] = nodePos(n)
-			v, tag, ok := d.resolve(n, p)
-			if !ok {
-				return
-			}
-			if tag != "!!str" {
-				switch v.(type) {
-				case *ast.IntegerNode, *ast.FloatNode:
-					text := tokenText(v)
-					d.fail(p, "the account id %s is a YAML number; quote it: id: %q (unquoted, YAML drops leading zeros and may read it as octal)", text, text)
+	d.mapping(n, path, d.accountFields(&acc, index))
+	return acc
+}
+
+func (d *decoder) accountFields(acc *Account, index int) []field {
+	return []field{
+		d.strField("name", &acc.Name, shape{required: true, pattern: accountNameRE,
+			doc: "A short name, unique in the org: 1 to 32 lowercase letters, digits and hyphens, starting with a letter."}),
+		{"id", shape{kind: kString, required: true, pattern: accountIDRE,
+			doc: `The 12-digit AWS account id, unique in the org, in quotes ("123456789012"): unquoted, YAML reads a number and drops leading zeros.`},
+			func(n ast.Node, p string) {
+				d.pos[p] = nodePos(n)
+				v, tag, ok := d.resolve(n, p)
+				if !ok {
 					return
 				}
-			}
-			d.str(n, p, &acc.ID)
-		}},
-		{"role", func(n ast.Node, p string) {
-			var s string
-			d.str(n, p, &s)
-			acc.Role = Role(s)
-		}},
-		{"vpcs", func(n ast.Node, p string) {
-			es, ok := d.entries(n, p, func(k string) string { return regionPath(p, k) })
-			if !ok {
-				return
-			}
-			d.set[p] = true
-			acc.VPCs = map[string]*VPC{}
-			for _, e := range es {
-				vp := regionPath(p, e.key)
-				d.pos[vp] = nodePos(e.keyNode)
-				vpc := d.decodeVPC(e.value, vp)
-				acc.VPCs[e.key] = vpc
-				d.vpcs = append(d.vpcs, vpcRef{path: vp, account: index, region: e.key, vpc: vpc})
-			}
-		}},
-	})
-	return acc
+				if tag != "!!str" {
+					switch v.(type) {
+					case *ast.IntegerNode, *ast.FloatNode:
+						text := tokenText(v)
+						d.fail(p, "the account id %s is a YAML number; quote it: id: %q (unquoted, YAML drops leading zeros and may read it as octal)", text, text)
+						return
+					}
+				}
+				d.str(n, p, &acc.ID)
+			}},
+		strFieldOf(d, "role", &acc.Role, shape{required: true, enum: anys(roles),
+			doc: "management (the organization's management account; no VPCs), security (security tooling and the log archive) or workload."}),
+		{"vpcs", shape{kind: kMap,
+			doc:    "The account's VPCs by region (one of regions); the management account has none.",
+			keys:   regionShape(""),
+			values: &shape{kind: kObject, fields: func() []field { return d.vpcFields(&VPC{}) }}},
+			func(n ast.Node, p string) {
+				es, ok := d.entries(n, p, func(k string) string { return regionPath(p, k) })
+				if !ok {
+					return
+				}
+				d.set[p] = true
+				acc.VPCs = map[string]*VPC{}
+				for _, e := range es {
+					vp := regionPath(p, e.key)
+					d.pos[vp] = nodePos(e.keyNode)
+					vpc := d.decodeVPC(e.value, vp)
+					acc.VPCs[e.key] = vpc
+					d.vpcs = append(d.vpcs, vpcRef{path: vp, account: index, region: e.key, vpc: vpc})
+				}
+			}},
+	}
 }
 
 func regionPath(vpcs, region string) string { return vpcs + "[" + region + "]" }
 
 func (d *decoder) decodeVPC(n ast.Node, path string) *VPC {
 	v := &VPC{}
-	d.mapping(n, path, []field{
-		{"cidr", func(n ast.Node, p string) { d.str(n, p, &v.CIDR) }},
-		{"azCount", func(n ast.Node, p string) { d.integer(n, p, &v.AZCount) }},
-		{"availabilityZones", func(n ast.Node, p string) { d.strList(n, p, &v.AvailabilityZones) }},
-		{"natGateways", func(n ast.Node, p string) {
-			var s string
-			d.str(n, p, &s)
-			v.NATGateways = NATStrategy(s)
-		}},
-		{"publicSubnets", func(n ast.Node, p string) { d.boolean(n, p, &v.PublicSubnets) }},
-		{"publicSubnetMask", func(n ast.Node, p string) { d.integer(n, p, &v.PublicSubnetMask) }},
-		{"privateSubnetMask", func(n ast.Node, p string) { d.integer(n, p, &v.PrivateSubnetMask) }},
-		{"interfaceEndpoints", func(n ast.Node, p string) { d.strList(n, p, &v.InterfaceEndpoints) }},
-		{"dedicatedTenancy", func(n ast.Node, p string) { d.boolean(n, p, &v.DedicatedTenancy) }},
-		{"blockPublicAccess", func(n ast.Node, p string) { d.boolean(n, p, &v.BlockPublicAccess) }},
-		{"flowLogs", func(n ast.Node, p string) {
-			d.mapping(n, p, []field{
-				{"cloudWatch", func(n ast.Node, p string) { d.boolean(n, p, &v.FlowLogs.CloudWatch) }},
-				{"retentionDays", func(n ast.Node, p string) { d.integer(n, p, &v.FlowLogs.RetentionDays) }},
-			})
-		}},
-	})
+	d.mapping(n, path, d.vpcFields(v))
 	return v
+}
+
+func (d *decoder) vpcFields(v *VPC) []field {
+	mask := fmt.Sprintf("%d to /%d", minMask, maxMask)
+	return []field{
+		d.strField("cidr", &v.CIDR, shape{required: true, pattern: cidrRE,
+			doc: "The VPC's IPv4 range: a network address inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16, /" + mask + "; no two VPCs in the org may overlap."}),
+		d.intField("azCount", &v.AZCount, shape{min: ptr(minAZCount), max: ptr(maxAZCount), def: defaultAZCount,
+			doc: "How many availability zones to spread subnets over, no more than the region has; with availabilityZones, their number."}),
+		d.strListField("availabilityZones", &v.AvailabilityZones, shape{minItems: minAZCount, maxItem: maxAZCount, unique: true,
+			doc:   "The zone names (this region and a letter), instead of the region's first azCount zones.",
+			items: &shape{pattern: zoneRE, doc: "An availability zone of the VPC's region: the region's name and a letter, such as us-east-1a."}}),
+		strFieldOf(d, "natGateways", &v.NATGateways, shape{enum: anys(natStrategy), def: string(NATPerAZ),
+			doc: "perAz (one NAT gateway per zone), single (one for the VPC) or none (private subnets are isolated). Default: perAz, single with profile lean."}),
+		d.boolField("publicSubnets", &v.PublicSubnets, shape{
+			doc: "One public subnet per zone. Default: true unless natGateways is none; NAT gateways need them."}),
+		d.intField("publicSubnetMask", &v.PublicSubnetMask, shape{min: ptr(minMask), max: ptr(maxMask), def: defaultPublicSubnetMask,
+			doc: "The public subnets' prefix length, no shorter than the VPC's; only with public subnets."}),
+		d.intField("privateSubnetMask", &v.PrivateSubnetMask, shape{min: ptr(minMask), max: ptr(maxMask), def: defaultPrivateSubnetMask,
+			doc: "The private subnets' prefix length, no shorter than the VPC's."}),
+		d.strListField("interfaceEndpoints", &v.InterfaceEndpoints, shape{unique: true,
+			doc:   "Interface endpoints that keep AWS API traffic inside the VPC. Session Manager's (ssm, ssmmessages, ec2messages, kms, logs) are always added (with profile lean, only without NAT).",
+			items: &shape{enum: anys(interfaceEndpoints)}}),
+		d.boolField("dedicatedTenancy", &v.DedicatedTenancy, shape{def: false,
+			doc: "Instances on single-tenant hardware."}),
+		d.boolField("blockPublicAccess", &v.BlockPublicAccess, shape{def: false,
+			doc: "VPC Block Public Access, ingress mode."}),
+		d.objectField("flowLogs", shape{doc: "The VPC's flow logs, which always go to the log archive."}, func() []field {
+			return []field{
+				d.boolField("cloudWatch", &v.FlowLogs.CloudWatch, shape{def: false,
+					doc: "Also send the flow logs to an encrypted CloudWatch log group."}),
+				d.intField("retentionDays", &v.FlowLogs.RetentionDays, shape{enum: anys(retentionDays), def: defaultRetentionDays,
+					doc: "The CloudWatch copy's retention in days (a value CloudWatch Logs accepts); only with cloudWatch: true."}),
+			}
+		}),
+	}
 }

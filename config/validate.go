@@ -12,14 +12,15 @@ import (
 
 // Defaults applied to a VPC.
 const (
-	defaultAZCount           = 2
-	defaultPublicSubnetMask  = 24
-	defaultPrivateSubnetMask = 20
-	defaultRetentionDays     = 365
-	defaultGlacierDays       = 90
-	maxObjectLockDays        = 36500
-	minAZCount               = 2
-	maxAZCount               = 6
+	defaultAZCount             = 2
+	defaultPublicSubnetMask    = 24
+	defaultPrivateSubnetMask   = 20
+	defaultRetentionDays       = 365
+	defaultGlacierDays         = 90
+	maxObjectLockDays          = 36500
+	defaultTrailCloudWatchLogs = true
+	minAZCount                 = 2
+	maxAZCount                 = 6
 )
 
 var (
@@ -30,9 +31,33 @@ var (
 	accountNameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
 	accountIDRE   = regexp.MustCompile(`^[0-9]{12}$`)
 	logGroupRE    = regexp.MustCompile(`^[.\-_/#A-Za-z0-9]{1,512}$`)
+	// reservedLogGroupRE: log group names starting with aws/ are AWS's.
+	reservedLogGroupRE = regexp.MustCompile(`^aws/`)
 
-	roles       = []Role{RoleManagement, RoleSecurity, RoleWorkload}
-	natStrategy = []NATStrategy{NATPerAZ, NATSingle, NATNone}
+	// cidrRE is the shape of a CIDR that validateCIDR accepts, for the
+	// schema: an IPv4 address (no leading zeros, as netip.ParsePrefix
+	// wants) inside one of privateRanges, /minMask to /maxMask. Whether it
+	// is a network address is left to validateCIDR; a test keeps the two in
+	// step.
+	cidrRE = func() *regexp.Regexp {
+		const octet = `(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])`
+		masks := make([]string, 0, maxMask-minMask+1)
+		for m := maxMask; m >= minMask; m-- {
+			masks = append(masks, strconv.Itoa(m))
+		}
+		return regexp.MustCompile(`^(10\.` + octet + `|172\.(1[6-9]|2[0-9]|3[01])|192\.168)\.` + octet + `\.` + octet + `/(` + strings.Join(masks, "|") + `)$`)
+	}()
+	// zoneRE is an availability zone name: a known region and a letter.
+	zoneRE = regexp.MustCompile(`^(` + strings.Join(knownRegions(), "|") + `)[a-z]$`)
+
+	profiles       = []string{defaultProfile, "lean"}
+	defaultProfile = "default"
+
+	roles = []Role{RoleManagement, RoleSecurity, RoleWorkload}
+	// objectLockModes are S3 Object Lock's modes, in the lower case the org
+	// file shows; the loader takes any case.
+	objectLockModes = []string{"governance", "compliance"}
+	natStrategy     = []NATStrategy{NATPerAZ, NATSingle, NATNone}
 
 	// interfaceEndpoints are the AWS services a VPC can have interface
 	// endpoints for, by the name that follows com.amazonaws.<region>.
@@ -90,12 +115,11 @@ func (d *decoder) validate(org *Org) {
 	if d.profile != "" {
 		org.Profile = d.profile
 	}
-	switch org.Profile {
-	case "":
-		org.Profile = "default"
-	case "default", "lean":
-	default:
-		d.errorf("profile", "%q is not a profile; use default or lean", org.Profile)
+	switch {
+	case org.Profile == "":
+		org.Profile = defaultProfile
+	case !slices.Contains(profiles, org.Profile):
+		d.errorf("profile", "%q is not a profile; use %s", org.Profile, strings.Join(profiles, " or "))
 	}
 	d.lean = org.Profile == "lean"
 	d.validateAccounts(org)
@@ -527,7 +551,7 @@ func (d *decoder) validateLogging(l *Logging) {
 	}
 	if lp := join(ap, "objectLock"); d.set[lp] {
 		mode := strings.ToUpper(l.Archive.ObjectLockMode)
-		if mode != "GOVERNANCE" && mode != "COMPLIANCE" {
+		if !slices.Contains(objectLockModes, strings.ToLower(mode)) {
 			d.errorf(join(lp, "mode"), "%q is not an Object Lock mode; use governance or compliance", l.Archive.ObjectLockMode)
 		}
 		l.Archive.ObjectLockMode = mode
@@ -540,7 +564,7 @@ func (d *decoder) validateLogging(l *Logging) {
 	first := map[string]int{}
 	for i, g := range l.ForwardLogGroups {
 		ip := item("logging.forwardLogGroups", i)
-		if !logGroupRE.MatchString(g) || strings.HasPrefix(g, "aws/") {
+		if !logGroupRE.MatchString(g) || reservedLogGroupRE.MatchString(g) {
 			d.errorf(ip, "%q is not a CloudWatch log group name: use 1 to 512 of letters, digits and . - _ / #, not starting with aws/", g)
 			continue
 		}
@@ -551,7 +575,7 @@ func (d *decoder) validateLogging(l *Logging) {
 		first[g] = i
 	}
 	if !d.set["logging.trail.cloudWatchLogs"] {
-		l.Trail.CloudWatchLogs = true
+		l.Trail.CloudWatchLogs = defaultTrailCloudWatchLogs
 	}
 	rp := "logging.logGroupRetentionDays"
 	if !d.set[rp] {
@@ -572,18 +596,21 @@ var (
 		"pci-dss/v/4.0.1",
 		"aws-resource-tagging-standard/v/1.0.0",
 	}
+	defaultStandards  = []string{standards[0], standards[2]}
 	severities        = []string{"LOW", "MEDIUM", "HIGH", "CRITICAL"}
+	defaultSeverity   = "HIGH"
 	guardDutyFeatures = []string{
 		"S3_DATA_EVENTS", "EBS_MALWARE_PROTECTION", "RUNTIME_MONITORING", "EKS_AUDIT_LOGS", "RDS_LOGIN_EVENTS", "LAMBDA_NETWORK_LOGS",
 	}
-	controlIDRE    = regexp.MustCompile(`^[A-Za-z0-9]+\.[0-9]+$`)
-	policyTargetRE = regexp.MustCompile(`^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$`)
+	defaultGuardDutyFeatures = []string{"S3_DATA_EVENTS", "EBS_MALWARE_PROTECTION"}
+	controlIDRE              = regexp.MustCompile(`^[A-Za-z0-9]+\.[0-9]+$`)
+	policyTargetRE           = regexp.MustCompile(`^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$`)
 )
 
 func (d *decoder) validateSecurity(sec *Detection) {
 	const sp = "security"
 	if !d.set[join(sp, "standards")] {
-		sec.Standards = []string{standards[0], standards[2]}
+		sec.Standards = slices.Clone(defaultStandards)
 	}
 	d.uniqueOf(join(sp, "standards"), sec.Standards, standards, "Security Hub standard")
 	for id, reason := range sec.DisabledControls {
@@ -601,7 +628,7 @@ func (d *decoder) validateSecurity(sec *Detection) {
 		}
 	}
 	if !d.set[join(sp, "alertSeverity")] {
-		sec.AlertSeverity = "HIGH"
+		sec.AlertSeverity = defaultSeverity
 	} else if up := strings.ToUpper(sec.AlertSeverity); slices.Contains(severities, up) {
 		sec.AlertSeverity = up
 	} else {
@@ -613,7 +640,7 @@ func (d *decoder) validateSecurity(sec *Detection) {
 		}
 	}
 	if !d.set[join(sp, "guardDutyFeatures")] {
-		sec.GuardDutyFeatures = []string{"S3_DATA_EVENTS", "EBS_MALWARE_PROTECTION"}
+		sec.GuardDutyFeatures = slices.Clone(defaultGuardDutyFeatures)
 	}
 	d.uniqueOf(join(sp, "guardDutyFeatures"), sec.GuardDutyFeatures, guardDutyFeatures, "GuardDuty feature")
 	ip := join(sp, "inspector")

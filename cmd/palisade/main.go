@@ -8,6 +8,7 @@
 //	palisade diagram [-org f] [-assembly d] [-o docs/organization.svg] [-format svg|dot]
 //	                                        draw accounts, regions, VPCs, log flows and deploy waves (SVG needs Graphviz)
 //	palisade cost [cdk.out]                 print the fixed monthly cost per account and region, and the usage-based charges
+//	palisade schema [-o file]               print the org file's JSON Schema, for editors (make schema writes organization.schema.json)
 package main
 
 import (
@@ -20,7 +21,8 @@ const usage = `usage:
   palisade gates [outdir]        run the gates over a synthesized cloud assembly (default cdk.out)
   palisade bootstrap-plan [org-file]  print every account's bootstrap commands and the deploy waves
   palisade diagram [flags]       draw the org and its cloud assembly as SVG (needs Graphviz's dot) or DOT (-format dot)
-  palisade cost [outdir]         print what the cloud assembly costs a month (default cdk.out)`
+  palisade cost [outdir]         print what the cloud assembly costs a month (default cdk.out)
+  palisade schema [-o file]      print the org file's JSON Schema, for editors (make schema writes organization.schema.json)`
 
 func main() {
 	if len(os.Args) < 2 {
@@ -39,6 +41,8 @@ func main() {
 		code = runDiagram(os.Args[2:], os.Stdout, os.Stderr)
 	case "cost":
 		code = runCost(os.Args[2:], os.Stdout, os.Stderr)
+	case "schema":
+		code = runSchema(os.Args[2:], os.Stdout, os.Stderr)
 	case "-h", "--help", "help":
 		fmt.Println(usage)
 	default:
