@@ -626,9 +626,16 @@ func (b *builder) firehose() {
 
 // topics: CloudWatch alarms and EventBridge rules publish to the
 // encrypted alert topics; SNS then uses the topic's key as the publishing
-// service. Which request context keys SNS forwards to KMS for a service
-// publisher is not documented; AWS's documented key policy statement for
-// service publishers has no condition, so the KMS rows carry none.
+// service. The SNS Developer Guide ("Enable compatibility between event
+// sources from AWS services and encrypted topics") recommends
+// aws:SourceAccount and aws:SourceArn in the key policy against the
+// confused deputy, and says only EventBridge-to-encrypted-topic delivery
+// does not support aws:SourceAccount, aws:SourceArn or aws:SourceOrgID
+// there (Landing Zone Accelerator #407 hit it); AWS End User Messaging's
+// guide gives the same conditioned key statement for its publisher. So the
+// KMS rows of an EventBridge publisher carry no source keys, and those of
+// the other publishers carry the ones their sns:Publish carries. Which keys
+// SNS forwards is not stated beyond that.
 func (b *builder) topics() {
 	type pub struct{ service, source, topic, doc string }
 	var pubs []pub
@@ -661,10 +668,16 @@ func (b *builder) topics() {
 			Context: b.serviceContext(accountOf(p.source), p.source, p.service), ResourcePolicy: tp}})
 		if key := b.keyARN(b.Policies.TopicKeys[p.topic]); key != "" && !keyDone[p.service+key] {
 			keyDone[p.service+key] = true
+			kmsContext := map[string][]string{"aws:SecureTransport": {"true"}, "aws:PrincipalIsAWSService": {"true"}}
+			if p.service != "events.amazonaws.com" {
+				for k, v := range b.serviceContext(accountOf(p.source), p.source, p.service) {
+					kmsContext[k] = v
+				}
+			}
 			for _, act := range []string{"kms:GenerateDataKey", "kms:Decrypt"} {
 				b.add(Row{Name: fmt.Sprintf("%s: the topic's key (%s)", strings.TrimSuffix(p.service, ".amazonaws.com"), act), Want: Allowed, Doc: p.doc, Request: Request{
 					Principal: p.service, Action: act, Resource: key, ResourceAccount: accountOf(key),
-					Context: map[string][]string{"aws:SecureTransport": {"true"}, "aws:PrincipalIsAWSService": {"true"}}, ResourcePolicy: b.keyPolicy(key)}})
+					Context: kmsContext, ResourcePolicy: b.keyPolicy(key)}})
 			}
 			b.add(Row{Name: "deputy: " + strings.TrimSuffix(p.service, ".amazonaws.com") + " of an outside account publishes", Want: Denied, Doc: docDeputy, Request: Request{
 				Principal: p.service, Action: "sns:Publish", Resource: p.topic, ResourceAccount: a,
