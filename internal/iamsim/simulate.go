@@ -101,17 +101,57 @@ type Result struct {
 	IgnoredContextKeys []string
 }
 
-// wireRequest is what simulate.mjs reads.
+// wireRequest is what simulate.mjs reads: policies are indexes into
+// wireBatch.Policies, so a batch carries each document once.
 type wireRequest struct {
 	Principal          string              `json:"principal"`
 	Action             string              `json:"action"`
 	Resource           string              `json:"resource"`
 	ResourceAccount    string              `json:"resourceAccount"`
 	Context            map[string][]string `json:"context,omitempty"`
-	IdentityPolicies   []string            `json:"identityPolicies,omitempty"`
-	ResourcePolicy     string              `json:"resourcePolicy,omitempty"`
-	SCPs               [][]string          `json:"scps,omitempty"`
-	PermissionBoundary string              `json:"permissionBoundary,omitempty"`
+	IdentityPolicies   []int               `json:"identityPolicies,omitempty"`
+	ResourcePolicy     *int                `json:"resourcePolicy,omitempty"`
+	SCPs               [][]int             `json:"scps,omitempty"`
+	PermissionBoundary *int                `json:"permissionBoundary,omitempty"`
+}
+
+type wireBatch struct {
+	Policies []string      `json:"policies"`
+	Requests []wireRequest `json:"requests"`
+}
+
+// interner numbers policy documents.
+type interner struct {
+	docs  []string
+	index map[string]int
+}
+
+func (in *interner) id(doc string) int {
+	if i, ok := in.index[doc]; ok {
+		return i
+	}
+	if in.index == nil {
+		in.index = map[string]int{}
+	}
+	in.index[doc] = len(in.docs)
+	in.docs = append(in.docs, doc)
+	return in.index[doc]
+}
+
+func (in *interner) ids(docs []string) []int {
+	var out []int
+	for _, d := range docs {
+		out = append(out, in.id(d))
+	}
+	return out
+}
+
+func (in *interner) opt(doc string) *int {
+	if doc == "" {
+		return nil
+	}
+	i := in.id(doc)
+	return &i
 }
 
 // wireResult is what simulate.mjs writes.
@@ -139,8 +179,9 @@ func Simulate(ctx context.Context, reqs []Request) ([]Result, error) {
 	wire := make([]wireRequest, len(reqs))
 	notes := make([][]string, len(reqs))
 	var bad []error
+	var docs interner
 	for i, r := range reqs {
-		w, n, err := toWire(r)
+		w, n, err := toWire(r, &docs)
 		if err != nil {
 			bad = append(bad, fmt.Errorf("request %d (%s): %w", i, r.Name, err))
 		}
@@ -149,7 +190,7 @@ func Simulate(ctx context.Context, reqs []Request) ([]Result, error) {
 	if len(bad) > 0 {
 		return nil, errors.Join(bad...)
 	}
-	in, err := json.Marshal(wire)
+	in, err := json.Marshal(wireBatch{Policies: docs.docs, Requests: wire})
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +227,7 @@ func Simulate(ctx context.Context, reqs []Request) ([]Result, error) {
 }
 
 // toWire checks r and applies the corrections that need no engine data.
-func toWire(r Request) (wireRequest, []string, error) {
+func toWire(r Request, docs *interner) (wireRequest, []string, error) {
 	var notes []string
 	if r.Principal == "" || r.Action == "" || r.Resource == "" {
 		return wireRequest{}, nil, errors.New("principal, action and resource are required")
@@ -206,16 +247,20 @@ func toWire(r Request) (wireRequest, []string, error) {
 		notes = append(notes, "SCPs not applied: "+r.Principal+" is not an IAM user or role of a member account")
 		scps = nil
 	}
+	var scpIDs [][]int
+	for _, level := range scps {
+		scpIDs = append(scpIDs, docs.ids(level))
+	}
 	return wireRequest{
 		Principal:          r.Principal,
 		Context:            principalContext(r.Principal, r.Context),
 		Action:             r.Action,
 		Resource:           r.Resource,
 		ResourceAccount:    account,
-		IdentityPolicies:   r.IdentityPolicies,
-		ResourcePolicy:     r.ResourcePolicy,
-		SCPs:               scps,
-		PermissionBoundary: r.PermissionBoundary,
+		IdentityPolicies:   docs.ids(r.IdentityPolicies),
+		ResourcePolicy:     docs.opt(r.ResourcePolicy),
+		SCPs:               scpIDs,
+		PermissionBoundary: docs.opt(r.PermissionBoundary),
 	}, notes, nil
 }
 
