@@ -46,7 +46,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 	"text/tabwriter"
 )
 
@@ -102,6 +104,9 @@ type Result struct {
 }
 
 // wireRequest is what simulate.mjs reads: policies are indexes into
+// shardSize is the fewest requests worth a Node process of their own.
+const shardSize = 500
+
 // wireBatch.Policies, so a batch carries each document once.
 type wireRequest struct {
 	Principal          string              `json:"principal"`
@@ -164,7 +169,8 @@ type wireResult struct {
 	IgnoredContextKeys []string `json:"ignoredContextKeys"`
 }
 
-// Simulate evaluates reqs in one Node process and returns one Result per
+// Simulate evaluates reqs (in one Node process, or one per CPU for a large
+// batch) and returns one Result per
 // request, in order. An error names every request the engine refused (an
 // unknown action, a resource string that fits none of the action's resource
 // types, an invalid policy) or says why Node could not run.
@@ -190,17 +196,35 @@ func Simulate(ctx context.Context, reqs []Request) ([]Result, error) {
 	if len(bad) > 0 {
 		return nil, errors.Join(bad...)
 	}
-	in, err := json.Marshal(wireBatch{Policies: docs.docs, Requests: wire})
-	if err != nil {
-		return nil, err
+	// Large batches are split over one Node process per CPU.
+	shards := min(runtime.GOMAXPROCS(0), (len(wire)+shardSize-1)/shardSize)
+	parts := make([][]wireResult, shards)
+	errs := make([]error, shards)
+	var wg sync.WaitGroup
+	for i := range shards {
+		lo, hi := i*len(wire)/shards, (i+1)*len(wire)/shards
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			in, err := json.Marshal(wireBatch{Policies: docs.docs, Requests: wire[lo:hi]})
+			if err == nil {
+				var stdout []byte
+				if stdout, err = runNode(ctx, root, in); err == nil {
+					err = json.Unmarshal(stdout, &parts[i])
+				}
+			}
+			if err != nil {
+				errs[i] = fmt.Errorf("iamsim: reading the engine's answer: %w", err)
+			}
+		}()
 	}
-	stdout, err := runNode(ctx, root, in)
-	if err != nil {
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	var out []wireResult
-	if err := json.Unmarshal(stdout, &out); err != nil {
-		return nil, fmt.Errorf("iamsim: reading the engine's answer: %w", err)
+	for _, p := range parts {
+		out = append(out, p...)
 	}
 	if len(out) != len(reqs) {
 		return nil, fmt.Errorf("iamsim: the engine answered %d of %d requests", len(out), len(reqs))
