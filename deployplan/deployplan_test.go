@@ -124,7 +124,7 @@ func TestBootstrapPlan(t *testing.T) {
 
 func TestPolicyParts(t *testing.T) {
 	parts, err := deployplan.PolicyParts("../deploy")
-	if err != nil || strings.Join(parts, " ") != "compliance logging network security sessions" {
+	if err != nil || strings.Join(parts, " ") != "compliance logging network pipeline security sessions" {
 		t.Errorf("PolicyParts(../deploy) = %v, %v", parts, err)
 	}
 	if _, err := deployplan.PolicyParts(t.TempDir()); err == nil || !strings.Contains(err.Error(), "no execution policy in") {

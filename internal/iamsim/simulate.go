@@ -46,7 +46,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 	"text/tabwriter"
 )
 
@@ -101,17 +103,60 @@ type Result struct {
 	IgnoredContextKeys []string
 }
 
-// wireRequest is what simulate.mjs reads.
+// wireRequest is what simulate.mjs reads: policies are indexes into
+// shardSize is the fewest requests worth a Node process of their own.
+const shardSize = 500
+
+// wireBatch.Policies, so a batch carries each document once.
 type wireRequest struct {
 	Principal          string              `json:"principal"`
 	Action             string              `json:"action"`
 	Resource           string              `json:"resource"`
 	ResourceAccount    string              `json:"resourceAccount"`
 	Context            map[string][]string `json:"context,omitempty"`
-	IdentityPolicies   []string            `json:"identityPolicies,omitempty"`
-	ResourcePolicy     string              `json:"resourcePolicy,omitempty"`
-	SCPs               [][]string          `json:"scps,omitempty"`
-	PermissionBoundary string              `json:"permissionBoundary,omitempty"`
+	IdentityPolicies   []int               `json:"identityPolicies,omitempty"`
+	ResourcePolicy     *int                `json:"resourcePolicy,omitempty"`
+	SCPs               [][]int             `json:"scps,omitempty"`
+	PermissionBoundary *int                `json:"permissionBoundary,omitempty"`
+}
+
+type wireBatch struct {
+	Policies []string      `json:"policies"`
+	Requests []wireRequest `json:"requests"`
+}
+
+// interner numbers policy documents.
+type interner struct {
+	docs  []string
+	index map[string]int
+}
+
+func (in *interner) id(doc string) int {
+	if i, ok := in.index[doc]; ok {
+		return i
+	}
+	if in.index == nil {
+		in.index = map[string]int{}
+	}
+	in.index[doc] = len(in.docs)
+	in.docs = append(in.docs, doc)
+	return in.index[doc]
+}
+
+func (in *interner) ids(docs []string) []int {
+	var out []int
+	for _, d := range docs {
+		out = append(out, in.id(d))
+	}
+	return out
+}
+
+func (in *interner) opt(doc string) *int {
+	if doc == "" {
+		return nil
+	}
+	i := in.id(doc)
+	return &i
 }
 
 // wireResult is what simulate.mjs writes.
@@ -124,7 +169,8 @@ type wireResult struct {
 	IgnoredContextKeys []string `json:"ignoredContextKeys"`
 }
 
-// Simulate evaluates reqs in one Node process and returns one Result per
+// Simulate evaluates reqs (in one Node process, or one per CPU for a large
+// batch) and returns one Result per
 // request, in order. An error names every request the engine refused (an
 // unknown action, a resource string that fits none of the action's resource
 // types, an invalid policy) or says why Node could not run.
@@ -139,8 +185,9 @@ func Simulate(ctx context.Context, reqs []Request) ([]Result, error) {
 	wire := make([]wireRequest, len(reqs))
 	notes := make([][]string, len(reqs))
 	var bad []error
+	var docs interner
 	for i, r := range reqs {
-		w, n, err := toWire(r)
+		w, n, err := toWire(r, &docs)
 		if err != nil {
 			bad = append(bad, fmt.Errorf("request %d (%s): %w", i, r.Name, err))
 		}
@@ -149,17 +196,35 @@ func Simulate(ctx context.Context, reqs []Request) ([]Result, error) {
 	if len(bad) > 0 {
 		return nil, errors.Join(bad...)
 	}
-	in, err := json.Marshal(wire)
-	if err != nil {
-		return nil, err
+	// Large batches are split over one Node process per CPU.
+	shards := min(runtime.GOMAXPROCS(0), (len(wire)+shardSize-1)/shardSize)
+	parts := make([][]wireResult, shards)
+	errs := make([]error, shards)
+	var wg sync.WaitGroup
+	for i := range shards {
+		lo, hi := i*len(wire)/shards, (i+1)*len(wire)/shards
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			in, err := json.Marshal(wireBatch{Policies: docs.docs, Requests: wire[lo:hi]})
+			if err == nil {
+				var stdout []byte
+				if stdout, err = runNode(ctx, root, in); err == nil {
+					err = json.Unmarshal(stdout, &parts[i])
+				}
+			}
+			if err != nil {
+				errs[i] = fmt.Errorf("iamsim: reading the engine's answer: %w", err)
+			}
+		}()
 	}
-	stdout, err := runNode(ctx, root, in)
-	if err != nil {
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	var out []wireResult
-	if err := json.Unmarshal(stdout, &out); err != nil {
-		return nil, fmt.Errorf("iamsim: reading the engine's answer: %w", err)
+	for _, p := range parts {
+		out = append(out, p...)
 	}
 	if len(out) != len(reqs) {
 		return nil, fmt.Errorf("iamsim: the engine answered %d of %d requests", len(out), len(reqs))
@@ -186,7 +251,7 @@ func Simulate(ctx context.Context, reqs []Request) ([]Result, error) {
 }
 
 // toWire checks r and applies the corrections that need no engine data.
-func toWire(r Request) (wireRequest, []string, error) {
+func toWire(r Request, docs *interner) (wireRequest, []string, error) {
 	var notes []string
 	if r.Principal == "" || r.Action == "" || r.Resource == "" {
 		return wireRequest{}, nil, errors.New("principal, action and resource are required")
@@ -206,16 +271,20 @@ func toWire(r Request) (wireRequest, []string, error) {
 		notes = append(notes, "SCPs not applied: "+r.Principal+" is not an IAM user or role of a member account")
 		scps = nil
 	}
+	var scpIDs [][]int
+	for _, level := range scps {
+		scpIDs = append(scpIDs, docs.ids(level))
+	}
 	return wireRequest{
 		Principal:          r.Principal,
 		Context:            principalContext(r.Principal, r.Context),
 		Action:             r.Action,
 		Resource:           r.Resource,
 		ResourceAccount:    account,
-		IdentityPolicies:   r.IdentityPolicies,
-		ResourcePolicy:     r.ResourcePolicy,
-		SCPs:               scps,
-		PermissionBoundary: r.PermissionBoundary,
+		IdentityPolicies:   docs.ids(r.IdentityPolicies),
+		ResourcePolicy:     docs.opt(r.ResourcePolicy),
+		SCPs:               scpIDs,
+		PermissionBoundary: docs.opt(r.PermissionBoundary),
 	}, notes, nil
 }
 

@@ -1,6 +1,7 @@
 // simulate.mjs: evaluates a batch of IAM requests with @cloud-copilot/iam-simulate
-// in one Node process. Input (stdin): a JSON array of requests shaped like the
-// Go package's wireRequest; output (stdout): a JSON array of results, one per
+// in one Node process. Input (stdin): {"policies": [documents as JSON text],
+// "requests": [...]}, requests shaped like the Go package's wireRequest, naming
+// policies by index; output (stdout): a JSON array of results, one per
 // request, in order. Or input {"actions": [...]}: output what the Service
 // Authorization Reference data says of each action's resource types. The Go package (simulate.go) embeds this file and runs it
 // with the module root as the working directory, so the import below resolves
@@ -21,11 +22,19 @@ const chunks = []
 for await (const chunk of process.stdin) chunks.push(chunk)
 const input = JSON.parse(Buffer.concat(chunks).toString('utf8'))
 
-if (Array.isArray(input)) {
-  const results = []
-  for (const req of input) {
+if (input.requests) {
+  // Each document is parsed once; requests name them by index.
+  const policies = (input.policies || []).map((p) => {
     try {
-      results.push(await simulate(req))
+      return JSON.parse(p)
+    } catch (err) {
+      return { invalidJSON: String(err) }
+    }
+  })
+  const results = []
+  for (const req of input.requests) {
+    try {
+      results.push(await simulate(req, policies))
     } catch (err) {
       results.push({ error: String(err && err.stack ? err.stack : err) })
     }
@@ -56,7 +65,7 @@ async function describeActions(actions) {
   return out
 }
 
-async function simulate(req) {
+async function simulate(req, policies) {
   const notes = []
   const [service, action] = req.action.split(':')
   let resource = req.resource
@@ -79,16 +88,15 @@ async function simulate(req) {
       resource: { resource, accountId: req.resourceAccount },
       contextVariables: context
     },
-    identityPolicies: (req.identityPolicies || []).map((p, i) => ({ name: `identity-${i + 1}`, policy: JSON.parse(p) })),
+    identityPolicies: (req.identityPolicies || []).map((p, i) => ({ name: `identity-${i + 1}`, policy: policies[p] })),
     serviceControlPolicies: (req.scps || []).map((level, i) => ({
       orgIdentifier: `level-${i + 1}`,
-      policies: level.map((p, j) => ({ name: `scp-${i + 1}-${j + 1}`, policy: JSON.parse(p) }))
+      policies: level.map((p, j) => ({ name: `scp-${i + 1}-${j + 1}`, policy: policies[p] }))
     })),
     resourceControlPolicies: [],
-    resourcePolicy: req.resourcePolicy ? JSON.parse(req.resourcePolicy) : undefined,
-    permissionBoundaryPolicies: req.permissionBoundary
-      ? [{ name: 'permission-boundary', policy: JSON.parse(req.permissionBoundary) }]
-      : undefined
+    resourcePolicy: req.resourcePolicy !== undefined ? policies[req.resourcePolicy] : undefined,
+    permissionBoundaryPolicies:
+      req.permissionBoundary !== undefined ? [{ name: 'permission-boundary', policy: policies[req.permissionBoundary] }] : undefined
   }
   const res = await runSimulation(simulation, {})
   if (res.resultType === 'error') {
