@@ -369,15 +369,22 @@ func (d *Drain) logsRole(p Props, partition, region, account string) (awsiam.Rol
 		// the account left open, so that the trust keeps one size, and
 		// aws:SourceOrgID, the organization of the log group CloudWatch
 		// Logs delivers for (IAM User Guide, "AWS global condition context
-		// keys"), as the account fence. The CloudWatch Logs guide shows only
-		// aws:SourceArn here and does not say that it sets aws:SourceOrgID
-		// when it assumes this role (AWS's data perimeter examples warn that
-		// not every service does on sts:AssumeRole). If it does not, the
-		// failure is loud and early: CloudWatch Logs cannot deliver the test
-		// message, and the destination's creation fails.
+		// keys"), as the account fence where AWS sends it. The CloudWatch
+		// Logs guide shows only aws:SourceArn here and does not say that it
+		// sets aws:SourceOrgID when it assumes this role (AWS's data
+		// perimeter examples warn that not every service does on
+		// sts:AssumeRole), so the key is tested only if present
+		// (StringEqualsIfExists): were it required and absent, the first
+		// deploy would fail (CloudWatch Logs could not deliver the
+		// destination's test message). The fence that AWS documents for an
+		// organization is the destination's access policy
+		// (aws:PrincipalOrgID, below), which every subscription must pass
+		// before this role is ever assumed; and no other account can put
+		// this role behind a destination of its own, which would need
+		// iam:PassRole on it.
 		AssumedBy: awsiam.NewServicePrincipal(jsii.String("logs.amazonaws.com"), nil).WithConditions(&map[string]any{
-			"StringLike":   map[string]any{"aws:SourceArn": fmt.Sprintf("arn:%s:logs:%s:*:*", partition, region)},
-			"StringEquals": map[string]any{"aws:SourceOrgID": p.OrganizationID},
+			"StringLike":           map[string]any{"aws:SourceArn": fmt.Sprintf("arn:%s:logs:%s:*:*", partition, region)},
+			"StringEqualsIfExists": map[string]any{"aws:SourceOrgID": p.OrganizationID},
 		}),
 	})
 	policy := awsiam.NewManagedPolicy(d.Construct, jsii.String("LogsPolicy"), &awsiam.ManagedPolicyProps{

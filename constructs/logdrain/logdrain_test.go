@@ -144,7 +144,7 @@ func TestDestinationAdmitsOnlyTheOrganization(t *testing.T) {
 	_, logsRole := only(t, rs, "AWS::IAM::Role", "DrainLogsRole")
 	trust := str(logsRole.Properties["AssumeRolePolicyDocument"])
 	contains(t, "logs role trust", trust, `"Service":"logs.amazonaws.com"`, `":logs:eu-west-1:*:*"]]}}`,
-		`"StringEquals":{"aws:SourceOrgID":"o-exampleorg1"}`)
+		`"StringEqualsIfExists":{"aws:SourceOrgID":"o-exampleorg1"}`)
 	lacks(t, "logs role trust", trust, "222222222222")
 	doc := str(logsPolicy.Properties["PolicyDocument"])
 	contains(t, "logs role policy", doc, `"Action":["firehose:PutRecord","firehose:PutRecordBatch"]`,
