@@ -173,6 +173,7 @@ var passedTo = map[string]string{
 	"AWS::EC2::FlowLog":                        "vpc-flow-logs.amazonaws.com",
 	"AWS::KinesisFirehose::DeliveryStream":     "firehose.amazonaws.com",
 	"AWS::Logs::Destination":                   "logs.amazonaws.com",
+	"AWS::Logs::SubscriptionFilter":            "logs.amazonaws.com", // the sender's role, which a destination open to an organization requires
 	"AWS::CloudTrail::Trail":                   "cloudtrail.amazonaws.com",
 	"AWS::Config::ConfigurationRecorder":       "config.amazonaws.com",
 	"AWS::Config::ConfigurationAggregator":     "config.amazonaws.com",
