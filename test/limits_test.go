@@ -103,6 +103,17 @@ func TestSharedPoliciesAtScale(t *testing.T) {
 		l := limits[k.limit]
 		fmt.Fprintf(&b, "  %-36s %-44s %-38s %v / %d %s\n", k.stack, k.resource, k.limit, s, l.Max, l.Unit)
 	}
-	fmt.Fprintf(&b, "  (and %d measured policies and counts that do not grow)", constant)
+	fmt.Fprintf(&b, "  (and %d measured policies and counts that do not grow)\n", constant)
+	// What every account writes into, at the largest scale: the archive's
+	// and the drain's policies, which listed every account before they were
+	// scoped to the organization.
+	fmt.Fprintf(&b, "the home region's archive and drain policies at %d workloads:\n", scales[len(scales)-1])
+	for _, k := range order {
+		if !strings.HasPrefix(k.stack, "logarchive-security-us-east-1") {
+			continue
+		}
+		l := limits[k.limit]
+		fmt.Fprintf(&b, "  %-44s %-38s %d / %d %s\n", k.resource, k.limit, sizes[k][len(scales)-1], l.Max, l.Unit)
+	}
 	t.Log(b.String())
 }
