@@ -392,6 +392,31 @@ func TestStatefulResourcesAreRetained(t *testing.T) {
 	}
 }
 
+// TestNoFunctionReservesConcurrency: Lambda keeps at least 100 of an
+// account's concurrency unreserved (Lambda Developer Guide, "Configuring
+// reserved concurrency for a function"), and new accounts start with
+// reduced quotas ("Lambda quotas"), so a function that reserves any
+// concurrency fails the first deployment into a new account.
+func TestNoFunctionReservesConcurrency(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(outdir, "*.template.json"))
+	functions := 0
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".template.json")
+		for id, r := range readTemplate(t, outdir, name).Resources {
+			if r.Type != "AWS::Lambda::Function" {
+				continue
+			}
+			functions++
+			if v, ok := r.Properties["ReservedConcurrentExecutions"]; ok {
+				t.Errorf("%s/%s reserves %v concurrent executions: the deployment fails in an account whose Lambda quota is below 100 plus the reservation", name, id, v)
+			}
+		}
+	}
+	if functions == 0 {
+		t.Error("no Lambda function in the example org; the check saw nothing")
+	}
+}
+
 // TestDetection follows the security section of the org file into the
 // management and security accounts' stacks.
 func TestDetection(t *testing.T) {
