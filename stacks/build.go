@@ -30,7 +30,7 @@ import (
 //	  when the org forwards log groups      <org>-logs-<account>-<region>        the log groups, subscribed to the drain
 //	management account, home region         <org>-trail-<account>-<region>       the organization trail, to the home archive
 //	management account, every region        <org>-orgadmin-<account>-<region>    delegated admins (GuardDuty; home: Security Hub, Access Analyzer), guardrail SCPs (home)
-//	security account, every region          <org>-detect-<account>-<region>      GuardDuty for the org (findings to the archive); home: Security Hub central configuration, Access Analyzer, alerts
+//	security account, every region          <org>-detect-<account>-<region>      GuardDuty for the org (findings to the archive), Access Analyzer; home: Security Hub central configuration, alerts
 //	every account, every region             <org>-baseline-<account>-<region>    AWS Config recorder delivering to the region's archive
 //	security and workload accounts,
 //	  every region                          <org>-sessions-<account>-<region>    Session Manager, patching, agents; home: the Default Host Management role
@@ -292,6 +292,9 @@ func BuildPart(scope constructs.Construct, org *config.Org, keep func(name strin
 			})
 			add(name, s)
 			after(name, admin(region), "the security account must be the delegated administrator first")
+			if region != org.HomeRegion {
+				after(name, admin(org.HomeRegion), "the region's organization analyzer needs IAM Access Analyzer's delegation, made from the home region")
+			}
 			after(name, archive(region), "GuardDuty exports findings to the archive")
 		}
 	}

@@ -1,6 +1,7 @@
 package stacks
 
 import (
+	"fmt"
 	"maps"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -113,10 +114,69 @@ func ebsEncryptionKey(stack awscdk.Stack) awskms.Key {
 			"StringEquals": map[string]any{"kms:ViaService": "ec2." + *stack.Region() + ".amazonaws.com", "kms:CallerAccount": *stack.Account()},
 		},
 	}), nil)
+	autoScalingMayUse(stack, key)
 	// EC2 creates grants for the volumes it encrypts (GrantIsForAWSResource);
-	// nobody else may.
+	// nobody else may. Auto Scaling's grants are for its instances' volumes,
+	// so the deny, which needs both GrantIsForAWSResource and
+	// PrincipalIsAWSService false, leaves them alone.
 	denyGrantsExceptForAWSServices(key)
 	return key
+}
+
+// autoScalingMayUse lets EC2 Auto Scaling launch instances whose volumes the
+// key encrypts by default. Auto Scaling launches as its service-linked role
+// AWSServiceRoleForAutoScaling, whose AWS managed policy covers no customer
+// managed key, so the key policy must name the role itself: EC2 Auto
+// Scaling User Guide, "Required AWS KMS key policy for use with encrypted
+// volumes" (use of the key, and kms:CreateGrant with
+// kms:GrantIsForAWSResource). ThisAccountThroughEC2 does not: its principal
+// is the account, which leaves the decision to IAM policies (AWS KMS
+// Developer Guide, "Default key policy": allows access to the AWS account
+// and enables IAM policies), and the role has none for this key.
+//
+// Auto Scaling creates the role only with the account's first Auto Scaling
+// group, and a key policy whose principal does not exist is refused (AWS
+// KMS API Reference, CreateKey, Policy: "The principals in the key policy
+// must exist and be visible to KMS"; MalformedPolicyDocumentException). So
+// the role is not the principal: the principal is "*", narrowed to the role
+// by aws:PrincipalArn (a condition's value need not exist), to this account
+// by kms:CallerAccount, and to EC2 by kms:ViaService (AWS KMS Developer
+// Guide, "Determining access: key policy": "*" only with conditions that
+// restrict it; "kms:CallerAccount", "kms:ViaService"). A key policy
+// statement that names a principal grants it directly, with no IAM policy
+// needed, which is what the role lacks. The stored AWS docs did not show
+// AWS's own aws/ebs key policy, which is said to have this very shape (a
+// wildcard principal with kms:CallerAccount and kms:ViaService). Creating
+// the role in the stack instead (AWS::IAM::ServiceLinkedRole) fails in every
+// account where Auto Scaling was ever used: the role name is taken. Only
+// the default role is covered, not custom-suffix variants
+// (AWSServiceRoleForAutoScaling_<suffix>) nor other services' roles that
+// launch instances (EC2 Spot Fleet's); a group on such a role needs a
+// statement of its own.
+func autoScalingMayUse(stack awscdk.Stack, key awskms.Key) {
+	scoped := func(extra map[string]any) *map[string]any {
+		c := map[string]any{
+			"StringEquals": map[string]any{"kms:ViaService": "ec2." + *stack.Region() + ".amazonaws.com", "kms:CallerAccount": *stack.Account()},
+			"ArnEquals": map[string]any{"aws:PrincipalArn": fmt.Sprintf("arn:%s:iam::%s:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
+				*stack.Partition(), *stack.Account())},
+		}
+		maps.Copy(c, extra)
+		return &c
+	}
+	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AutoScalingServiceLinkedRoleThroughEC2"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
+		Actions:    jsii.Strings("kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"),
+		Resources:  jsii.Strings("*"), // in a key policy "*" is this key
+		Conditions: scoped(nil),
+	}), nil)
+	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AutoScalingServiceLinkedRoleGrantsForVolumes"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
+		Actions:    jsii.Strings("kms:CreateGrant"),
+		Resources:  jsii.Strings("*"), // in a key policy "*" is this key
+		Conditions: scoped(map[string]any{"Bool": map[string]any{"kms:GrantIsForAWSResource": "true"}}),
+	}), nil)
 }
 
 // ComplianceProps is what the security account's compliance stack of one

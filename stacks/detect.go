@@ -65,8 +65,8 @@ type DetectProps struct {
 	Description string
 	Account     string
 	Region      string
-	// Home adds Security Hub's central configuration (linking LinkedRegions),
-	// the organization analyzer and the alerts.
+	// Home adds Security Hub's central configuration (linking LinkedRegions)
+	// and the alerts.
 	Home          bool
 	LinkedRegions []string
 	Detection     config.Detection
@@ -81,8 +81,9 @@ type DetectProps struct {
 
 // NewDetect creates the security account's detection stack of one region:
 // GuardDuty's organization detector (members are enabled from here, with the
-// org's features), and in the home region Security Hub's central
-// configuration, the organization's Access Analyzer and the alerts.
+// org's features) and the organization's Access Analyzer analyzer of the
+// region, and in the home region Security Hub's central configuration and
+// the alerts.
 func NewDetect(scope constructs.Construct, id string, props *DetectProps) awscdk.Stack {
 	stack := awscdk.NewStack(scope, &id, &awscdk.StackProps{
 		StackName:   jsii.String(props.StackName),
@@ -103,6 +104,13 @@ func NewDetect(scope constructs.Construct, id string, props *DetectProps) awscdk
 	if len(d.Inspector) > 0 {
 		inspector.New(stack, "Inspector", &inspector.Props{ResourceTypes: d.Inspector, MemberAccountIds: props.MemberAccounts})
 	}
+	// An analyzer analyzes only its own region: IAM Access Analyzer needs one
+	// in every region it should watch (IAM User Guide, "Create an IAM Access
+	// Analyzer external access analyzer": "You must create an external access
+	// analyzer in each Region in which you want to monitor access to your
+	// resources"). The delegation it relies on is the organization's, made
+	// once from the home region (AWS Organizations is global).
+	accessanalyzer.New(stack, "AccessAnalyzer", nil)
 	if !props.Home {
 		return stack
 	}
@@ -116,7 +124,6 @@ func NewDetect(scope constructs.Construct, id string, props *DetectProps) awscdk
 		DisabledControls: d.DisabledControls,
 		Targets:          d.PolicyTargets,
 	})
-	accessanalyzer.New(stack, "AccessAnalyzer", nil)
 	alerts.New(stack, "Alerts", &alerts.Props{MinSeverity: alerts.Severity(d.AlertSeverity), Emails: d.AlertEmails})
 	return stack
 }

@@ -137,7 +137,13 @@ func TestStacks(t *testing.T) {
 		admin := stacks.StackName(example.Name, "orgadmin", mgmt.Name, region)
 		wants[archive] = want{"aws://" + sec.ID + "/" + region, ""}
 		wants[admin] = want{"aws://" + mgmt.ID + "/" + region, ""}
-		wants[stacks.StackName(example.Name, "detect", sec.Name, region)] = want{"aws://" + sec.ID + "/" + region, strings.Join(sorted(admin, archive), ",")}
+		detectAfter := []string{admin, archive}
+		if region != example.HomeRegion {
+			// The region's organization analyzer needs Access Analyzer's
+			// delegation, made from the home region.
+			detectAfter = append(detectAfter, stacks.StackName(example.Name, "orgadmin", mgmt.Name, example.HomeRegion))
+		}
+		wants[stacks.StackName(example.Name, "detect", sec.Name, region)] = want{"aws://" + sec.ID + "/" + region, strings.Join(sorted(detectAfter...), ",")}
 	}
 	for _, a := range example.Accounts {
 		for _, region := range example.Regions {
@@ -392,6 +398,31 @@ func TestStatefulResourcesAreRetained(t *testing.T) {
 	}
 }
 
+// TestNoFunctionReservesConcurrency: Lambda keeps at least 100 of an
+// account's concurrency unreserved (Lambda Developer Guide, "Configuring
+// reserved concurrency for a function"), and new accounts start with
+// reduced quotas ("Lambda quotas"), so a function that reserves any
+// concurrency fails the first deployment into a new account.
+func TestNoFunctionReservesConcurrency(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(outdir, "*.template.json"))
+	functions := 0
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".template.json")
+		for id, r := range readTemplate(t, outdir, name).Resources {
+			if r.Type != "AWS::Lambda::Function" {
+				continue
+			}
+			functions++
+			if v, ok := r.Properties["ReservedConcurrentExecutions"]; ok {
+				t.Errorf("%s/%s reserves %v concurrent executions: the deployment fails in an account whose Lambda quota is below 100 plus the reservation", name, id, v)
+			}
+		}
+	}
+	if functions == 0 {
+		t.Error("no Lambda function in the example org; the check saw nothing")
+	}
+}
+
 // TestDetection follows the security section of the org file into the
 // management and security accounts' stacks.
 func TestDetection(t *testing.T) {
@@ -437,7 +468,12 @@ func TestDetection(t *testing.T) {
 		if !strings.Contains(dest, "arn:aws:s3:::"+example.ArchiveBucketName(region)+"/guardduty") {
 			t.Errorf("%s: findings go to %s, want the region's archive", region, dest)
 		}
-		for _, typ := range []string{"AWS::SecurityHub::ConfigurationPolicy", "AWS::SecurityHub::FindingAggregator", "AWS::AccessAnalyzer::Analyzer", "AWS::SNS::Topic"} {
+		// An analyzer sees only its own region (IAM User Guide, "Create an
+		// IAM Access Analyzer external access analyzer"): one in every region.
+		if an := detect["AWS::AccessAnalyzer::Analyzer"]; len(an) != 1 || an[0]["Type"] != "ORGANIZATION" {
+			t.Errorf("%s: analyzers %v, want one ORGANIZATION analyzer in every region", region, an)
+		}
+		for _, typ := range []string{"AWS::SecurityHub::ConfigurationPolicy", "AWS::SecurityHub::FindingAggregator", "AWS::SNS::Topic"} {
 			if got := len(detect[typ]); (got == 1) != home {
 				t.Errorf("%s: %d %s, want one in the home region only", region, got, typ)
 			}

@@ -1,9 +1,12 @@
 // Package accessanalyzer provides Analyzer: the organization's IAM Access
-// Analyzer external access analyzer, made in its delegated administrator
-// (the security account) in each region that is governed. It reports every
-// resource in every member account that is shared outside the
-// organization, in one place for analysts (Security Hub imports its
-// findings).
+// Analyzer external access analyzer of one region, made in its delegated
+// administrator (the security account). It reports every resource of that
+// region in every member account that is shared outside the organization,
+// in one place for analysts (Security Hub imports its findings). An
+// analyzer sees only its own region (IAM User Guide, "Create an IAM Access
+// Analyzer external access analyzer": "You must create an external access
+// analyzer in each Region in which you want to monitor access to your
+// resources"): create one in every region that is governed.
 //
 // The analyzer is retained on delete: its archive rules and findings'
 // statuses are analysts' work. The management account makes the security

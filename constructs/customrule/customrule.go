@@ -22,13 +22,21 @@
 //
 // The function's log group is encrypted with a KMS key of its own (rotated)
 // and keeps events for Props.LogRetention; both are retained when the stack
-// is deleted. Its reserved concurrency is 2: evaluating a resource takes
-// milliseconds, throttled asynchronous invocations wait in Lambda's queue
-// (up to six hours), and AWS Config's API is not flooded when a new rule
-// evaluates every resource in scope at once. Lambda keeps 100 of an
-// account's concurrency unreserved, so the deployment fails in an account
-// whose concurrency quota is below 102 (new accounts may start lower):
-// raise the quota first.
+// is deleted. It reserves no concurrency: Lambda keeps at least 100 of an
+// account's concurrency unreserved (Lambda Developer Guide, "Configuring
+// reserved concurrency for a function": you can reserve up to the
+// unreserved account concurrency minus 100), and new accounts start with
+// reduced concurrency quotas (Lambda Developer Guide, "Lambda quotas"; 10
+// is what new accounts are commonly reported to get), where any
+// reservation fails the deployment. Evaluating a resource takes
+// milliseconds and AWS Config invokes the function asynchronously, so a
+// burst when a new rule evaluates every resource in scope is absorbed by
+// the account's shared pool and, when throttled, by Lambda's asynchronous
+// queue (kept for up to six hours). A throttled config:PutEvaluations
+// fails the invocation once the AWS SDK's standard retryer gives up (AWS
+// SDK for Go v2 Developer Guide, "Retries and timeouts"), and Lambda then
+// retries the asynchronous event twice (Lambda Developer Guide,
+// "Asynchronous invocation").
 //
 // The package imports nothing from palisade: copy it into any CDK app.
 package customrule
@@ -95,10 +103,6 @@ type Rule struct {
 	Key awskms.Key
 }
 
-// reservedConcurrency is the function's reserved concurrency (see the
-// package doc).
-const reservedConcurrency = 2
-
 var (
 	ruleName     = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
 	resourceType = regexp.MustCompile(`^AWS::[A-Za-z0-9]+::[A-Za-z0-9]+$`)
@@ -163,14 +167,14 @@ func New(scope constructs.Construct, id string, props *Props) *Rule {
 		[]string{"Resource::*"}})
 
 	r.Function = awslambda.NewFunction(c, jsii.String("Function"), &awslambda.FunctionProps{
-		Description:                  jsii.String(fmt.Sprintf("Evaluates AWS Config rule %s", p.RuleName)),
-		Runtime:                      awslambda.Runtime_PROVIDED_AL2023(),
-		Architecture:                 awslambda.Architecture_ARM_64(),
-		Handler:                      jsii.String("bootstrap"),
-		Code:                         awslambda.Code_FromAsset(jsii.String(p.CodeDirectory), nil),
-		MemorySize:                   jsii.Number(128),
-		Timeout:                      awscdk.Duration_Seconds(jsii.Number(30)),
-		ReservedConcurrentExecutions: jsii.Number(reservedConcurrency),
+		Description:  jsii.String(fmt.Sprintf("Evaluates AWS Config rule %s", p.RuleName)),
+		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture: awslambda.Architecture_ARM_64(),
+		Handler:      jsii.String("bootstrap"),
+		Code:         awslambda.Code_FromAsset(jsii.String(p.CodeDirectory), nil),
+		MemorySize:   jsii.Number(128),
+		Timeout:      awscdk.Duration_Seconds(jsii.Number(30)),
+		// No ReservedConcurrentExecutions: see the package doc.
 		// The role by ARN, immutable: Policy is the role's whole policy, and
 		// given the Role itself CDK would make the function depend on the
 		// role it already references (cfn-lint W3005).
@@ -180,6 +184,9 @@ func New(scope constructs.Construct, id string, props *Props) *Rule {
 	// The role's policy must be attached before the function can be invoked.
 	r.Function.Node().AddDependency(r.Policy)
 	suppress(r.Function,
+		nagRule{id: "NIST.800.53.R5-LambdaConcurrency", reason: "reserving concurrency fails the deployment in an account whose Lambda " +
+			"concurrency quota is below 100 plus the reservation (new accounts start at 10); AWS Config invokes the function " +
+			"asynchronously, so throttled evaluations wait in Lambda's queue instead of being lost"},
 		nagRule{id: "NIST.800.53.R5-LambdaInsideVPC", reason: "the function calls only the AWS Config API and reaches no private resource; " +
 			"a VPC would need a NAT gateway or a Config interface endpoint in every account and region, and protect nothing"},
 		nagRule{id: "NIST.800.53.R5-LambdaDLQ", reason: "AWS Config invokes the function asynchronously; an event that fails Lambda's retries is in the " +

@@ -37,6 +37,8 @@ const (
 	docDeputy     = "IAM User Guide, The confused deputy problem (aws:SourceArn, aws:SourceAccount, aws:SourceOrgID)"
 	docSCP        = "AWS Organizations User Guide, Service control policies (SCPs): effects on permissions, inheritance"
 	docSCPRoot    = "AWS Organizations User Guide, SCPs affect the root user of member accounts"
+	docASGKMS     = "Amazon EC2 Auto Scaling User Guide, Required AWS KMS key policy for use with encrypted volumes (the service-linked role AWSServiceRoleForAutoScaling, kms:CreateGrant with kms:GrantIsForAWSResource)"
+	docKMSVia     = "AWS KMS Developer Guide, kms:ViaService and kms:CallerAccount condition keys"
 	docGlobalKeys = "IAM User Guide, AWS global condition context keys (aws:SourceOrgID, aws:PrincipalOrgID present when the account is in an organization)"
 )
 
@@ -140,6 +142,7 @@ func Rows(in Inputs) ([]Row, error) {
 	b.flowLogs()
 	b.guardDuty()
 	b.sessions()
+	b.ebsKeys()
 	b.subscriptions()
 	b.firehose()
 	b.topics()
@@ -534,6 +537,53 @@ func (b *builder) sessions() {
 				ResourceAccount: b.Org.Security().ID, Context: s3ctx(ctx), IdentityPolicies: ip, ResourcePolicy: b.bucketPolicy(bucket), SCPs: scps}})
 			break
 		}
+	}
+}
+
+// ebsKeys: with compliance.ebsKey customer-managed, EC2 Auto Scaling
+// launches instances whose volumes EBS encrypts with each baseline stack's
+// key, as the service-linked role AWSServiceRoleForAutoScaling through EC2;
+// the role's own policy gives it no customer managed key.
+func (b *builder) ebsKeys() {
+	if b.Org.Compliance.EbsKey != "customer-managed" {
+		return
+	}
+	for _, name := range b.Assembly.sortedNames() {
+		if !strings.Contains(name, "-baseline-") {
+			continue
+		}
+		st := b.Assembly.Stacks[name]
+		a, r := st.Account, st.Region
+		alias := fmt.Sprintf("arn:aws:kms:%s:%s:alias/palisade-ebs", r, a)
+		key := b.keyARN(alias)
+		if key == alias {
+			b.errorf("%s: compliance.ebsKey is customer-managed but the stack has no key aliased alias/palisade-ebs", name)
+			continue
+		}
+		kp := b.keyPolicy(key)
+		slr := fmt.Sprintf("arn:aws:iam::%s:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling", a)
+		via := with(b.principalContext(a, r), "kms:ViaService", "ec2."+r+".amazonaws.com", "kms:CallerAccount", a)
+		row := fmt.Sprintf("EBS key of %s in %s: Auto Scaling's service-linked role", a, r)
+		b.add(Row{Name: row + " encrypts a volume through EC2", Want: Allowed, Doc: docASGKMS, Request: Request{
+			Principal: slr, Action: "kms:GenerateDataKeyWithoutPlaintext", Resource: key, ResourceAccount: a, Context: via, ResourcePolicy: kp}})
+		b.add(Row{Name: row + " decrypts a volume's data key through EC2", Want: Allowed, Doc: docASGKMS, Request: Request{
+			Principal: slr, Action: "kms:Decrypt", Resource: key, ResourceAccount: a, Context: via, ResourcePolicy: kp}})
+		b.add(Row{Name: row + " creates the volume's grant through EC2", Want: Allowed, Doc: docASGKMS, Request: Request{
+			Principal: slr, Action: "kms:CreateGrant", Resource: key, ResourceAccount: a,
+			Context: with(via, "kms:GrantIsForAWSResource", "true"), ResourcePolicy: kp}})
+		// DENIED: a grant that is not for an AWS resource, the key outside
+		// EC2, and another account's Auto Scaling.
+		b.add(Row{Name: row + " creates a grant not for an AWS resource", Want: Denied, Doc: docASGKMS, Request: Request{
+			Principal: slr, Action: "kms:CreateGrant", Resource: key, ResourceAccount: a,
+			Context: with(via, "kms:GrantIsForAWSResource", "false"), ResourcePolicy: kp}})
+		b.add(Row{Name: row + " decrypts outside EC2", Want: Denied, Doc: docKMSVia, Request: Request{
+			Principal: slr, Action: "kms:Decrypt", Resource: key, ResourceAccount: a,
+			Context: with(b.principalContext(a, r), "kms:CallerAccount", a), ResourcePolicy: kp}})
+		other := fmt.Sprintf("arn:aws:iam::%s:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling", OutsideAccount)
+		b.add(Row{Name: fmt.Sprintf("EBS key of %s in %s: another account's Auto Scaling encrypts through EC2", a, r), Want: Denied, Doc: docKMSVia + "; " + docCrossAcct, Request: Request{
+			Principal: other, Action: "kms:GenerateDataKeyWithoutPlaintext", Resource: key, ResourceAccount: a,
+			Context:        with(b.principalContext(OutsideAccount, r), "kms:ViaService", "ec2."+r+".amazonaws.com", "kms:CallerAccount", OutsideAccount),
+			ResourcePolicy: kp}})
 	}
 }
 

@@ -275,32 +275,35 @@ func (v *verifier) securityHub(ctx context.Context, h *held) (*target, error) {
 	return l.t, nil
 }
 
-// accessAnalyzer checks the organization analyzer in the security account's
-// home region (which the emulator records) and the delegation to it.
+// accessAnalyzer checks the organization analyzer in each of the security
+// account's regions (which the emulator records: an analyzer sees only its
+// own region) and the delegation to it.
 func (v *verifier) accessAnalyzer(ctx context.Context, h *held) (*target, error) {
 	sec := v.org.AccountByRole(config.RoleSecurity).ID
 	home := v.org.HomeRegion
 	l := newLogChecker("IAM Access Analyzer", sec, home)
-	stack, _, label := h.first(sec, home, "AWS::AccessAnalyzer::Analyzer")
 
-	l.c.start("organization analyzer")
 	var records struct {
 		Analyzers map[string]map[string]struct{ Arn, Name, Type, Status string }
 	}
 	if err := v.getJSON(ctx, "/moto-api/palisade/records", &records); err != nil {
 		return nil, fmt.Errorf("Access Analyzer: %w", err)
 	}
-	var found []string
-	for _, a := range records.Analyzers[sec+"/"+home] {
-		if a.Type == "ORGANIZATION" && a.Status == "ACTIVE" {
-			found = append(found, a.Arn)
-			stack, label = h.find(sec, home, "AWS::AccessAnalyzer::Analyzer", a.Arn)
+	for _, region := range v.org.Regions {
+		l.c.start("organization analyzer in " + region)
+		stack, _, label := h.first(sec, region, "AWS::AccessAnalyzer::Analyzer")
+		var found []string
+		for _, a := range records.Analyzers[sec+"/"+region] {
+			if a.Type == "ORGANIZATION" && a.Status == "ACTIVE" {
+				found = append(found, a.Arn)
+				stack, label = h.find(sec, region, "AWS::AccessAnalyzer::Analyzer", a.Arn)
+			}
 		}
+		if len(found) == 0 {
+			l.failIn(stack, label, "no ORGANIZATION analyzer in the security account in %s", region)
+		}
+		l.c.seen("%s in %s", orNone(found), stack)
 	}
-	if len(found) == 0 {
-		l.failIn(stack, label, "no ORGANIZATION analyzer in the security account")
-	}
-	l.c.seen("%s in %s", orNone(found), stack)
 
 	l.c.start("delegated administrator")
 	const sp = "access-analyzer.amazonaws.com"
