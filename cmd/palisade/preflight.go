@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -34,8 +36,13 @@ func preflightWith(args []string, stdout, stderr io.Writer, load func(context.Co
 	fs.SetOutput(stderr)
 	orgPath := fs.String("org", "organization.yaml", "the org file")
 	timeout := fs.Duration("timeout", 10*time.Minute, "give up after this long")
+	skip := fs.String("skip", "", "checks not to run, comma-separated (say why where you script it); preflight prints what it skipped")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: palisade preflight [-org organization.yaml] [-timeout 10m]   (with the deploying account's credentials)")
+		fmt.Fprintln(stderr, "usage: palisade preflight [-org organization.yaml] [-skip check,...] [-timeout 10m]   (with the deploying account's credentials)")
+		fmt.Fprintln(stderr, "checks:")
+		for _, c := range preflight.Checks {
+			fmt.Fprintf(stderr, "  %-32s %s\n", c.Name, c.Doc)
+		}
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -47,6 +54,19 @@ func preflightWith(args []string, stdout, stderr io.Writer, load func(context.Co
 		fmt.Fprintf(stderr, "palisade preflight: unexpected arguments %v\n", fs.Args())
 		fs.Usage()
 		return 2
+	}
+	checks := preflight.Checks
+	if *skip != "" {
+		for _, name := range strings.Split(*skip, ",") {
+			i := slices.IndexFunc(checks, func(c preflight.Check) bool { return c.Name == name })
+			if i < 0 {
+				fmt.Fprintf(stderr, "palisade preflight: -skip: no check %q\n", name)
+				fs.Usage()
+				return 2
+			}
+			checks = slices.Delete(slices.Clone(checks), i, i+1)
+		}
+		fmt.Fprintf(stdout, "preflight: skipping %s\n", *skip)
 	}
 	org, err := config.LoadFile(*orgPath)
 	if err != nil {
@@ -78,7 +98,7 @@ func preflightWith(args []string, stdout, stderr io.Writer, load func(context.Co
 		fmt.Fprintf(stderr, "palisade preflight: the credentials are of account %s; run preflight with the deploying account's (%s, %s)\n", got, deployer.Name, deployer.ID)
 		return 2
 	}
-	res, err := preflight.Run(ctx, org, organizations.NewFromConfig(cfg), preflight.Dial(cfg, deployer.ID), preflight.Checks)
+	res, err := preflight.Run(ctx, org, organizations.NewFromConfig(cfg), preflight.Dial(cfg, deployer.ID), checks)
 	res.Write(stdout)
 	if err != nil {
 		fmt.Fprintf(stderr, "palisade preflight: some checks could not run: %v\n", err)

@@ -53,9 +53,10 @@ type SSM interface {
 	GetServiceSetting(context.Context, *ssm.GetServiceSettingInput, ...func(*ssm.Options)) (*ssm.GetServiceSettingOutput, error)
 }
 
-// S3 asks whether a bucket name is taken.
+// S3 asks whether a bucket name is taken, and by whom.
 type S3 interface {
 	HeadBucket(context.Context, *s3.HeadBucketInput, ...func(*s3.Options)) (*s3.HeadBucketOutput, error)
+	ListBuckets(context.Context, *s3.ListBucketsInput, ...func(*s3.Options)) (*s3.ListBucketsOutput, error)
 }
 
 // Lambda reads the account's concurrency quota.
@@ -118,7 +119,7 @@ func LookupRoleName(account, region string) string {
 // bootstrap it does not exist: preflight then reports the account
 // unreachable, with the bootstrap as the fix, and checks nothing else in
 // it. ReadOnlyAccess covers every call of Clients (config:Describe*,
-// iam:Get*, guardduty:List*, ssm:Get*, s3:ListBucket for HeadBucket,
+// iam:Get*, guardduty:List*, ssm:Get*, s3:ListBucket for HeadBucket, s3:ListAllMyBuckets,
 // lambda:Get*, cloudformation:Describe*): AWS managed policy reference,
 // ReadOnlyAccess.
 func Dial(base aws.Config, deployer string) Dialer {

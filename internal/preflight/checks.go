@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/smithy-go"
 
@@ -438,8 +439,23 @@ func checkArchiveBucket(ctx context.Context, e *Env) ([]Finding, error) {
 	name := e.Org.ArchiveBucketName(e.Region)
 	_, err := e.Clients.S3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(name), ExpectedBucketOwner: aws.String(e.Account.ID)})
 	status := httpStatus(err)
+	if err == nil {
+		// HeadBucket with ExpectedBucketOwner answers 403 when another
+		// account owns the bucket (S3 User Guide, "Verifying bucket
+		// ownership with bucket owner condition"); ListBuckets, which
+		// lists only the caller's own buckets (S3 API Reference,
+		// ListBuckets), confirms the owner for an endpoint that ignores
+		// the condition.
+		owns, lerr := ownsBucket(ctx, e.Clients.S3, name)
+		if lerr != nil {
+			return nil, lerr
+		}
+		if !owns {
+			status = 403
+		}
+	}
 	switch {
-	case err == nil:
+	case err == nil && status != 403:
 		if _, mine := ownedByPalisade(ctx, e, name); mine {
 			return nil, nil
 		}
@@ -456,6 +472,20 @@ func checkArchiveBucket(ctx context.Context, e *Env) ([]Finding, error) {
 			fmt.Sprintf("choose another org name (name: in %s): bucket names are global, and the archive's is <name>-logs-<security account>-<region>", e.Org.Source))}, nil
 	}
 	return nil, err
+}
+
+func ownsBucket(ctx context.Context, c S3, name string) (bool, error) {
+	p := s3.NewListBucketsPaginator(c, &s3.ListBucketsInput{Prefix: aws.String(name)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return false, err
+		}
+		if slices.ContainsFunc(page.Buckets, func(b s3types.Bucket) bool { return aws.ToString(b.Name) == name }) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 func checkLambdaConcurrency(ctx context.Context, e *Env) ([]Finding, error) {

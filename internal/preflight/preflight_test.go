@@ -26,6 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/aws/smithy-go"
@@ -213,6 +214,17 @@ func (e env) HeadBucket(_ context.Context, in *s3.HeadBucketInput, _ ...func(*s3
 		return nil, httpErr(403)
 	}
 	return &s3.HeadBucketOutput{}, nil
+}
+
+func (e env) ListBuckets(context.Context, *s3.ListBucketsInput, ...func(*s3.Options)) (*s3.ListBucketsOutput, error) {
+	e.w.record(e.account, "ListBuckets")
+	out := &s3.ListBucketsOutput{}
+	for name, owner := range e.w.buckets {
+		if owner == e.account {
+			out.Buckets = append(out.Buckets, s3types.Bucket{Name: aws.String(name)})
+		}
+	}
+	return out, nil
 }
 
 func (e env) GetAccountSettings(context.Context, *lambda.GetAccountSettingsInput, ...func(*lambda.Options)) (*lambda.GetAccountSettingsOutput, error) {
