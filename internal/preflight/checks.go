@@ -42,14 +42,23 @@ var GuardrailNames = []string{"ProtectSecurityBaseline", "ProtectDeployment", "D
 
 // delegations are the services whose delegated administrator palisade
 // registers (the security account), with how to undo another account's
-// registration.
-var delegations = []struct{ principal, deregister string }{
-	{"guardduty.amazonaws.com", "aws guardduty disable-organization-admin-account --admin-account-id %s (in every region), then aws organizations deregister-delegated-administrator --account-id %s --service-principal guardduty.amazonaws.com"},
-	{"securityhub.amazonaws.com", "aws securityhub disable-organization-admin-account --admin-account-id %s, then aws organizations deregister-delegated-administrator --account-id %s --service-principal securityhub.amazonaws.com"},
-	{"inspector2.amazonaws.com", "aws inspector2 disable-delegated-admin-account --delegated-admin-account-id %s, then aws organizations deregister-delegated-administrator --account-id %s --service-principal inspector2.amazonaws.com"},
-	{"access-analyzer.amazonaws.com", "aws organizations deregister-delegated-administrator --account-id %[2]s --service-principal access-analyzer.amazonaws.com%.0[1]s"},
-	{"config.amazonaws.com", "aws organizations deregister-delegated-administrator --account-id %[2]s --service-principal config.amazonaws.com%.0[1]s"},
-	{"config-multiaccountsetup.amazonaws.com", "aws organizations deregister-delegated-administrator --account-id %[2]s --service-principal config-multiaccountsetup.amazonaws.com%.0[1]s"},
+// registration: the services with an organization admin API of their own
+// (GuardDuty, Security Hub, Inspector) are undone through it first.
+var delegations = []struct{ principal, disable string }{
+	{"guardduty.amazonaws.com", "aws guardduty disable-organization-admin-account --admin-account-id %s (in every region)"},
+	{"securityhub.amazonaws.com", "aws securityhub disable-organization-admin-account --admin-account-id %s"},
+	{"inspector2.amazonaws.com", "aws inspector2 disable-delegated-admin-account --delegated-admin-account-id %s"},
+	{"access-analyzer.amazonaws.com", ""},
+	{"config.amazonaws.com", ""},
+	{"config-multiaccountsetup.amazonaws.com", ""},
+}
+
+func deregister(principal, disable, account string) string {
+	cmd := fmt.Sprintf("aws organizations deregister-delegated-administrator --account-id %s --service-principal %s", account, principal)
+	if disable == "" {
+		return cmd
+	}
+	return fmt.Sprintf(disable, account) + ", then " + cmd
 }
 
 // ManualTrustedAccess are the service principals whose trusted access the
@@ -260,7 +269,7 @@ func checkDelegatedAdmins(ctx context.Context, e *Env) ([]Finding, error) {
 				}
 				fs = append(fs, Finding{Check: "delegated-admin", Account: id,
 					Found: fmt.Sprintf("account %s is already the delegated administrator of %s; palisade registers the security account (%s)", id, d.principal, sec.ID),
-					Fix:   fmt.Sprintf(d.deregister, id, id)})
+					Fix:   deregister(d.principal, d.disable, id)})
 			}
 		}
 	}
@@ -439,6 +448,7 @@ func checkArchiveBucket(ctx context.Context, e *Env) ([]Finding, error) {
 	name := e.Org.ArchiveBucketName(e.Region)
 	_, err := e.Clients.S3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(name), ExpectedBucketOwner: aws.String(e.Account.ID)})
 	status := httpStatus(err)
+	evidence := fmt.Sprintf("HeadBucket: %d", status)
 	if err == nil {
 		// HeadBucket with ExpectedBucketOwner answers 403 when another
 		// account owns the bucket (S3 User Guide, "Verifying bucket
@@ -451,7 +461,7 @@ func checkArchiveBucket(ctx context.Context, e *Env) ([]Finding, error) {
 			return nil, lerr
 		}
 		if !owns {
-			status = 403
+			status, evidence = 403, "not among the security account's buckets"
 		}
 	}
 	switch {
@@ -465,10 +475,13 @@ func checkArchiveBucket(ctx context.Context, e *Env) ([]Finding, error) {
 		return nil, nil
 	case status == 403 || status == 301:
 		// 403: it exists and the security account does not own it; 301:
-		// it exists in another region (HeadBucket answers with the
-		// bucket's region); either way another owner holds the name or
-		// the security account holds it elsewhere.
-		return []Finding{e.finding("archive-bucket", fmt.Sprintf("the bucket name %s is taken by another owner (HeadBucket: %d)", name, status),
+		// it exists in another region (HeadBucket redirects to the
+		// bucket's region), whoever owns it. Either way the name is taken.
+		what := "taken by another owner"
+		if status == 301 {
+			what = "taken in another region (by another owner, or by the security account itself)"
+		}
+		return []Finding{e.finding("archive-bucket", fmt.Sprintf("the bucket name %s is %s (%s)", name, what, evidence),
 			fmt.Sprintf("choose another org name (name: in %s): bucket names are global, and the archive's is <name>-logs-<security account>-<region>", e.Org.Source))}, nil
 	}
 	return nil, err
