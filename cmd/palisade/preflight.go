@@ -39,7 +39,8 @@ func preflightWith(args []string, stdout, stderr io.Writer, load func(context.Co
 	skip := fs.String("skip", "", "checks not to run, comma-separated (say why where you script it); preflight prints what it skipped")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: palisade preflight [-org organization.yaml] [-skip check,...] [-timeout 10m]   (with the deploying account's credentials)")
-		fmt.Fprintln(stderr, "checks:")
+		fs.PrintDefaults()
+		fmt.Fprintln(stderr, "checks (the AWS documentation each rests on):")
 		for _, c := range preflight.Checks {
 			fmt.Fprintf(stderr, "  %-32s %s\n", c.Name, c.Doc)
 		}
