@@ -78,7 +78,7 @@ var Checks = []Check{
 	{Name: "organization", Scope: ScopeOrg, Run: checkOrganization,
 		Doc: "AWS Organizations API Reference, DescribeOrganization; every cross-account policy is scoped to organizationId (aws:PrincipalOrgID, aws:SourceOrgID), and SCPs and delegated administrators need all features (AWS Organizations User Guide, \"Enabling all features\")"},
 	{Name: "scp-policy-type", Scope: ScopeOrg, Run: checkSCPPolicyType,
-		Doc: "AWS Organizations API Reference, AttachPolicy, PolicyTypeNotEnabledException; User Guide, \"Enabling a policy type\" (EnablePolicyType on the root)"},
+		Doc: "AWS Organizations API Reference, AttachPolicy (PolicyTypeNotEnabledException, TargetNotFoundException); User Guide, \"Enabling a policy type\" (EnablePolicyType on the root)"},
 	{Name: "accounts", Scope: ScopeOrg, Run: checkAccounts,
 		Doc: "AWS Config API Reference, PutOrganizationConformancePack: the pack needs a recorder in every member account, ExcludedAccounts leaves accounts out (superwerker#291)"},
 	{Name: "trusted-access", Scope: ScopeOrg, Run: checkTrustedAccess,
@@ -164,6 +164,19 @@ func checkSCPPolicyType(ctx context.Context, e *Env) ([]Finding, error) {
 		if strings.HasPrefix(t, "r-") && t != aws.ToString(root.Id) {
 			fs = append(fs, Finding{Check: "scp-policy-type", Found: fmt.Sprintf("security.policyTargets names the root %s, the organization's root is %s", t, aws.ToString(root.Id)),
 				Fix: fmt.Sprintf("replace %s with %s in security.policyTargets", t, aws.ToString(root.Id))})
+		}
+	}
+	for _, t := range targets {
+		if !strings.HasPrefix(t, "ou-") {
+			continue
+		}
+		_, err := e.Orgs.DescribeOrganizationalUnit(ctx, &organizations.DescribeOrganizationalUnitInput{OrganizationalUnitId: aws.String(t)})
+		var missing *orgtypes.OrganizationalUnitNotFoundException
+		if errors.As(err, &missing) {
+			fs = append(fs, Finding{Check: "scp-policy-type", Found: fmt.Sprintf("security.policyTargets names the OU %s, which the organization does not have: attaching the guardrails to it fails", t),
+				Fix: "replace it with an OU id of `aws organizations list-organizational-units-for-parent --parent-id <root>`"})
+		} else if err != nil {
+			return nil, err
 		}
 	}
 	enabled := slices.ContainsFunc(root.PolicyTypes, func(pt orgtypes.PolicyTypeSummary) bool {

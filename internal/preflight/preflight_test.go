@@ -44,6 +44,7 @@ type world struct {
 	orgID, mgmt string
 	featureSet  orgtypes.OrganizationFeatureSet
 	rootID      string
+	ous         []string
 	scpEnabled  bool
 	accounts    []orgtypes.Account
 	trusted     []string
@@ -149,6 +150,14 @@ func (o orgs) ListDelegatedAdministrators(_ context.Context, in *organizations.L
 		out.DelegatedAdministrators = append(out.DelegatedAdministrators, orgtypes.DelegatedAdministrator{Id: aws.String(id)})
 	}
 	return out, nil
+}
+
+func (o orgs) DescribeOrganizationalUnit(_ context.Context, in *organizations.DescribeOrganizationalUnitInput, _ ...func(*organizations.Options)) (*organizations.DescribeOrganizationalUnitOutput, error) {
+	o.w.record(o.w.mgmt, "DescribeOrganizationalUnit")
+	if !slices.Contains(o.w.ous, aws.ToString(in.OrganizationalUnitId)) {
+		return nil, &orgtypes.OrganizationalUnitNotFoundException{Message: aws.String("no such OU")}
+	}
+	return &organizations.DescribeOrganizationalUnitOutput{OrganizationalUnit: &orgtypes.OrganizationalUnit{Id: in.OrganizationalUnitId}}, nil
 }
 
 func (o orgs) ListPolicies(_ context.Context, in *organizations.ListPoliciesInput, _ ...func(*organizations.Options)) (*organizations.ListPoliciesOutput, error) {
@@ -382,6 +391,23 @@ func TestEachProblemIsReported(t *testing.T) {
 				t.Errorf("Blocked() = %v for a finding with notice %v", res.Blocked(), tt.notice)
 			}
 		})
+	}
+}
+
+// A policy target OU that the organization lacks blocks (AttachPolicy
+// would fail with TargetNotFoundException); once it exists, nothing does.
+func TestUnknownOU(t *testing.T) {
+	org := example(t)
+	org.Detection.PolicyTargets = []string{"r-abcd", "ou-abcd-12345678"}
+	w := clean(org)
+	res := run(t, org, w)
+	if len(res.Findings) != 1 || res.Findings[0].Check != "scp-policy-type" || !res.Blocked() ||
+		!strings.Contains(res.Findings[0].Found, "security.policyTargets names the OU ou-abcd-12345678, which the organization does not have") {
+		t.Errorf("findings:\n%v", res.Findings)
+	}
+	w.ous = []string{"ou-abcd-12345678"}
+	if res := run(t, org, w); len(res.Findings) > 0 {
+		t.Errorf("findings with the OU there:\n%v", res.Findings)
 	}
 }
 
