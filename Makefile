@@ -61,6 +61,11 @@ synth: setup lambdas $(PALISADE)
 .PHONY: bootstrap-plan
 bootstrap-plan: $(PALISADE)
 	@$(PALISADE) bootstrap-plan $(ORG)
+
+## preflight: with the deploying account's credentials, read-only checks of what would make ORG's deploy fail (exit 1), each with its fix
+.PHONY: preflight
+preflight: $(PALISADE)
+	@$(PALISADE) preflight -org $(ORG)
 ## diagram: synthesize ORG, then draw it (accounts, regions, VPCs, log flows, deploy waves) into docs/organization.svg (needs Graphviz: apt-get install graphviz)
 diagram: synth
 	@$(PALISADE) diagram -org $(ORG) -assembly cdk.out -format dot -o docs/organization.dot

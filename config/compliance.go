@@ -39,6 +39,30 @@ type Compliance struct {
 	// account (home region). Default: true; false where something else
 	// (Control Tower, an earlier recorder) already created it.
 	CreateConfigRole bool
+	// UnmanagedAccounts are accounts of the organization that the org file
+	// does not manage: palisade deploys no recorder there, so the
+	// organization conformance pack excludes them (its ExcludedAccounts).
+	// AWS Config's organization conformance pack fails in an account
+	// without a recorder (PutOrganizationConformancePack, "Prerequisites";
+	// superwerker#291), and `palisade preflight` refuses an organization
+	// account that is neither in the file nor here.
+	UnmanagedAccounts []UnmanagedAccount
+}
+
+// UnmanagedAccount is an account of the organization outside the org file,
+// with the reason palisade leaves it alone.
+type UnmanagedAccount struct {
+	ID     string // 12 digits
+	Reason string
+}
+
+// UnmanagedAccountIDs are the ids of UnmanagedAccounts, in file order.
+func (c Compliance) UnmanagedAccountIDs() []string {
+	ids := make([]string, len(c.UnmanagedAccounts))
+	for i, a := range c.UnmanagedAccounts {
+		ids[i] = a.ID
+	}
+	return ids
 }
 
 // The remediations the compliance section can turn off.
@@ -169,6 +193,31 @@ func (d *decoder) complianceFields(c *Compliance) []field {
 			doc: "The CIS metric filters and alarms on the organization trail's log group (needs logging.trail.cloudWatchLogs)."}),
 		d.boolField("createConfigRole", &c.CreateConfigRole, shape{def: defaultCreateConfigRole,
 			doc: "Create AWS Config's service-linked role in every account; false where something else (Control Tower, an earlier recorder) created it."}),
+		{"unmanagedAccounts", shape{kind: kList, unique: true, maxItem: maxUnmanagedAccounts,
+			doc:   "Accounts of the organization that this file does not manage: the organization conformance pack excludes them (it fails in an account without a recorder), and `palisade preflight` refuses any other account outside the file. Default: none.",
+			items: &shape{kind: kObject, fields: func() []field { return d.unmanagedFields(&UnmanagedAccount{}) }}},
+			func(n ast.Node, p string) {
+				d.set[p] = true
+				for i, it := range d.sequence(n, p) {
+					ip := item(p, i)
+					d.pos[ip] = nodePos(it)
+					var u UnmanagedAccount
+					d.mapping(it, ip, d.unmanagedFields(&u))
+					c.UnmanagedAccounts = append(c.UnmanagedAccounts, u)
+				}
+			}},
+	}
+}
+
+// maxUnmanagedAccounts is the most accounts an organization conformance
+// pack excludes (PutOrganizationConformancePack, ExcludedAccounts: "Maximum
+// number of 1000 items").
+const maxUnmanagedAccounts = 1000
+
+func (d *decoder) unmanagedFields(u *UnmanagedAccount) []field {
+	return []field{
+		d.accountIDField("id", &u.ID, "The 12-digit id of an organization account this file does not manage, in quotes."),
+		d.strField("reason", &u.Reason, shape{required: true, doc: "Why palisade leaves this account alone (10 characters or more)."}),
 	}
 }
 
@@ -285,6 +334,7 @@ func (d *decoder) validateCompliance(c *Compliance, trail Trail) {
 	if !d.set[join(cp, "createConfigRole")] {
 		c.CreateConfigRole = defaultCreateConfigRole
 	}
+	d.validateUnmanaged(c.UnmanagedAccounts)
 	ap := join(cp, "cisAlarms")
 	if !d.set[ap] {
 		c.CISAlarms = defaultCISAlarms
@@ -298,6 +348,36 @@ func (d *decoder) validateCompliance(c *Compliance, trail Trail) {
 			}
 		}
 		d.errorf(path, "the CIS alarms (compliance.cisAlarms, on by default) read the organization trail's CloudWatch log group: set logging.trail.cloudWatchLogs: true, or compliance.cisAlarms: false to go without them")
+	}
+}
+
+// validateUnmanaged checks compliance.unmanagedAccounts; that no id is also
+// an account of the file is checked with the accounts (validateAccounts).
+func (d *decoder) validateUnmanaged(us []UnmanagedAccount) {
+	up := join("compliance", "unmanagedAccounts")
+	if len(us) > maxUnmanagedAccounts {
+		d.errorf(up, "lists %d accounts; an organization conformance pack excludes at most %d", len(us), maxUnmanagedAccounts)
+	}
+	seen := map[string]int{}
+	for i, u := range us {
+		p := item(up, i)
+		if d.bad[p] {
+			continue
+		}
+		if d.require(p, "id", `the 12-digit id of the organization account, quoted, like "123456789012"`) {
+			ip := join(p, "id")
+			switch j, dup := seen[u.ID]; {
+			case !accountIDRE.MatchString(u.ID):
+				d.errorf(ip, "%q is not a valid AWS account id: use exactly 12 digits", u.ID)
+			case dup:
+				d.errorf(ip, "duplicate account id %q; item %d already has it", u.ID, j)
+			default:
+				seen[u.ID] = i
+			}
+		}
+		if d.require(p, "reason", "why palisade leaves this account alone") && len(strings.TrimSpace(u.Reason)) < 10 {
+			d.errorf(join(p, "reason"), "the reason %q is too short: say why palisade leaves this account alone", u.Reason)
+		}
 	}
 }
 

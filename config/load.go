@@ -824,24 +824,7 @@ func (d *decoder) accountFields(acc *Account, index int) []field {
 	return []field{
 		d.strField("name", &acc.Name, shape{required: true, pattern: accountNameRE,
 			doc: "A short name, unique in the org: 1 to 32 lowercase letters, digits and hyphens, starting with a letter."}),
-		{"id", shape{kind: kString, required: true, pattern: accountIDRE,
-			doc: `The 12-digit AWS account id, unique in the org, in quotes ("123456789012"): unquoted, YAML reads a number and drops leading zeros.`},
-			func(n ast.Node, p string) {
-				d.pos[p] = nodePos(n)
-				v, tag, ok := d.resolve(n, p)
-				if !ok {
-					return
-				}
-				if tag != "!!str" {
-					switch v.(type) {
-					case *ast.IntegerNode, *ast.FloatNode:
-						text := tokenText(v)
-						d.fail(p, "the account id %s is a YAML number; quote it: id: %q (unquoted, YAML drops leading zeros and may read it as octal)", text, text)
-						return
-					}
-				}
-				d.str(n, p, &acc.ID)
-			}},
+		d.accountIDField("id", &acc.ID, `The 12-digit AWS account id, unique in the org, in quotes ("123456789012"): unquoted, YAML reads a number and drops leading zeros.`),
 		strFieldOf(d, "role", &acc.Role, shape{required: true, enum: anys(roles),
 			doc: "management (the organization's management account; no VPCs), security (security tooling and the log archive) or workload."}),
 		{"vpcs", shape{kind: kMap,
@@ -864,6 +847,28 @@ func (d *decoder) accountFields(acc *Account, index int) []field {
 				}
 			}},
 	}
+}
+
+// accountIDField decodes a 12-digit account id, refusing a YAML number
+// with a message that says to quote it.
+func (d *decoder) accountIDField(name string, dst *string, doc string) field {
+	return field{name, shape{kind: kString, required: true, pattern: accountIDRE, doc: doc},
+		func(n ast.Node, p string) {
+			d.pos[p] = nodePos(n)
+			v, tag, ok := d.resolve(n, p)
+			if !ok {
+				return
+			}
+			if tag != "!!str" {
+				switch v.(type) {
+				case *ast.IntegerNode, *ast.FloatNode:
+					text := tokenText(v)
+					d.fail(p, "the account id %s is a YAML number; quote it: id: %q (unquoted, YAML drops leading zeros and may read it as octal)", text, text)
+					return
+				}
+			}
+			d.str(n, p, dst)
+		}}
 }
 
 func regionPath(vpcs, region string) string { return vpcs + "[" + region + "]" }

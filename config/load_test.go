@@ -42,6 +42,11 @@ func TestLoadBad(t *testing.T) {
 	}{
 		{"compliance-cis-default-no-logs", "logging.trail.cloudWatchLogs", 14, 21, "the CIS alarms (compliance.cisAlarms, on by default) read the organiza"},
 		{"compliance-cis-no-logs", "compliance.cisAlarms", 16, 14, "the CIS alarms (compliance.cisAlarms, on by default) read the organiza"},
+		{"compliance-unmanaged-duplicate", "compliance.unmanagedAccounts[1].id", 16, 11, `duplicate account id "555555555555"; item 0 already has it`},
+		{"compliance-unmanaged-id-number", "compliance.unmanagedAccounts[0].id", 14, 11, "the account id 555555555555 is a YAML number; quote it"},
+		{"compliance-unmanaged-in-file", "compliance.unmanagedAccounts[0].id", 14, 11, `"222222222222" is accounts[1] (security) of this file, which palisade manages`},
+		{"compliance-unmanaged-reason-short", "compliance.unmanagedAccounts[0].reason", 15, 15, `the reason "n/a" is too short: say why palisade leaves this account alone`},
+		{"compliance-unmanaged-unknown-key", "compliance.unmanagedAccounts[0].name", 16, 7, `unknown field "name"; allowed fields are id, reason`},
 		{"compliance-disabled-reason", "compliance.disabledRules[root-account-mfa-enabled]", 14, 31, "the reason \"n/a\" is too short: say why this does not apply in this org"},
 		{"compliance-disabled-unknown", "compliance.disabledRules[s3-encrypted]", 14, 19, "\"s3-encrypted\" is not a baseline rule; the baseline rules are cloud-tr"},
 		{"compliance-ebs-key", "compliance.ebsKey", 13, 11, "\"alias/my-key\" is not an EBS key choice; use aws-managed or customer-m"},
@@ -307,6 +312,7 @@ func TestLoadGoodFull(t *testing.T) {
 		DisabledRemediations: map[string]string{"unencryptedBuckets": "data owners choose bucket keys themselves"},
 		InternetIngressPorts: []int{443}, EbsKey: "customer-managed", DeleteDefaultVPCs: true, PasswordMaxAgeDays: 60,
 		CISAlarms: true, CreateConfigRole: false,
+		UnmanagedAccounts: []config.UnmanagedAccount{{ID: "999999999999", Reason: "a sandbox account the research team runs outside palisade"}},
 	}
 	if !reflect.DeepEqual(org.Compliance, wantC) {
 		t.Errorf("Compliance = %+v\nwant %+v", org.Compliance, wantC)

@@ -133,6 +133,13 @@ func (d *decoder) validate(org *Org) {
 	d.validateLogging(&org.Logging)
 	d.validateSecurity(&org.Detection)
 	d.validateCompliance(&org.Compliance, org.Logging.Trail)
+	for i, u := range org.Compliance.UnmanagedAccounts {
+		for j, a := range org.Accounts {
+			if u.ID != "" && u.ID == a.ID {
+				d.errorf(join(item("compliance.unmanagedAccounts", i), "id"), "%q is accounts[%d] (%s) of this file, which palisade manages; drop it from unmanagedAccounts", u.ID, j, a.Name)
+			}
+		}
+	}
 	d.validateSessions(&org.Sessions)
 	d.validateDeployment(org)
 }

@@ -207,6 +207,9 @@ func NewCompliance(scope constructs.Construct, id string, props *ComplianceProps
 		ExtraRules:         maps.Clone(props.Compliance.ExtraRules),
 		DisabledRules:      maps.Clone(props.Compliance.DisabledRules),
 		PasswordMaxAgeDays: props.Compliance.PasswordMaxAgeDays,
+		// The pack fails in an organization account without a recorder
+		// (superwerker#291); the org file's unmanaged accounts get none.
+		ExcludedAccounts: props.Compliance.UnmanagedAccountIDs(),
 	})
 	if props.Home {
 		configrecorder.NewOrganizationAggregator(stack, "OrganizationAggregator")

@@ -43,6 +43,7 @@ compliance:
   passwordMaxAgeDays: 60
   cisAlarms: false
   createConfigRole: false
+  unmanagedAccounts: [{id: "999999999999", reason: "the research sandbox, run outside palisade"}]
 sessionManager:
   idleTimeoutMinutes: 10
   runAsUser: operator
@@ -132,6 +133,11 @@ func TestOptions(t *testing.T) {
 	pack := js(read(stacks.StackName("opts", "compliance", "security", "eu-west-1"))["AWS::Config::OrganizationConformancePack"])
 	if !strings.Contains(pack, "rds-storage-encrypted") || strings.Contains(pack, "root-account-mfa-enabled") {
 		t.Errorf("pack does not add rds-storage-encrypted and drop root-account-mfa-enabled: %s", pack)
+	}
+	// An account the file does not manage has no recorder, where the pack
+	// would fail (superwerker#291): the pack excludes it.
+	if !strings.Contains(pack, `"ExcludedAccounts":["999999999999"]`) {
+		t.Errorf("pack does not exclude compliance.unmanagedAccounts: %s", pack)
 	}
 	trail := read(stacks.StackName("opts", "trail", "management", "eu-west-1"))
 	if len(trail["AWS::CloudWatch::Alarm"]) != 0 || len(trail["AWS::Logs::LogGroup"]) != 0 {

@@ -9,6 +9,7 @@
 //	                                        draw accounts, regions, VPCs, log flows and deploy waves (SVG needs Graphviz)
 //	palisade cost [cdk.out]                 print the fixed monthly cost per account and region, and the usage-based charges
 //	palisade schema [-o file]               print the org file's JSON Schema, for editors (make schema writes organization.schema.json)
+//	palisade preflight [-org f]             with the deploying account's credentials, list what would make the first deploy fail; exit 1 if anything
 package main
 
 import (
@@ -22,7 +23,8 @@ const usage = `usage:
   palisade bootstrap-plan [org-file]  print every account's bootstrap commands and the deploy waves
   palisade diagram [flags]       draw the org and its cloud assembly as SVG (needs Graphviz's dot) or DOT (-format dot)
   palisade cost [outdir]         print what the cloud assembly costs a month (default cdk.out)
-  palisade schema [-o file]      print the org file's JSON Schema, for editors (make schema writes organization.schema.json)`
+  palisade schema [-o file]      print the org file's JSON Schema, for editors (make schema writes organization.schema.json)
+  palisade preflight [-org f]    read-only checks, with the deploying account's credentials, of what would fail the deploy (exit 1)`
 
 func main() {
 	if len(os.Args) < 2 {
@@ -41,6 +43,8 @@ func main() {
 		code = runDiagram(os.Args[2:], os.Stdout, os.Stderr)
 	case "cost":
 		code = runCost(os.Args[2:], os.Stdout, os.Stderr)
+	case "preflight":
+		code = runPreflight(os.Args[2:], os.Stdout, os.Stderr)
 	case "schema":
 		code = runSchema(os.Args[2:], os.Stdout, os.Stderr)
 	case "-h", "--help", "help":

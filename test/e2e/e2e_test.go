@@ -36,8 +36,8 @@ var (
 	orgFile = flag.String("org", "organization.yaml", "the org file to deploy, relative to the repository")
 )
 
-// TestDeploy is the lane: emulator, organization, synth, bootstrap, deploy,
-// verify, redeploy. Each step is timed; a failure keeps the scratch
+// TestDeploy is the lane: emulator, organization, the manual prerequisites,
+// synth, bootstrap, preflight, deploy, verify, redeploy. Each step is timed; a failure keeps the scratch
 // directory and names the emulator log.
 func TestDeploy(t *testing.T) {
 	if testing.Short() {
@@ -54,6 +54,7 @@ func TestDeploy(t *testing.T) {
 	must(t, l.step(ctx, "start emulator", l.startEmulator))
 	must(t, l.step(ctx, "create organization", l.createOrganization))
 	must(t, l.withEmulatorRoot(ctx))
+	must(t, l.step(ctx, "manual prerequisites", l.manualPrerequisites))
 	synth := l.background(ctx, "synth", func(ctx context.Context) (err error) {
 		asm, err = l.synth(ctx, filepath.Join(l.dir, "cdk.out"))
 		return err
@@ -64,6 +65,19 @@ func TestDeploy(t *testing.T) {
 	})
 	must(t, synth())
 	must(t, l.step(ctx, "bootstrap", l.bootstrap))
+	// The README's deploy section: preflight before the first deploy. On
+	// the clean emulator organization nothing blocks.
+	must(t, l.step(ctx, "preflight", func(ctx context.Context) error {
+		code, out, err := l.preflight(ctx)
+		if err != nil {
+			return err
+		}
+		if code != 0 {
+			return fmt.Errorf("palisade preflight exited %d on the clean organization:\n%s", code, out)
+		}
+		l.logf("%s", lastLines(out, 1))
+		return nil
+	}))
 	must(t, l.step(ctx, "deploy", func(ctx context.Context) error {
 		if err := l.deployWaves(ctx, asm); err != nil {
 			return err
