@@ -74,14 +74,30 @@ func NewDelegatedAdmin(scope constructs.Construct, id, adminAccountID string) co
 		panic(fmt.Sprintf("inspector: NewDelegatedAdmin adminAccountID %q is not a 12-digit account id", adminAccountID))
 	}
 	c := constructs.NewConstruct(scope, &id)
+	stack := awscdk.Stack_Of(c)
+	// What the Amazon Inspector User Guide ("Designating a delegated
+	// administrator for Amazon Inspector", "Permissions required to designate
+	// a delegated administrator") lists for the caller.
 	call(c, "EnableDelegatedAdmin", "enableDelegatedAdminAccount", map[string]any{"delegatedAdminAccountId": adminAccountID},
 		"inspector-admin/"+adminAccountID,
-		"Amazon Inspector's and AWS Organizations' actions here have no resource-level permissions",
+		"Amazon Inspector's and AWS Organizations' actions here have no resource-level permissions; the account and OU reads name any of this organization's, which the Amazon Inspector User Guide does not narrow",
 		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Actions: jsii.Strings("inspector2:EnableDelegatedAdminAccount", "organizations:EnableAWSServiceAccess",
 				"organizations:RegisterDelegatedAdministrator", "organizations:ListDelegatedAdministrators",
 				"organizations:ListAWSServiceAccessForOrganization", "organizations:DescribeOrganization"),
 			Resources: anyResource(),
+		}),
+		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:     jsii.String("DescribeTheOrganization"),
+			Actions: jsii.Strings("organizations:DescribeAccount", "organizations:DescribeOrganizationalUnit"),
+			// Their resource types are the account and the OU (Service
+			// Authorization Reference, AWS Organizations); the User Guide does
+			// not say which ones Inspector describes, so any of this
+			// organization's (the management account has one).
+			Resources: jsii.Strings(
+				fmt.Sprintf("arn:%s:organizations::%s:account/o-*/*", *stack.Partition(), *stack.Account()),
+				fmt.Sprintf("arn:%s:organizations::%s:ou/o-*/ou-*", *stack.Partition(), *stack.Account()),
+			),
 		}),
 		serviceLinkedRole())
 	suppressProvider(c)

@@ -84,7 +84,10 @@ func TestDelegatedAdmin(t *testing.T) {
 			t.Errorf("call = %+v", c)
 		}
 		pol := policyOf(rs, id)
-		for _, w := range []string{"inspector2:EnableDelegatedAdminAccount", "organizations:RegisterDelegatedAdministrator", `"iam:AWSServiceName":["inspector2.amazonaws.com"`} {
+		// The Amazon Inspector User Guide's list for the caller, including
+		// the account and OU reads, scoped to this organization's.
+		for _, w := range []string{"inspector2:EnableDelegatedAdminAccount", "organizations:RegisterDelegatedAdministrator", `"iam:AWSServiceName":["inspector2.amazonaws.com"`,
+			"organizations:DescribeAccount", "organizations:DescribeOrganizationalUnit", ":organizations::111111111111:account/o-*/*", ":organizations::111111111111:ou/o-*/ou-*"} {
 			if !strings.Contains(pol, w) {
 				t.Errorf("policy lacks %s: %s", w, pol)
 			}
