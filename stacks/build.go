@@ -29,7 +29,7 @@ import (
 //	workload accounts, every region,
 //	  when the org forwards log groups      <org>-logs-<account>-<region>        the log groups, subscribed to the drain
 //	management account, home region         <org>-trail-<account>-<region>       the organization trail, to the home archive
-//	management account, every region        <org>-orgadmin-<account>-<region>    delegated admins (GuardDuty; home: Security Hub, Access Analyzer), guardrail SCPs (home)
+//	management account, every region        <org>-orgadmin-<account>-<region>    delegated admins (GuardDuty, Inspector; home: Security Hub, Access Analyzer, Config), CloudTrail trusted access and guardrail SCPs (home)
 //	security account, every region          <org>-detect-<account>-<region>      GuardDuty for the org (findings to the archive); home: Security Hub central configuration, Access Analyzer, alerts
 //	every account, every region             <org>-baseline-<account>-<region>    AWS Config recorder delivering to the region's archive
 //	security and workload accounts,
@@ -203,24 +203,6 @@ func BuildPart(scope constructs.Construct, org *config.Org, keep func(name strin
 		}
 	}
 
-	if m := org.Management(); m != nil && slices.Contains(org.Regions, org.HomeRegion) && kept(StackName(org.Name, "trail", m.Name, org.HomeRegion)) {
-		name := StackName(org.Name, "trail", m.Name, org.HomeRegion)
-		s := NewTrail(scope, name, &TrailProps{
-			StackName:   name,
-			Description: fmt.Sprintf("palisade %s: the organization trail, delivered to the log archive", org.Name),
-			Account:     m.ID,
-			Region:      org.HomeRegion,
-			TrailName:   org.TrailName(),
-			BucketName:  org.ArchiveBucketName(org.HomeRegion),
-			KeyAliasArn: org.ArchiveKeyAliasArn(partition, org.HomeRegion),
-			Trail:       org.Logging.Trail,
-			CISAlarms:   org.Compliance.CISAlarms,
-			AlarmEmails: org.Detection.AlertEmails,
-		})
-		add(name, s)
-		after(name, archive(org.HomeRegion), "CloudTrail checks the archive's bucket and key policies when the trail is created")
-	}
-
 	if m := org.Management(); m != nil {
 		for _, region := range org.Regions {
 			home := region == org.HomeRegion
@@ -260,6 +242,25 @@ func BuildPart(scope constructs.Construct, org *config.Org, keep func(name strin
 			})
 			add(name, s)
 		}
+	}
+
+	if m := org.Management(); m != nil && slices.Contains(org.Regions, org.HomeRegion) && kept(StackName(org.Name, "trail", m.Name, org.HomeRegion)) {
+		name := StackName(org.Name, "trail", m.Name, org.HomeRegion)
+		s := NewTrail(scope, name, &TrailProps{
+			StackName:   name,
+			Description: fmt.Sprintf("palisade %s: the organization trail, delivered to the log archive", org.Name),
+			Account:     m.ID,
+			Region:      org.HomeRegion,
+			TrailName:   org.TrailName(),
+			BucketName:  org.ArchiveBucketName(org.HomeRegion),
+			KeyAliasArn: org.ArchiveKeyAliasArn(partition, org.HomeRegion),
+			Trail:       org.Logging.Trail,
+			CISAlarms:   org.Compliance.CISAlarms,
+			AlarmEmails: org.Detection.AlertEmails,
+		})
+		add(name, s)
+		after(name, archive(org.HomeRegion), "CloudTrail checks the archive's bucket and key policies when the trail is created")
+		after(name, admin(org.HomeRegion), "an organization trail needs CloudTrail's trusted access in AWS Organizations first")
 	}
 
 	if sec := org.Security(); sec != nil {

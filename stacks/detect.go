@@ -12,6 +12,7 @@ import (
 	"github.com/palisade-sec/palisade/constructs/guardduty"
 	"github.com/palisade-sec/palisade/constructs/guardrails"
 	"github.com/palisade-sec/palisade/constructs/inspector"
+	"github.com/palisade-sec/palisade/constructs/orgtrail"
 	"github.com/palisade-sec/palisade/constructs/securityhub"
 )
 
@@ -23,8 +24,8 @@ type OrgAdminProps struct {
 	Region      string
 	// SecurityAccount becomes the delegated administrator.
 	SecurityAccount string
-	// Home adds what is org-wide: Security Hub's and Access Analyzer's
-	// delegation, and the guardrails.
+	// Home adds what is org-wide: Security Hub's, Access Analyzer's and AWS
+	// Config's delegation, CloudTrail's trusted access, and the guardrails.
 	Home bool
 	// Guardrails are the SCPs; nil for none (no targets to attach them to).
 	Guardrails *guardrails.Props
@@ -34,8 +35,9 @@ type OrgAdminProps struct {
 
 // NewOrgAdmin creates the management account's stack of one region: it
 // makes the security account the delegated administrator of GuardDuty (per
-// region) and, in the home region, of Security Hub and IAM Access Analyzer,
-// and holds the guardrail SCPs.
+// region) and, in the home region, of Security Hub, IAM Access Analyzer and
+// AWS Config, turns on CloudTrail's trusted access for the organization
+// trail, and holds the guardrail SCPs.
 func NewOrgAdmin(scope constructs.Construct, id string, props *OrgAdminProps) awscdk.Stack {
 	stack := awscdk.NewStack(scope, &id, &awscdk.StackProps{
 		StackName:             jsii.String(props.StackName),
@@ -51,6 +53,7 @@ func NewOrgAdmin(scope constructs.Construct, id string, props *OrgAdminProps) aw
 		securityhub.NewDelegatedAdmin(stack, "SecurityHubAdmin", props.SecurityAccount)
 		accessanalyzer.NewDelegatedAdmin(stack, "AccessAnalyzerAdmin", props.SecurityAccount)
 		configrecorder.NewDelegatedAdmin(stack, "ConfigAdmin", props.SecurityAccount)
+		orgtrail.NewTrustedAccess(stack, "CloudTrailTrustedAccess")
 		if props.Guardrails != nil {
 			guardrails.New(stack, "Guardrails", props.Guardrails)
 		}

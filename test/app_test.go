@@ -150,7 +150,9 @@ func TestStacks(t *testing.T) {
 				wants[stacks.StackName(example.Name, "logs", a.Name, region)] = want{env, archive}
 			}
 			if a.Role == config.RoleManagement && region == example.HomeRegion {
-				wants[stacks.StackName(example.Name, "trail", a.Name, region)] = want{env, archive}
+				// The archive's policies, and CloudTrail's trusted access
+				// (the home orgadmin stack), come first.
+				wants[stacks.StackName(example.Name, "trail", a.Name, region)] = want{env, strings.Join(sorted(archive, stacks.StackName(example.Name, "orgadmin", a.Name, region)), ",")}
 			}
 			// Config and Session Manager: the other regions wait for the
 			// home region's stack of the account, which makes its IAM roles.
@@ -410,6 +412,11 @@ func TestDetection(t *testing.T) {
 		admin := types(stacks.StackName(example.Name, "orgadmin", mgmt.Name, region))
 		if got := js(admin["Custom::AWS"]); !strings.Contains(got, "enableOrganizationAdminAccount") || !strings.Contains(got, sec.ID) {
 			t.Errorf("%s: GuardDuty is not delegated to %s: %s", region, sec.ID, got)
+		}
+		// The organization trail needs CloudTrail's trusted access, turned
+		// on in the home region's stack.
+		if got := strings.Contains(js(admin["Custom::AWS"]), `\"ServicePrincipal\":\"cloudtrail.amazonaws.com\"`); got != home {
+			t.Errorf("%s: CloudTrail trusted access turned on = %v, want %v", region, got, home)
 		}
 		if got := admin["AWS::SecurityHub::DelegatedAdmin"]; (len(got) == 1) != home || (home && got[0]["AdminAccountId"] != sec.ID) {
 			t.Errorf("%s: Security Hub delegated admin = %v (home region only)", region, got)
