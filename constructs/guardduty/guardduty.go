@@ -208,22 +208,43 @@ func New(scope constructs.Construct, id string, props *Props) *Detector {
 // the management account, in every governed region. CloudFormation has no
 // resource type for it: it is an AwsCustomResource whose role may call
 // guardduty:EnableOrganizationAdminAccount and the AWS Organizations calls
-// GuardDuty makes on the caller's behalf to register it. Removing it leaves
-// the administrator in place. If an administrator is already set, by hand,
-// creation fails with GuardDuty's error rather than hiding it.
+// GuardDuty makes on the caller's behalf to register it.
+//
+// The designation also enables GuardDuty, a detector, in the administrator
+// in this region (GuardDuty User Guide, "Permissions required to designate
+// a delegated GuardDuty administrator account": it "also enables GuardDuty
+// for the delegated GuardDuty administrator account"): the administrator's
+// Detector adopts that detector rather than creating one.
+//
+// It is made on create and again on update, and is idempotent: a rerun
+// after a failed deployment, which leaves the designation behind, succeeds.
+// The GuardDuty API Reference (EnableOrganizationAdminAccount) names no
+// error for "already the administrator", only BadRequestException for
+// every bad request, so the call ignores BadRequestException: the docs do
+// not let the answer for an account already designated be told apart from
+// the others by its code. A designation that did not happen (another
+// administrator already set by hand, say) then fails the administrator's
+// stack, whose GuardDuty calls only an administrator may make.
+//
+// Removing it leaves the administrator in place: removing the
+// administrator disassociates every member account from it, and a
+// guardrail turning off is never to be a side effect of a delete (call
+// DisableOrganizationAdminAccount yourself).
 func NewDelegatedAdmin(scope constructs.Construct, id, adminAccountID string) customresources.AwsCustomResource {
 	if !accountID.MatchString(adminAccountID) {
 		panic(fmt.Sprintf("guardduty: NewDelegatedAdmin adminAccountID %q is not a 12-digit account id", adminAccountID))
 	}
 	call := &customresources.AwsSdkCall{
-		Service:            jsii.String("GuardDuty"),
-		Action:             jsii.String("enableOrganizationAdminAccount"),
-		Parameters:         map[string]any{"AdminAccountId": adminAccountID},
-		PhysicalResourceId: customresources.PhysicalResourceId_Of(jsii.String(adminAccountID)),
+		Service:                  jsii.String("GuardDuty"),
+		Action:                   jsii.String("enableOrganizationAdminAccount"),
+		Parameters:               map[string]any{"AdminAccountId": adminAccountID},
+		PhysicalResourceId:       customresources.PhysicalResourceId_Of(jsii.String(adminAccountID)),
+		IgnoreErrorCodesMatching: jsii.String("^BadRequestException$"),
 	}
 	stack := awscdk.Stack_Of(scope)
 	cr := customresources.NewAwsCustomResource(scope, jsii.String(id), &customresources.AwsCustomResourceProps{
 		OnCreate:            call,
+		OnUpdate:            call,
 		InstallLatestAwsSdk: jsii.Bool(false),
 		// What the GuardDuty User Guide ("Permissions required to designate a
 		// delegated GuardDuty administrator account") lists, each scoped as

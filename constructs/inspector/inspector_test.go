@@ -26,8 +26,9 @@ type resource struct {
 }
 
 type sdkCall struct {
-	Service, Action string
-	Parameters      map[string]any
+	Service, Action          string
+	Parameters               map[string]any
+	IgnoreErrorCodesMatching string
 }
 
 // synth returns the calls of a stack by logical id, and every resource.
@@ -82,6 +83,11 @@ func TestDelegatedAdmin(t *testing.T) {
 	for id, c := range calls {
 		if c.Service != "Inspector2" || c.Action != "enableDelegatedAdminAccount" || c.Parameters["delegatedAdminAccountId"] != "222222222222" {
 			t.Errorf("call = %+v", c)
+		}
+		// A rerun after a failed deployment finds the administrator
+		// designated: that conflict is success.
+		if c.IgnoreErrorCodesMatching != "^ConflictException$" {
+			t.Errorf("ignoreErrorCodesMatching = %q, want ^ConflictException$", c.IgnoreErrorCodesMatching)
 		}
 		pol := policyOf(rs, id)
 		// The Amazon Inspector User Guide's list for the caller, including
