@@ -204,7 +204,7 @@ func BuildPart(scope constructs.Construct, org *config.Org, keep func(name strin
 	}
 
 	if m := org.Management(); m != nil {
-		for _, region := range org.Regions {
+		for _, region := range deployplan.HomeFirst(org) {
 			home := region == org.HomeRegion
 			var rails *guardrails.Props
 			if d := org.Detection; home && len(d.PolicyTargets) > 0 {
@@ -241,6 +241,9 @@ func BuildPart(scope constructs.Construct, org *config.Org, keep func(name strin
 				Inspector:       len(org.Detection.Inspector) > 0,
 			})
 			add(name, s)
+			if !home {
+				after(name, admin(org.HomeRegion), "AWS Organizations refuses overlapping changes (ConcurrentModificationException): one region's delegations at a time")
+			}
 		}
 	}
 

@@ -45,17 +45,38 @@ func NewOrgAdmin(scope constructs.Construct, id string, props *OrgAdminProps) aw
 		Env:                   &awscdk.Environment{Account: jsii.String(props.Account), Region: jsii.String(props.Region)},
 		TerminationProtection: jsii.Bool(true),
 	})
-	guardduty.NewDelegatedAdmin(stack, "GuardDutyAdmin", props.SecurityAccount)
+	// One change to the organization at a time: AWS Organizations answers
+	// overlapping changes with ConcurrentModificationException (AWS
+	// Organizations API Reference, Common Errors and every write action's
+	// errors: "The target of the operation is currently being modified by a
+	// different request. Try again later"; seen in
+	// landing-zone-accelerator-on-aws#370, CfCT#175,
+	// terraform-provider-aws#5073), and CloudFormation creates independent
+	// resources in parallel. Each delegation, the trusted access and each
+	// guardrail policy waits for the one before; the other regions' stacks
+	// wait for the home region's (stacks.BuildPart). The AWS SDK retries
+	// TooManyRequestsException with backoff itself (it is a throttling
+	// error code of its standard retry strategy); CDK's AwsCustomResource
+	// gives no way to retry ConcurrentModificationException, which is why
+	// nothing here may overlap.
+	var last constructs.IConstruct
+	then := func(c constructs.IConstruct) {
+		if last != nil {
+			c.Node().AddDependency(last)
+		}
+		last = c
+	}
+	then(guardduty.NewDelegatedAdmin(stack, "GuardDutyAdmin", props.SecurityAccount))
 	if props.Inspector {
-		inspector.NewDelegatedAdmin(stack, "InspectorAdmin", props.SecurityAccount)
+		then(inspector.NewDelegatedAdmin(stack, "InspectorAdmin", props.SecurityAccount))
 	}
 	if props.Home {
-		securityhub.NewDelegatedAdmin(stack, "SecurityHubAdmin", props.SecurityAccount)
-		accessanalyzer.NewDelegatedAdmin(stack, "AccessAnalyzerAdmin", props.SecurityAccount)
-		configrecorder.NewDelegatedAdmin(stack, "ConfigAdmin", props.SecurityAccount)
-		orgtrail.NewTrustedAccess(stack, "CloudTrailTrustedAccess")
+		then(securityhub.NewDelegatedAdmin(stack, "SecurityHubAdmin", props.SecurityAccount))
+		then(accessanalyzer.NewDelegatedAdmin(stack, "AccessAnalyzerAdmin", props.SecurityAccount))
+		then(configrecorder.NewDelegatedAdmin(stack, "ConfigAdmin", props.SecurityAccount))
+		then(orgtrail.NewTrustedAccess(stack, "CloudTrailTrustedAccess"))
 		if props.Guardrails != nil {
-			guardrails.New(stack, "Guardrails", props.Guardrails)
+			then(guardrails.New(stack, "Guardrails", props.Guardrails))
 		}
 	}
 	return stack

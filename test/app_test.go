@@ -136,7 +136,12 @@ func TestStacks(t *testing.T) {
 		archive := stacks.StackName(example.Name, "logarchive", sec.Name, region)
 		admin := stacks.StackName(example.Name, "orgadmin", mgmt.Name, region)
 		wants[archive] = want{"aws://" + sec.ID + "/" + region, ""}
-		wants[admin] = want{"aws://" + mgmt.ID + "/" + region, ""}
+		// One region's delegations at a time: the others after the home's.
+		adminAfter := ""
+		if region != example.HomeRegion {
+			adminAfter = stacks.StackName(example.Name, "orgadmin", mgmt.Name, example.HomeRegion)
+		}
+		wants[admin] = want{"aws://" + mgmt.ID + "/" + region, adminAfter}
 		wants[stacks.StackName(example.Name, "detect", sec.Name, region)] = want{"aws://" + sec.ID + "/" + region, strings.Join(sorted(admin, archive), ",")}
 	}
 	for _, a := range example.Accounts {

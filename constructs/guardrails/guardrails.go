@@ -277,6 +277,12 @@ func New(scope constructs.Construct, id string, props *Props) *Guardrails {
 		ProtectDeployment:         "Only the deployment may change, pass or assume its CDK bootstrap roles, change its stacks or write its assets",
 		DenyOutsideAllowedRegions: "Members cannot use regions outside the allowed ones, global services excepted",
 	}
+	// One policy at a time: each creates and attaches an SCP, and AWS
+	// Organizations answers overlapping changes with
+	// ConcurrentModificationException (AWS Organizations API Reference,
+	// CreatePolicy and AttachPolicy, Errors), while CloudFormation creates
+	// independent resources in parallel.
+	var last awsorganizations.CfnPolicy
 	for _, name := range sortedKeys(docs) {
 		var content map[string]any
 		if err := json.Unmarshal([]byte(docs[name]), &content); err != nil {
@@ -289,6 +295,10 @@ func New(scope constructs.Construct, id string, props *Props) *Guardrails {
 			Content:     content,
 			TargetIds:   jsii.Strings(p.TargetIds...),
 		})
+		if last != nil {
+			g.Policies[name].AddDependency(last)
+		}
+		last = g.Policies[name]
 	}
 	return g
 }

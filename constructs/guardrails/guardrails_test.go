@@ -3,6 +3,7 @@ package guardrails_test
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -345,6 +346,7 @@ func TestPolicySize(t *testing.T) {
 type resource struct {
 	Type       string
 	Properties map[string]any
+	DependsOn  []string
 }
 
 func TestTemplate(t *testing.T) {
@@ -367,12 +369,14 @@ func TestTemplate(t *testing.T) {
 	}
 	docs := guardrails.Policies(props)
 	seen := map[string]bool{}
-	for _, r := range tpl.Resources {
+	ids := map[string]string{} // policy name -> logical id
+	for id, r := range tpl.Resources {
 		if r.Type != "AWS::Organizations::Policy" {
 			continue
 		}
 		name := r.Properties["Name"].(string)
 		seen[name] = true
+		ids[name] = id
 		if r.Properties["Type"] != "SERVICE_CONTROL_POLICY" {
 			t.Errorf("%s: Type %v", name, r.Properties["Type"])
 		}
@@ -389,6 +393,14 @@ func TestTemplate(t *testing.T) {
 	}
 	if len(seen) != 3 {
 		t.Errorf("policies in template: %v", seen)
+	}
+	// One at a time (AWS Organizations refuses overlapping changes): each
+	// policy, in name order, waits for the one before.
+	names := slices.Sorted(maps.Keys(ids))
+	for i := 1; i < len(names); i++ {
+		if deps := tpl.Resources[ids[names[i]]].DependsOn; !slices.Contains(deps, ids[names[i-1]]) {
+			t.Errorf("%s does not wait for %s: DependsOn %v", names[i], names[i-1], deps)
+		}
 	}
 }
 
