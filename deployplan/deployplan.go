@@ -51,8 +51,8 @@ func StackName(org, purpose, account, region string) string {
 //	security, every region                     logarchive
 //	security and workloads, regions with a VPC network
 //	workloads, every region, with forwarded log groups  logs
-//	management, home region                    trail
-//	management, every region                   orgadmin
+//	management, every region (home first)      orgadmin
+//	management, home region                    trail (after the home orgadmin: CloudTrail's trusted access)
 //	security, every region                     detect
 //	every account, every region                baseline
 //	security and workloads, every region       sessions
@@ -86,13 +86,13 @@ func Stacks(org *config.Org) []Stack {
 			}
 		}
 	}
-	if mgmt != nil && slices.Contains(org.Regions, org.HomeRegion) {
-		add(Trail, mgmt, org.HomeRegion)
-	}
 	if mgmt != nil {
-		for _, r := range org.Regions {
+		for _, r := range HomeFirst(org) {
 			add(OrgAdmin, mgmt, r)
 		}
+	}
+	if mgmt != nil && slices.Contains(org.Regions, org.HomeRegion) {
+		add(Trail, mgmt, org.HomeRegion)
 	}
 	if sec != nil {
 		for _, r := range org.Regions {
