@@ -28,8 +28,8 @@ import (
 //	  every region with a VPC               <org>-network-<account>-<region>     the VPC; flow logs to the region's archive
 //	workload accounts, every region,
 //	  when the org forwards log groups      <org>-logs-<account>-<region>        the log groups, subscribed to the drain
-//	management account, home region         <org>-trail-<account>-<region>       the organization trail, to the home archive
 //	management account, every region        <org>-orgadmin-<account>-<region>    delegated admins (GuardDuty, Inspector; home: Security Hub, Access Analyzer, Config), CloudTrail trusted access and guardrail SCPs (home)
+//	management account, home region         <org>-trail-<account>-<region>       the organization trail, to the home archive
 //	security account, every region          <org>-detect-<account>-<region>      GuardDuty for the org (findings to the archive); home: Security Hub central configuration, Access Analyzer, alerts
 //	every account, every region             <org>-baseline-<account>-<region>    AWS Config recorder delivering to the region's archive
 //	security and workload accounts,
@@ -218,6 +218,10 @@ func BuildPart(scope constructs.Construct, org *config.Org, keep func(name strin
 					// "Name type": the stack name, the logical id, a random string).
 					ForwardedLogGroups: append(slices.Clone(org.Logging.ForwardLogGroups), StackName(org.Name, "network", "*", "*")),
 					LogDestinations:    []string{org.LogDestinationName()},
+					// The detect stacks' deploy-time functions, which adopt
+					// GuardDuty's detector (DeployFunctionName).
+					FunctionRoleArns: []string{"arn:aws:iam::*:role/" + DeployFunctionName(org.Name, "*")},
+					FunctionNames:    []string{DeployFunctionName(org.Name, "*")},
 				}
 				if dep := org.Deployer(); dep.ID != m.ID {
 					rails.DeployingAccounts = []string{dep.ID}
@@ -292,6 +296,7 @@ func BuildPart(scope constructs.Construct, org *config.Org, keep func(name strin
 				Detection:         org.Detection,
 				FindingsBucketArn: fmt.Sprintf("arn:%s:s3:::%s/%s", partition, org.ArchiveBucketName(region), logarchive.GuardDutyPrefix),
 				FindingsKeyArn:    archiveKeys[region],
+				FunctionName:      DeployFunctionName(org.Name, region),
 				MemberAccounts:    slices.DeleteFunc(org.AccountIDs(), func(id string) bool { return id == secID }),
 			})
 			add(name, s)
@@ -378,6 +383,16 @@ func BuildPart(scope constructs.Construct, org *config.Org, keep func(name strin
 		}
 	}
 	return out, edges
+}
+
+// DeployFunctionName is <org>-deploy-fn-<region>: the name of the security
+// account's deploy-time function (CDK's AwsCustomResource function of the
+// region's detect stack) and of its IAM role, which the guardrails exempt
+// from the security services deny and protect (guardrails.Props
+// FunctionRoleArns and FunctionNames); region "*" makes the pattern. At most
+// 20 + 11 + 14 characters, within IAM's and Lambda's 64.
+func DeployFunctionName(org, region string) string {
+	return org + "-deploy-fn-" + region
 }
 
 // StackName is <org>-<purpose>-<account>-<region>, the name of every stack

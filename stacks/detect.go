@@ -101,6 +101,9 @@ type DetectProps struct {
 	// MemberAccounts are every account but this one, which Amazon Inspector
 	// (Detection.Inspector) scans.
 	MemberAccounts []string
+	// FunctionName names the stack's deploy-time function and its role
+	// (DeployFunctionName), which the guardrails exempt and protect.
+	FunctionName string
 }
 
 // NewDetect creates the security account's detection stack of one region:
@@ -123,6 +126,12 @@ func NewDetect(scope constructs.Construct, id string, props *DetectProps) awscdk
 		Administrator:     true,
 		FindingsBucketArn: props.FindingsBucketArn,
 		FindingsKeyArn:    props.FindingsKeyArn,
+		// The stack's AwsCustomResource function adopts the detector with
+		// guardduty:UpdateDetector, which ProtectSecurityBaseline denies to
+		// all but the exempt: it runs as a role, and under a name, that the
+		// guardrails exempt and keep everyone else from acting as.
+		FunctionRoleName: props.FunctionName,
+		FunctionName:     props.FunctionName,
 	})
 	if len(d.Inspector) > 0 {
 		inspector.New(stack, "Inspector", &inspector.Props{ResourceTypes: d.Inspector, MemberAccountIds: props.MemberAccounts})

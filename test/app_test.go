@@ -436,13 +436,23 @@ func TestDetection(t *testing.T) {
 		}
 
 		detect := types(stacks.StackName(example.Name, "detect", sec.Name, region))
-		det := detect["AWS::GuardDuty::Detector"]
-		if len(det) != 1 || det[0]["Enable"] != true {
-			t.Fatalf("%s: detector = %v", region, det)
+		// The delegation made the administrator's detector: the stack
+		// adopts and configures it, a second one would be refused.
+		if det := detect["AWS::GuardDuty::Detector"]; len(det) != 0 {
+			t.Fatalf("%s: %d AWS::GuardDuty::Detector, want none (adopted)", region, len(det))
+		}
+		var configure string
+		for _, cr := range detect["Custom::AWS"] {
+			if c := js(cr["Create"]); strings.Contains(c, `\"action\":\"updateDetector\"`) {
+				configure = c
+			}
+		}
+		if !strings.Contains(configure, `\"Enable\":true`) {
+			t.Fatalf("%s: the adopted detector is not enabled: %s", region, configure)
 		}
 		for _, f := range d.GuardDutyFeatures {
-			if !strings.Contains(js(det[0]["Features"]), `"Name":"`+f+`","Status":"ENABLED"`) {
-				t.Errorf("%s: feature %s is not enabled: %s", region, f, js(det[0]["Features"]))
+			if !strings.Contains(configure, `{\"Name\":\"`+f+`\",\"Status\":\"ENABLED\"`) {
+				t.Errorf("%s: feature %s is not enabled: %s", region, f, configure)
 			}
 		}
 		dest := js(detect["AWS::GuardDuty::PublishingDestination"])

@@ -97,13 +97,31 @@ type Props struct {
 	// exported findings with. Default: none; required with Administrator,
 	// refused without it.
 	FindingsKeyArn string
+	// FunctionRoleName names the IAM role of the administrator's
+	// deploy-time function (the stack's AwsCustomResource function, which
+	// adopts and configures the detector): a guardrail that denies
+	// guardduty:UpdateDetector must exempt it, by a name nobody else may
+	// take. The Detector must then be the first AwsCustomResource of its
+	// stack (the function and its role are the stack's, shared). Only with
+	// Administrator. Default: none, a role CloudFormation names.
+	FunctionRoleName string
+	// FunctionName names that function, for a guardrail that keeps anyone
+	// else from invoking or changing it. Only with FunctionRoleName.
+	// Default: none, a name CloudFormation makes.
+	FunctionName string
 }
 
 // Detector is GuardDuty in one account and region.
 type Detector struct {
 	constructs.Construct
-	// Detector is the GuardDuty detector.
+	// Detector is the GuardDuty detector; nil with Administrator, whose
+	// detector GuardDuty's delegation made and ConfigureDetector adopts.
 	Detector awsguardduty.CfnDetector
+	// DetectorId is the detector's id (a token).
+	DetectorId *string
+	// ConfigureDetector adopts and configures the administrator's detector;
+	// nil unless Administrator.
+	ConfigureDetector customresources.AwsCustomResource
 	// PublishingDestination exports findings; nil unless Administrator.
 	PublishingDestination awsguardduty.CfnPublishingDestination
 	// OrganizationConfiguration enables members; nil unless Administrator.
@@ -114,6 +132,10 @@ var (
 	accountID = regexp.MustCompile(`^[0-9]{12}$`)
 	bucketArn = regexp.MustCompile(`^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[A-Za-z0-9_.!*'()/-]*)?$`)
 	keyArn    = regexp.MustCompile(`^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$`)
+	// IAM User Guide, IAM quotas: role names; Lambda API Reference,
+	// CreateFunction: FunctionName.
+	roleName     = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
+	functionName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 )
 
 // New creates a Detector. Props that cannot work panic with the prop's name.
@@ -140,18 +162,128 @@ func New(scope constructs.Construct, id string, props *Props) *Detector {
 		}
 		cfnFeatures = append(cfnFeatures, feature)
 	}
-	d.Detector = awsguardduty.NewCfnDetector(c, jsii.String("Detector"), &awsguardduty.CfnDetectorProps{
-		Enable:                     jsii.Bool(true),
-		FindingPublishingFrequency: jsii.String("FIFTEEN_MINUTES"),
-		Features:                   cfnFeatures,
-	})
-	d.Detector.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN, nil)
 	if !p.Administrator {
+		d.Detector = awsguardduty.NewCfnDetector(c, jsii.String("Detector"), &awsguardduty.CfnDetectorProps{
+			Enable:                     jsii.Bool(true),
+			FindingPublishingFrequency: jsii.String("FIFTEEN_MINUTES"),
+			Features:                   cfnFeatures,
+		})
+		d.Detector.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN, nil)
+		d.DetectorId = d.Detector.Ref()
 		return d
 	}
 
+	// The administrator's detector exists already: designating the
+	// delegated administrator "also enables GuardDuty for the delegated
+	// GuardDuty administrator account" in that Region (GuardDuty User Guide,
+	// "Permissions required to designate a delegated GuardDuty administrator
+	// account"), and an account has one detector per Region (GuardDuty API
+	// Reference, CreateDetector: "only one detector per account per
+	// Region"; terraform-provider-aws#11780 shows the refusal). So it is
+	// adopted, not created: ListDetectors finds it and UpdateDetector sets
+	// what an AWS::GuardDuty::Detector would (enabled, fifteen minutes, the
+	// features), on create and on every update; both calls are idempotent,
+	// so a rerun after a failed deployment goes through. With no detector
+	// (no designation in this Region) FindDetector fails the deployment:
+	// the response has no DetectorIds.0. Deleting the stack leaves the
+	// detector enabled and configured: a guardrail turning off is never to
+	// be a side effect of a delete (the member detector is retained for the
+	// same reason).
+	var role awsiam.IRole
+	if p.FunctionRoleName != "" {
+		if awscdk.Stack_Of(c).Node().TryFindChild(jsii.String(providerID)) != nil {
+			panic("guardduty: Props.FunctionRoleName: the stack's AwsCustomResource function exists already, with its own role; build the Detector before any other AwsCustomResource of the stack")
+		}
+		role = awsiam.NewRole(c, jsii.String("FunctionRole"), &awsiam.RoleProps{
+			RoleName:    jsii.String(p.FunctionRoleName),
+			Description: jsii.String("The deploy-time function that adopts and configures the GuardDuty administrator's detector"),
+			AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+			// What CDK gives the function's role when it makes it.
+			ManagedPolicies: &[]awsiam.IManagedPolicy{awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("service-role/AWSLambdaBasicExecutionRole"))},
+		})
+		suppress(role, nagRule{"AwsSolutions-IAM4", "CDK's custom resource function logs through AWSLambdaBasicExecutionRole, as CDK's own role for it would; it runs only while CloudFormation deploys"})
+	}
+	var fnName *string
+	if p.FunctionName != "" {
+		fnName = jsii.String(p.FunctionName)
+	}
+	stack := awscdk.Stack_Of(c)
+	find := &customresources.AwsSdkCall{
+		Service:            jsii.String("GuardDuty"),
+		Action:             jsii.String("listDetectors"),
+		PhysicalResourceId: customresources.PhysicalResourceId_FromResponse(jsii.String("DetectorIds.0")),
+		OutputPaths:        jsii.Strings("DetectorIds.0"),
+	}
+	findDetector := customresources.NewAwsCustomResource(c, jsii.String("FindDetector"), &customresources.AwsCustomResourceProps{
+		OnCreate:            find,
+		OnUpdate:            find,
+		InstallLatestAwsSdk: jsii.Bool(false),
+		Role:                role,
+		FunctionName:        fnName,
+		Policy: customresources.AwsCustomResourcePolicy_FromStatements(&[]awsiam.PolicyStatement{
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Actions: jsii.Strings("guardduty:ListDetectors"),
+				// No resource type (Service Authorization Reference, Amazon
+				// GuardDuty): only "*" grants it.
+				Resources: jsii.Strings("*"),
+			}),
+		}),
+	})
+	d.DetectorId = findDetector.GetResponseField(jsii.String("DetectorIds.0"))
+	var apiFeatures []map[string]any
+	for _, f := range features {
+		status := "DISABLED"
+		if slices.Contains(p.Features, f) {
+			status = "ENABLED"
+		}
+		feature := map[string]any{"Name": string(f), "Status": status}
+		if f == RuntimeMonitoring {
+			var agents []map[string]any
+			for _, a := range runtimeAgents {
+				agents = append(agents, map[string]any{"Name": a, "Status": status})
+			}
+			feature["AdditionalConfiguration"] = agents
+		}
+		apiFeatures = append(apiFeatures, feature)
+	}
+	configure := &customresources.AwsSdkCall{
+		Service: jsii.String("GuardDuty"),
+		Action:  jsii.String("updateDetector"),
+		Parameters: map[string]any{
+			"DetectorId":                 d.DetectorId,
+			"Enable":                     true,
+			"FindingPublishingFrequency": "FIFTEEN_MINUTES",
+			"Features":                   apiFeatures,
+		},
+		PhysicalResourceId: customresources.PhysicalResourceId_Of(d.DetectorId),
+	}
+	d.ConfigureDetector = customresources.NewAwsCustomResource(c, jsii.String("ConfigureDetector"), &customresources.AwsCustomResourceProps{
+		OnCreate:            configure,
+		OnUpdate:            configure,
+		InstallLatestAwsSdk: jsii.Bool(false),
+		Policy: customresources.AwsCustomResourcePolicy_FromStatements(&[]awsiam.PolicyStatement{
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Actions: jsii.Strings("guardduty:UpdateDetector"),
+				// Its resource type is the detector: this account's, in this
+				// Region.
+				Resources: jsii.Strings(fmt.Sprintf("arn:%s:guardduty:%s:%s:detector/*", *stack.Partition(), *stack.Region(), *stack.Account())),
+			}),
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Actions: jsii.Strings("iam:CreateServiceLinkedRole"),
+				// Turning on Malware Protection for EC2 creates its
+				// service-linked role (GuardDuty User Guide, "Service-linked
+				// role permissions for Malware Protection for EC2"), which the
+				// caller must be allowed to create; only that role.
+				Resources:  jsii.Strings(fmt.Sprintf("arn:%s:iam::%s:role/aws-service-role/malware-protection.guardduty.amazonaws.com/*", *stack.Partition(), *stack.Account())),
+				Conditions: &map[string]any{"StringEquals": map[string]any{"iam:AWSServiceName": "malware-protection.guardduty.amazonaws.com"}},
+			}),
+		}),
+	})
+	suppressProvider(findDetector, nagRule{"AwsSolutions-IAM5", "guardduty:ListDetectors has no resource type in the Service Authorization Reference: only Resource * grants it"})
+	suppressProvider(d.ConfigureDetector, nagRule{"AwsSolutions-IAM5", "the detector's id is GuardDuty's, found at deploy time: the ARN names this account's and Region's detectors; the service-linked role's path is AWS's"})
+
 	d.PublishingDestination = awsguardduty.NewCfnPublishingDestination(c, jsii.String("PublishingDestination"), &awsguardduty.CfnPublishingDestinationProps{
-		DetectorId:      d.Detector.Ref(),
+		DetectorId:      d.DetectorId,
 		DestinationType: jsii.String("S3"),
 		DestinationProperties: &awsguardduty.CfnPublishingDestination_CFNDestinationPropertiesProperty{
 			DestinationArn: jsii.String(p.FindingsBucketArn),
@@ -179,7 +311,7 @@ func New(scope constructs.Construct, id string, props *Props) *Detector {
 		Service: jsii.String("GuardDuty"),
 		Action:  jsii.String("updateOrganizationConfiguration"),
 		Parameters: map[string]any{
-			"DetectorId":                    d.Detector.Ref(),
+			"DetectorId":                    d.DetectorId,
 			"AutoEnableOrganizationMembers": "ALL",
 			"Features":                      orgFeatures,
 		},
@@ -357,10 +489,16 @@ func withDefaults(props *Props) Props {
 		}
 	}
 	if !p.Administrator {
-		if p.FindingsBucketArn != "" || p.FindingsKeyArn != "" {
-			panic("guardduty: Props.FindingsBucketArn and Props.FindingsKeyArn are for the administrator: set Props.Administrator or leave them empty")
+		if p.FindingsBucketArn != "" || p.FindingsKeyArn != "" || p.FunctionRoleName != "" || p.FunctionName != "" {
+			panic("guardduty: Props.FindingsBucketArn, Props.FindingsKeyArn, Props.FunctionRoleName and Props.FunctionName are for the administrator: set Props.Administrator or leave them empty")
 		}
 		return p
+	}
+	if p.FunctionRoleName != "" && !roleName.MatchString(p.FunctionRoleName) {
+		panic(fmt.Sprintf("guardduty: Props.FunctionRoleName %q is not an IAM role name: 1 to 64 letters, digits and +=,.@_-", p.FunctionRoleName))
+	}
+	if p.FunctionName != "" && (p.FunctionRoleName == "" || !functionName.MatchString(p.FunctionName)) {
+		panic(fmt.Sprintf("guardduty: Props.FunctionName %q: set it only with Props.FunctionRoleName, as 1 to 64 letters, digits, - and _", p.FunctionName))
 	}
 	if !bucketArn.MatchString(p.FindingsBucketArn) && !unresolved(p.FindingsBucketArn) {
 		panic(fmt.Sprintf("guardduty: Props.FindingsBucketArn %q is not an S3 bucket ARN such as arn:aws:s3:::log-archive or arn:aws:s3:::log-archive/guardduty", p.FindingsBucketArn))
