@@ -40,6 +40,15 @@ type Stack struct {
 	Region  string
 }
 
+// DeployFunctionName is <org>-deploy-fn-<region>: the name of the security
+// account's deploy-time function (CDK's AwsCustomResource function of the
+// region's detect stack) and of its IAM role, which the guardrails exempt
+// from the security services deny and protect; region "*" makes the
+// pattern. At most 20 + 11 + 14 characters, within IAM's and Lambda's 64.
+func DeployFunctionName(org, region string) string {
+	return org + "-deploy-fn-" + region
+}
+
 // StackName is <org>-<purpose>-<account>-<region>, the name of every stack.
 func StackName(org, purpose, account, region string) string {
 	return org + "-" + purpose + "-" + account + "-" + region

@@ -385,14 +385,11 @@ func BuildPart(scope constructs.Construct, org *config.Org, keep func(name strin
 	return out, edges
 }
 
-// DeployFunctionName is <org>-deploy-fn-<region>: the name of the security
-// account's deploy-time function (CDK's AwsCustomResource function of the
-// region's detect stack) and of its IAM role, which the guardrails exempt
-// from the security services deny and protect (guardrails.Props
-// FunctionRoleArns and FunctionNames); region "*" makes the pattern. At most
-// 20 + 11 + 14 characters, within IAM's and Lambda's 64.
+// DeployFunctionName is deployplan.DeployFunctionName: the security
+// account's deploy-time function and its role, which the guardrails exempt
+// and protect (guardrails.Props FunctionRoleArns and FunctionNames).
 func DeployFunctionName(org, region string) string {
-	return org + "-deploy-fn-" + region
+	return deployplan.DeployFunctionName(org, region)
 }
 
 // StackName is <org>-<purpose>-<account>-<region>, the name of every stack
