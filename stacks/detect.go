@@ -107,8 +107,9 @@ type DetectProps struct {
 }
 
 // NewDetect creates the security account's detection stack of one region:
-// GuardDuty's organization detector (members are enabled from here, with the
-// org's features), and in the home region Security Hub's central
+// GuardDuty's organization detector, which the delegation made and this
+// stack adopts and configures (members are enabled from here, with the org's
+// features), and in the home region Security Hub's central
 // configuration, the organization's Access Analyzer and the alerts.
 func NewDetect(scope constructs.Construct, id string, props *DetectProps) awscdk.Stack {
 	stack := awscdk.NewStack(scope, &id, &awscdk.StackProps{

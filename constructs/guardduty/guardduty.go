@@ -14,6 +14,14 @@
 //
 // With Props.Administrator the detector is the organization's:
 //
+//   - It is not created: designating the delegated administrator made it,
+//     and a second detector in the account and region would be refused. A
+//     custom resource finds it (guardduty:ListDetectors) and another sets
+//     it as a member's is set (guardduty:UpdateDetector: enabled, fifteen
+//     minutes, Features), on create and update; neither undoes anything on
+//     delete. Where a guardrail denies guardduty:UpdateDetector, the
+//     custom resource function must run as a role it exempts: name it with
+//     Props.FunctionRoleName (and the function with Props.FunctionName).
 //   - AWS CloudFormation has no resource type for GuardDuty's organization
 //     configuration, so a custom resource (AwsCustomResource, an AWS
 //     Lambda function of CDK's) calls guardduty:UpdateOrganizationConfiguration
@@ -290,6 +298,9 @@ func New(scope constructs.Construct, id string, props *Props) *Detector {
 			KmsKeyArn:      jsii.String(p.FindingsKeyArn),
 		},
 	})
+	// After the detector is configured (enabled): one GuardDuty change to
+	// the detector at a time.
+	d.PublishingDestination.Node().AddDependency(d.ConfigureDetector)
 
 	var orgFeatures []map[string]any
 	for _, f := range features {
@@ -330,6 +341,7 @@ func New(scope constructs.Construct, id string, props *Props) *Detector {
 			}),
 		}),
 	})
+	d.OrganizationConfiguration.Node().AddDependency(d.ConfigureDetector)
 	suppressProvider(d.OrganizationConfiguration, nagRule{"AwsSolutions-IAM5",
 		"guardduty:UpdateOrganizationConfiguration has no resource type in the Service Authorization Reference: only Resource * grants it"})
 	return d

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -30,6 +31,7 @@ type resource struct {
 	Properties     map[string]any
 	DeletionPolicy string
 	Metadata       map[string]any
+	DependsOn      []string
 }
 
 func synth(t *testing.T, build func(awscdk.Stack)) map[string]resource {
@@ -200,6 +202,12 @@ func TestAdministrator(t *testing.T) {
 		if !strings.Contains(policies[action], want) || !strings.Contains(policies[action], "AwsSolutions-IAM5") {
 			t.Errorf("%s policy = %s, want %s with a recorded reason", action, policies[action], want)
 		}
+	}
+	// One change to the detector at a time: the export and the
+	// organization configuration wait for the detector's own settings.
+	if !slices.Contains(pd.DependsOn, ids["updateDetector"]) || !slices.Contains(crs["updateOrganizationConfiguration"].DependsOn, ids["updateDetector"]) {
+		t.Errorf("the publishing destination (%v) or the organization configuration (%v) does not wait for %s",
+			pd.DependsOn, crs["updateOrganizationConfiguration"].DependsOn, ids["updateDetector"])
 	}
 	if !strings.Contains(policies["updateDetector"], `"iam:AWSServiceName":"malware-protection.guardduty.amazonaws.com"`) {
 		t.Errorf("updateDetector cannot create Malware Protection's service-linked role: %s", policies["updateDetector"])
