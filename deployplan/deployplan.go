@@ -40,6 +40,15 @@ type Stack struct {
 	Region  string
 }
 
+// DeployFunctionName is <org>-deploy-fn-<region>: the name of the security
+// account's deploy-time function (CDK's AwsCustomResource function of the
+// region's detect stack) and of its IAM role, which the guardrails exempt
+// from the security services deny and protect; region "*" makes the
+// pattern. At most 20 + 11 + 14 characters, within IAM's and Lambda's 64.
+func DeployFunctionName(org, region string) string {
+	return org + "-deploy-fn-" + region
+}
+
 // StackName is <org>-<purpose>-<account>-<region>, the name of every stack.
 func StackName(org, purpose, account, region string) string {
 	return org + "-" + purpose + "-" + account + "-" + region
@@ -51,8 +60,8 @@ func StackName(org, purpose, account, region string) string {
 //	security, every region                     logarchive
 //	security and workloads, regions with a VPC network
 //	workloads, every region, with forwarded log groups  logs
-//	management, home region                    trail
-//	management, every region                   orgadmin
+//	management, every region (home first)      orgadmin
+//	management, home region                    trail (after the home orgadmin: CloudTrail's trusted access)
 //	security, every region                     detect
 //	every account, every region                baseline
 //	security and workloads, every region       sessions
@@ -86,13 +95,13 @@ func Stacks(org *config.Org) []Stack {
 			}
 		}
 	}
-	if mgmt != nil && slices.Contains(org.Regions, org.HomeRegion) {
-		add(Trail, mgmt, org.HomeRegion)
-	}
 	if mgmt != nil {
-		for _, r := range org.Regions {
+		for _, r := range HomeFirst(org) {
 			add(OrgAdmin, mgmt, r)
 		}
+	}
+	if mgmt != nil && slices.Contains(org.Regions, org.HomeRegion) {
+		add(Trail, mgmt, org.HomeRegion)
 	}
 	if sec != nil {
 		for _, r := range org.Regions {

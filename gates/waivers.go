@@ -87,8 +87,6 @@ const (
 	// CDK's singleton function behind every AwsCustomResource of a stack
 	// (the delegated-admin and GuardDuty organization calls), and its log group.
 	awsCustomResourceProvider = "AWS679f53fac002430cb0da5b7982bd2287"
-	// guardduty's detector.
-	guardDutyDetector = "GuardDutyDetector"
 	// The baseline's custom Config rule function (package customrule).
 	sgIngressRuleFunction = "SgIngressRuleFunction"
 	// The baseline's default VPC deletion function (package hardening).
@@ -169,11 +167,6 @@ var Waivers = []Waiver{
 		Tool: "cfn-guard", Rule: "cloudwatch_log_group_encrypted_check", Resources: []string{awsCustomResourceProvider + "LogGroup"},
 		Reason: "the log group of CDK's custom resource function holds only the outcome of its deploy-time SDK calls; " +
 			"CloudWatch Logs encrypts it with its service key",
-	},
-	{
-		Tool: "cfn-guard", Rule: "guardduty_s3_protection_enabled_check", Resources: []string{guardDutyDetector},
-		Reason: "CT.GUARDDUTY.PR.1 reads only the legacy DataSources.S3Logs, which CloudFormation refuses beside Features; " +
-			"the detector turns S3 protection on through Features (S3_DATA_EVENTS, in the org's defaults)",
 	},
 	{
 		Tool: "cfn-guard", Rule: "s3_bucket_default_encryption_kms_check", Resources: []string{pipelineAccessLogs, pipelineReplicationLogs},

@@ -28,8 +28,8 @@ import (
 //	  every region with a VPC               <org>-network-<account>-<region>     the VPC; flow logs to the region's archive
 //	workload accounts, every region,
 //	  when the org forwards log groups      <org>-logs-<account>-<region>        the log groups, subscribed to the drain
+//	management account, every region        <org>-orgadmin-<account>-<region>    delegated admins (GuardDuty, Inspector; home: Security Hub, Access Analyzer, Config), CloudTrail trusted access and guardrail SCPs (home)
 //	management account, home region         <org>-trail-<account>-<region>       the organization trail, to the home archive
-//	management account, every region        <org>-orgadmin-<account>-<region>    delegated admins (GuardDuty; home: Security Hub, Access Analyzer), guardrail SCPs (home)
 //	security account, every region          <org>-detect-<account>-<region>      GuardDuty for the org (findings to the archive), Access Analyzer; home: Security Hub central configuration, alerts
 //	every account, every region             <org>-baseline-<account>-<region>    AWS Config recorder delivering to the region's archive
 //	security and workload accounts,
@@ -203,26 +203,8 @@ func BuildPart(scope constructs.Construct, org *config.Org, keep func(name strin
 		}
 	}
 
-	if m := org.Management(); m != nil && slices.Contains(org.Regions, org.HomeRegion) && kept(StackName(org.Name, "trail", m.Name, org.HomeRegion)) {
-		name := StackName(org.Name, "trail", m.Name, org.HomeRegion)
-		s := NewTrail(scope, name, &TrailProps{
-			StackName:   name,
-			Description: fmt.Sprintf("palisade %s: the organization trail, delivered to the log archive", org.Name),
-			Account:     m.ID,
-			Region:      org.HomeRegion,
-			TrailName:   org.TrailName(),
-			BucketName:  org.ArchiveBucketName(org.HomeRegion),
-			KeyAliasArn: org.ArchiveKeyAliasArn(partition, org.HomeRegion),
-			Trail:       org.Logging.Trail,
-			CISAlarms:   org.Compliance.CISAlarms,
-			AlarmEmails: org.Detection.AlertEmails,
-		})
-		add(name, s)
-		after(name, archive(org.HomeRegion), "CloudTrail checks the archive's bucket and key policies when the trail is created")
-	}
-
 	if m := org.Management(); m != nil {
-		for _, region := range org.Regions {
+		for _, region := range deployplan.HomeFirst(org) {
 			home := region == org.HomeRegion
 			var rails *guardrails.Props
 			if d := org.Detection; home && len(d.PolicyTargets) > 0 {
@@ -236,6 +218,10 @@ func BuildPart(scope constructs.Construct, org *config.Org, keep func(name strin
 					// "Name type": the stack name, the logical id, a random string).
 					ForwardedLogGroups: append(slices.Clone(org.Logging.ForwardLogGroups), StackName(org.Name, "network", "*", "*")),
 					LogDestinations:    []string{org.LogDestinationName()},
+					// The detect stacks' deploy-time functions, which adopt
+					// GuardDuty's detector (DeployFunctionName).
+					FunctionRoleArns: []string{"arn:aws:iam::*:role/" + DeployFunctionName(org.Name, "*")},
+					FunctionNames:    []string{DeployFunctionName(org.Name, "*")},
 				}
 				if dep := org.Deployer(); dep.ID != m.ID {
 					rails.DeployingAccounts = []string{dep.ID}
@@ -259,7 +245,29 @@ func BuildPart(scope constructs.Construct, org *config.Org, keep func(name strin
 				Inspector:       len(org.Detection.Inspector) > 0,
 			})
 			add(name, s)
+			if !home {
+				after(name, admin(org.HomeRegion), "AWS Organizations refuses overlapping changes (ConcurrentModificationException): one region's delegations at a time")
+			}
 		}
+	}
+
+	if m := org.Management(); m != nil && slices.Contains(org.Regions, org.HomeRegion) && kept(StackName(org.Name, "trail", m.Name, org.HomeRegion)) {
+		name := StackName(org.Name, "trail", m.Name, org.HomeRegion)
+		s := NewTrail(scope, name, &TrailProps{
+			StackName:   name,
+			Description: fmt.Sprintf("palisade %s: the organization trail, delivered to the log archive", org.Name),
+			Account:     m.ID,
+			Region:      org.HomeRegion,
+			TrailName:   org.TrailName(),
+			BucketName:  org.ArchiveBucketName(org.HomeRegion),
+			KeyAliasArn: org.ArchiveKeyAliasArn(partition, org.HomeRegion),
+			Trail:       org.Logging.Trail,
+			CISAlarms:   org.Compliance.CISAlarms,
+			AlarmEmails: org.Detection.AlertEmails,
+		})
+		add(name, s)
+		after(name, archive(org.HomeRegion), "CloudTrail checks the archive's bucket and key policies when the trail is created")
+		after(name, admin(org.HomeRegion), "an organization trail needs CloudTrail's trusted access in AWS Organizations first")
 	}
 
 	if sec := org.Security(); sec != nil {
@@ -288,6 +296,7 @@ func BuildPart(scope constructs.Construct, org *config.Org, keep func(name strin
 				Detection:         org.Detection,
 				FindingsBucketArn: fmt.Sprintf("arn:%s:s3:::%s/%s", partition, org.ArchiveBucketName(region), logarchive.GuardDutyPrefix),
 				FindingsKeyArn:    archiveKeys[region],
+				FunctionName:      DeployFunctionName(org.Name, region),
 				MemberAccounts:    slices.DeleteFunc(org.AccountIDs(), func(id string) bool { return id == secID }),
 			})
 			add(name, s)
@@ -377,6 +386,13 @@ func BuildPart(scope constructs.Construct, org *config.Org, keep func(name strin
 		}
 	}
 	return out, edges
+}
+
+// DeployFunctionName is deployplan.DeployFunctionName: the security
+// account's deploy-time function and its role, which the guardrails exempt
+// and protect (guardrails.Props FunctionRoleArns and FunctionNames).
+func DeployFunctionName(org, region string) string {
+	return deployplan.DeployFunctionName(org, region)
 }
 
 // StackName is <org>-<purpose>-<account>-<region>, the name of every stack

@@ -12,6 +12,7 @@ import (
 	"github.com/palisade-sec/palisade/constructs/guardduty"
 	"github.com/palisade-sec/palisade/constructs/guardrails"
 	"github.com/palisade-sec/palisade/constructs/inspector"
+	"github.com/palisade-sec/palisade/constructs/orgtrail"
 	"github.com/palisade-sec/palisade/constructs/securityhub"
 )
 
@@ -23,8 +24,8 @@ type OrgAdminProps struct {
 	Region      string
 	// SecurityAccount becomes the delegated administrator.
 	SecurityAccount string
-	// Home adds what is org-wide: Security Hub's and Access Analyzer's
-	// delegation, and the guardrails.
+	// Home adds what is org-wide: Security Hub's, Access Analyzer's and AWS
+	// Config's delegation, CloudTrail's trusted access, and the guardrails.
 	Home bool
 	// Guardrails are the SCPs; nil for none (no targets to attach them to).
 	Guardrails *guardrails.Props
@@ -34,8 +35,9 @@ type OrgAdminProps struct {
 
 // NewOrgAdmin creates the management account's stack of one region: it
 // makes the security account the delegated administrator of GuardDuty (per
-// region) and, in the home region, of Security Hub and IAM Access Analyzer,
-// and holds the guardrail SCPs.
+// region) and, in the home region, of Security Hub, IAM Access Analyzer and
+// AWS Config, turns on CloudTrail's trusted access for the organization
+// trail, and holds the guardrail SCPs.
 func NewOrgAdmin(scope constructs.Construct, id string, props *OrgAdminProps) awscdk.Stack {
 	stack := awscdk.NewStack(scope, &id, &awscdk.StackProps{
 		StackName:             jsii.String(props.StackName),
@@ -43,16 +45,38 @@ func NewOrgAdmin(scope constructs.Construct, id string, props *OrgAdminProps) aw
 		Env:                   &awscdk.Environment{Account: jsii.String(props.Account), Region: jsii.String(props.Region)},
 		TerminationProtection: jsii.Bool(true),
 	})
-	guardduty.NewDelegatedAdmin(stack, "GuardDutyAdmin", props.SecurityAccount)
+	// One change to the organization at a time: AWS Organizations answers
+	// overlapping changes with ConcurrentModificationException (AWS
+	// Organizations API Reference, Common Errors and every write action's
+	// errors: "The target of the operation is currently being modified by a
+	// different request. Try again later"; seen in
+	// landing-zone-accelerator-on-aws#370, CfCT#175,
+	// terraform-provider-aws#5073), and CloudFormation creates independent
+	// resources in parallel. Each delegation, the trusted access and each
+	// guardrail policy waits for the one before; the other regions' stacks
+	// wait for the home region's (stacks.BuildPart). The AWS SDK retries
+	// TooManyRequestsException with backoff itself (it is a throttling
+	// error code of its standard retry strategy); CDK's AwsCustomResource
+	// gives no way to retry ConcurrentModificationException, which is why
+	// nothing here may overlap.
+	var last constructs.IConstruct
+	then := func(c constructs.IConstruct) {
+		if last != nil {
+			c.Node().AddDependency(last)
+		}
+		last = c
+	}
+	then(guardduty.NewDelegatedAdmin(stack, "GuardDutyAdmin", props.SecurityAccount))
 	if props.Inspector {
-		inspector.NewDelegatedAdmin(stack, "InspectorAdmin", props.SecurityAccount)
+		then(inspector.NewDelegatedAdmin(stack, "InspectorAdmin", props.SecurityAccount))
 	}
 	if props.Home {
-		securityhub.NewDelegatedAdmin(stack, "SecurityHubAdmin", props.SecurityAccount)
-		accessanalyzer.NewDelegatedAdmin(stack, "AccessAnalyzerAdmin", props.SecurityAccount)
-		configrecorder.NewDelegatedAdmin(stack, "ConfigAdmin", props.SecurityAccount)
+		then(securityhub.NewDelegatedAdmin(stack, "SecurityHubAdmin", props.SecurityAccount))
+		then(accessanalyzer.NewDelegatedAdmin(stack, "AccessAnalyzerAdmin", props.SecurityAccount))
+		then(configrecorder.NewDelegatedAdmin(stack, "ConfigAdmin", props.SecurityAccount))
+		then(orgtrail.NewTrustedAccess(stack, "CloudTrailTrustedAccess"))
 		if props.Guardrails != nil {
-			guardrails.New(stack, "Guardrails", props.Guardrails)
+			then(guardrails.New(stack, "Guardrails", props.Guardrails))
 		}
 	}
 	return stack
@@ -77,13 +101,16 @@ type DetectProps struct {
 	// MemberAccounts are every account but this one, which Amazon Inspector
 	// (Detection.Inspector) scans.
 	MemberAccounts []string
+	// FunctionName names the stack's deploy-time function and its role
+	// (DeployFunctionName), which the guardrails exempt and protect.
+	FunctionName string
 }
 
 // NewDetect creates the security account's detection stack of one region:
-// GuardDuty's organization detector (members are enabled from here, with the
-// org's features) and the organization's Access Analyzer analyzer of the
-// region, and in the home region Security Hub's central configuration and
-// the alerts.
+// GuardDuty's organization detector, which the delegation made and this
+// stack adopts and configures (members are enabled from here, with the org's
+// features), the organization's Access Analyzer analyzer of the region, and
+// in the home region Security Hub's central configuration and the alerts.
 func NewDetect(scope constructs.Construct, id string, props *DetectProps) awscdk.Stack {
 	stack := awscdk.NewStack(scope, &id, &awscdk.StackProps{
 		StackName:   jsii.String(props.StackName),
@@ -100,6 +127,12 @@ func NewDetect(scope constructs.Construct, id string, props *DetectProps) awscdk
 		Administrator:     true,
 		FindingsBucketArn: props.FindingsBucketArn,
 		FindingsKeyArn:    props.FindingsKeyArn,
+		// The stack's AwsCustomResource function adopts the detector with
+		// guardduty:UpdateDetector, which ProtectSecurityBaseline denies to
+		// all but the exempt: it runs as a role, and under a name, that the
+		// guardrails exempt and keep everyone else from acting as.
+		FunctionRoleName: props.FunctionName,
+		FunctionName:     props.FunctionName,
 	})
 	if len(d.Inspector) > 0 {
 		inspector.New(stack, "Inspector", &inspector.Props{ResourceTypes: d.Inspector, MemberAccountIds: props.MemberAccounts})

@@ -136,7 +136,12 @@ func TestStacks(t *testing.T) {
 		archive := stacks.StackName(example.Name, "logarchive", sec.Name, region)
 		admin := stacks.StackName(example.Name, "orgadmin", mgmt.Name, region)
 		wants[archive] = want{"aws://" + sec.ID + "/" + region, ""}
-		wants[admin] = want{"aws://" + mgmt.ID + "/" + region, ""}
+		// One region's delegations at a time: the others after the home's.
+		adminAfter := ""
+		if region != example.HomeRegion {
+			adminAfter = stacks.StackName(example.Name, "orgadmin", mgmt.Name, example.HomeRegion)
+		}
+		wants[admin] = want{"aws://" + mgmt.ID + "/" + region, adminAfter}
 		detectAfter := []string{admin, archive}
 		if region != example.HomeRegion {
 			// The region's organization analyzer needs Access Analyzer's
@@ -156,7 +161,9 @@ func TestStacks(t *testing.T) {
 				wants[stacks.StackName(example.Name, "logs", a.Name, region)] = want{env, archive}
 			}
 			if a.Role == config.RoleManagement && region == example.HomeRegion {
-				wants[stacks.StackName(example.Name, "trail", a.Name, region)] = want{env, archive}
+				// The archive's policies, and CloudTrail's trusted access
+				// (the home orgadmin stack), come first.
+				wants[stacks.StackName(example.Name, "trail", a.Name, region)] = want{env, strings.Join(sorted(archive, stacks.StackName(example.Name, "orgadmin", a.Name, region)), ",")}
 			}
 			// Config and Session Manager: the other regions wait for the
 			// home region's stack of the account, which makes its IAM roles.
@@ -442,6 +449,11 @@ func TestDetection(t *testing.T) {
 		if got := js(admin["Custom::AWS"]); !strings.Contains(got, "enableOrganizationAdminAccount") || !strings.Contains(got, sec.ID) {
 			t.Errorf("%s: GuardDuty is not delegated to %s: %s", region, sec.ID, got)
 		}
+		// The organization trail needs CloudTrail's trusted access, turned
+		// on in the home region's stack.
+		if got := strings.Contains(js(admin["Custom::AWS"]), `\"ServicePrincipal\":\"cloudtrail.amazonaws.com\"`); got != home {
+			t.Errorf("%s: CloudTrail trusted access turned on = %v, want %v", region, got, home)
+		}
 		if got := admin["AWS::SecurityHub::DelegatedAdmin"]; (len(got) == 1) != home || (home && got[0]["AdminAccountId"] != sec.ID) {
 			t.Errorf("%s: Security Hub delegated admin = %v (home region only)", region, got)
 		}
@@ -455,13 +467,23 @@ func TestDetection(t *testing.T) {
 		}
 
 		detect := types(stacks.StackName(example.Name, "detect", sec.Name, region))
-		det := detect["AWS::GuardDuty::Detector"]
-		if len(det) != 1 || det[0]["Enable"] != true {
-			t.Fatalf("%s: detector = %v", region, det)
+		// The delegation made the administrator's detector: the stack
+		// adopts and configures it, a second one would be refused.
+		if det := detect["AWS::GuardDuty::Detector"]; len(det) != 0 {
+			t.Fatalf("%s: %d AWS::GuardDuty::Detector, want none (adopted)", region, len(det))
+		}
+		var configure string
+		for _, cr := range detect["Custom::AWS"] {
+			if c := js(cr["Create"]); strings.Contains(c, `\"action\":\"updateDetector\"`) {
+				configure = c
+			}
+		}
+		if !strings.Contains(configure, `\"Enable\":true`) {
+			t.Fatalf("%s: the adopted detector is not enabled: %s", region, configure)
 		}
 		for _, f := range d.GuardDutyFeatures {
-			if !strings.Contains(js(det[0]["Features"]), `"Name":"`+f+`","Status":"ENABLED"`) {
-				t.Errorf("%s: feature %s is not enabled: %s", region, f, js(det[0]["Features"]))
+			if !strings.Contains(configure, `{\"Name\":\"`+f+`\",\"Status\":\"ENABLED\"`) {
+				t.Errorf("%s: feature %s is not enabled: %s", region, f, configure)
 			}
 		}
 		dest := js(detect["AWS::GuardDuty::PublishingDestination"])

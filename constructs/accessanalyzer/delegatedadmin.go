@@ -22,7 +22,11 @@ const providerID = "AWS679f53fac002430cb0da5b7982bd2287"
 // it can hold an ORGANIZATION analyzer: it turns on the service's trusted
 // access, then registers the account. CloudFormation has no resource type
 // for either, hence two SDK calls through CDK's AwsCustomResource, each
-// allowed only its own action.
+// allowed only its own action, made again on update and idempotent (see
+// sdkCall). Deleting the stack leaves both in place: without the
+// registration the security account's organization analyzer no longer
+// analyzes the organization, and a guardrail turning off is never to be a
+// side effect of a delete.
 func NewDelegatedAdmin(scope constructs.Construct, id, adminAccountID string) constructs.Construct {
 	if !accountID.MatchString(adminAccountID) {
 		panic(fmt.Sprintf("accessanalyzer: NewDelegatedAdmin adminAccountID %q is not a 12-digit account id", adminAccountID))
@@ -30,13 +34,10 @@ func NewDelegatedAdmin(scope constructs.Construct, id, adminAccountID string) co
 	c := constructs.NewConstruct(scope, &id)
 	const principal = "access-analyzer.amazonaws.com"
 	call := func(id, action, iamAction string, params map[string]any) customresources.AwsCustomResource {
+		sdk := sdkCall(action, principal, adminAccountID, params)
 		return customresources.NewAwsCustomResource(c, jsii.String(id), &customresources.AwsCustomResourceProps{
-			OnCreate: &customresources.AwsSdkCall{
-				Service:            jsii.String("Organizations"),
-				Action:             jsii.String(action),
-				Parameters:         params,
-				PhysicalResourceId: customresources.PhysicalResourceId_Of(jsii.String(principal + "/" + adminAccountID)),
-			},
+			OnCreate:            sdk,
+			OnUpdate:            sdk,
 			InstallLatestAwsSdk: jsii.Bool(false),
 			Policy: customresources.AwsCustomResourcePolicy_FromStatements(&[]awsiam.PolicyStatement{
 				awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
@@ -82,4 +83,26 @@ func suppress(scope constructs.IConstruct, pairs ...string) {
 			r.AddMetadata(jsii.String("cdk_nag"), map[string]any{"rules_to_suppress": rules})
 		}
 	}
+}
+
+// sdkCall is one AWS Organizations call, made on create and again on update
+// (never on delete), and idempotent so that a rerun after a failed
+// deployment succeeds: EnableAWSServiceAccess for a service already trusted
+// succeeds (its API Reference lists no error for it), and
+// RegisterDelegatedAdministrator of the account already registered fails
+// with AccountAlreadyRegisteredException (AWS Organizations API Reference,
+// RegisterDelegatedAdministrator: "The specified account is already a
+// delegated administrator for this Amazon Web Services service"), which is
+// success here.
+func sdkCall(action, principal, adminAccountID string, params map[string]any) *customresources.AwsSdkCall {
+	sdk := &customresources.AwsSdkCall{
+		Service:            jsii.String("Organizations"),
+		Action:             jsii.String(action),
+		Parameters:         params,
+		PhysicalResourceId: customresources.PhysicalResourceId_Of(jsii.String(principal + "/" + adminAccountID)),
+	}
+	if action == "registerDelegatedAdministrator" {
+		sdk.IgnoreErrorCodesMatching = jsii.String("^AccountAlreadyRegisteredException$")
+	}
+	return sdk
 }

@@ -37,13 +37,10 @@ func NewDelegatedAdmin(scope constructs.Construct, id, adminAccountID string) co
 	}
 	c := constructs.NewConstruct(scope, &id)
 	call := func(id, action, iamAction, principal string, params map[string]any) customresources.AwsCustomResource {
+		sdk := sdkCall(action, principal, adminAccountID, params)
 		cr := customresources.NewAwsCustomResource(c, jsii.String(id), &customresources.AwsCustomResourceProps{
-			OnCreate: &customresources.AwsSdkCall{
-				Service:            jsii.String("Organizations"),
-				Action:             jsii.String(action),
-				Parameters:         params,
-				PhysicalResourceId: customresources.PhysicalResourceId_Of(jsii.String(principal + "/" + adminAccountID)),
-			},
+			OnCreate:            sdk,
+			OnUpdate:            sdk,
 			InstallLatestAwsSdk: jsii.Bool(false),
 			Policy: customresources.AwsCustomResourcePolicy_FromStatements(&[]awsiam.PolicyStatement{
 				awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
@@ -81,4 +78,26 @@ func NewDelegatedAdmin(scope constructs.Construct, id, adminAccountID string) co
 			nagRule{"NIST.800.53.R5-CloudWatchLogGroupEncrypted", "the log group of CDK's custom resource function holds only the outcome of its deploy-time SDK calls; CloudWatch Logs encrypts it with its service key"})
 	}
 	return c
+}
+
+// sdkCall is one AWS Organizations call, made on create and again on update
+// (never on delete), and idempotent so that a rerun after a failed
+// deployment succeeds: EnableAWSServiceAccess for a service already trusted
+// succeeds (its API Reference lists no error for it), and
+// RegisterDelegatedAdministrator of the account already registered fails
+// with AccountAlreadyRegisteredException (AWS Organizations API Reference,
+// RegisterDelegatedAdministrator: "The specified account is already a
+// delegated administrator for this Amazon Web Services service"), which is
+// success here.
+func sdkCall(action, principal, adminAccountID string, params map[string]any) *customresources.AwsSdkCall {
+	sdk := &customresources.AwsSdkCall{
+		Service:            jsii.String("Organizations"),
+		Action:             jsii.String(action),
+		Parameters:         params,
+		PhysicalResourceId: customresources.PhysicalResourceId_Of(jsii.String(principal + "/" + adminAccountID)),
+	}
+	if action == "registerDelegatedAdministrator" {
+		sdk.IgnoreErrorCodesMatching = jsii.String("^AccountAlreadyRegisteredException$")
+	}
+	return sdk
 }

@@ -31,12 +31,21 @@ func TestDelegatedAdminAndAggregator(t *testing.T) {
 			continue
 		}
 		var create struct {
-			Service, Action string
-			Parameters      map[string]string
+			Service, Action          string
+			Parameters               map[string]string
+			IgnoreErrorCodesMatching string
 		}
 		s, _ := r.Properties["Create"].(string)
 		if err := json.Unmarshal([]byte(s), &create); err != nil {
 			t.Fatalf("%s Create: %v", id, err)
+		}
+		// Made again on update, never undone on delete; a rerun after a
+		// failed deployment finds the account registered, which is success.
+		if u, _ := r.Properties["Update"].(string); u != s || r.Properties["Delete"] != nil {
+			t.Errorf("%s: update %v, delete %v, want the create call on update and nothing on delete", id, r.Properties["Update"], r.Properties["Delete"])
+		}
+		if want := map[string]string{"registerDelegatedAdministrator": "^AccountAlreadyRegisteredException$"}[create.Action]; create.IgnoreErrorCodesMatching != want {
+			t.Errorf("%s %s ignores %q, want %q", id, create.Action, create.IgnoreErrorCodesMatching, want)
 		}
 		if create.Service != "Organizations" {
 			t.Errorf("%s calls %s", id, create.Service)

@@ -14,6 +14,14 @@
 //
 // With Props.Administrator the detector is the organization's:
 //
+//   - It is not created: designating the delegated administrator made it,
+//     and a second detector in the account and region would be refused. A
+//     custom resource finds it (guardduty:ListDetectors) and another sets
+//     it as a member's is set (guardduty:UpdateDetector: enabled, fifteen
+//     minutes, Features), on create and update; neither undoes anything on
+//     delete. Where a guardrail denies guardduty:UpdateDetector, the
+//     custom resource function must run as a role it exempts: name it with
+//     Props.FunctionRoleName (and the function with Props.FunctionName).
 //   - AWS CloudFormation has no resource type for GuardDuty's organization
 //     configuration, so a custom resource (AwsCustomResource, an AWS
 //     Lambda function of CDK's) calls guardduty:UpdateOrganizationConfiguration
@@ -97,13 +105,31 @@ type Props struct {
 	// exported findings with. Default: none; required with Administrator,
 	// refused without it.
 	FindingsKeyArn string
+	// FunctionRoleName names the IAM role of the administrator's
+	// deploy-time function (the stack's AwsCustomResource function, which
+	// adopts and configures the detector): a guardrail that denies
+	// guardduty:UpdateDetector must exempt it, by a name nobody else may
+	// take. The Detector must then be the first AwsCustomResource of its
+	// stack (the function and its role are the stack's, shared). Only with
+	// Administrator. Default: none, a role CloudFormation names.
+	FunctionRoleName string
+	// FunctionName names that function, for a guardrail that keeps anyone
+	// else from invoking or changing it. Only with FunctionRoleName.
+	// Default: none, a name CloudFormation makes.
+	FunctionName string
 }
 
 // Detector is GuardDuty in one account and region.
 type Detector struct {
 	constructs.Construct
-	// Detector is the GuardDuty detector.
+	// Detector is the GuardDuty detector; nil with Administrator, whose
+	// detector GuardDuty's delegation made and ConfigureDetector adopts.
 	Detector awsguardduty.CfnDetector
+	// DetectorId is the detector's id (a token).
+	DetectorId *string
+	// ConfigureDetector adopts and configures the administrator's detector;
+	// nil unless Administrator.
+	ConfigureDetector customresources.AwsCustomResource
 	// PublishingDestination exports findings; nil unless Administrator.
 	PublishingDestination awsguardduty.CfnPublishingDestination
 	// OrganizationConfiguration enables members; nil unless Administrator.
@@ -114,6 +140,10 @@ var (
 	accountID = regexp.MustCompile(`^[0-9]{12}$`)
 	bucketArn = regexp.MustCompile(`^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[A-Za-z0-9_.!*'()/-]*)?$`)
 	keyArn    = regexp.MustCompile(`^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$`)
+	// IAM User Guide, IAM quotas: role names; Lambda API Reference,
+	// CreateFunction: FunctionName.
+	roleName     = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
+	functionName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 )
 
 // New creates a Detector. Props that cannot work panic with the prop's name.
@@ -140,24 +170,137 @@ func New(scope constructs.Construct, id string, props *Props) *Detector {
 		}
 		cfnFeatures = append(cfnFeatures, feature)
 	}
-	d.Detector = awsguardduty.NewCfnDetector(c, jsii.String("Detector"), &awsguardduty.CfnDetectorProps{
-		Enable:                     jsii.Bool(true),
-		FindingPublishingFrequency: jsii.String("FIFTEEN_MINUTES"),
-		Features:                   cfnFeatures,
-	})
-	d.Detector.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN, nil)
 	if !p.Administrator {
+		d.Detector = awsguardduty.NewCfnDetector(c, jsii.String("Detector"), &awsguardduty.CfnDetectorProps{
+			Enable:                     jsii.Bool(true),
+			FindingPublishingFrequency: jsii.String("FIFTEEN_MINUTES"),
+			Features:                   cfnFeatures,
+		})
+		d.Detector.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN, nil)
+		d.DetectorId = d.Detector.Ref()
 		return d
 	}
 
+	// The administrator's detector exists already: designating the
+	// delegated administrator "also enables GuardDuty for the delegated
+	// GuardDuty administrator account" in that Region (GuardDuty User Guide,
+	// "Permissions required to designate a delegated GuardDuty administrator
+	// account"), and an account has one detector per Region (GuardDuty API
+	// Reference, CreateDetector: "only one detector per account per
+	// Region"; terraform-provider-aws#11780 shows the refusal). So it is
+	// adopted, not created: ListDetectors finds it and UpdateDetector sets
+	// what an AWS::GuardDuty::Detector would (enabled, fifteen minutes, the
+	// features), on create and on every update; both calls are idempotent,
+	// so a rerun after a failed deployment goes through. With no detector
+	// (no designation in this Region) FindDetector fails the deployment:
+	// the response has no DetectorIds.0. Deleting the stack leaves the
+	// detector enabled and configured: a guardrail turning off is never to
+	// be a side effect of a delete (the member detector is retained for the
+	// same reason).
+	var role awsiam.IRole
+	if p.FunctionRoleName != "" {
+		if awscdk.Stack_Of(c).Node().TryFindChild(jsii.String(providerID)) != nil {
+			panic("guardduty: Props.FunctionRoleName: the stack's AwsCustomResource function exists already, with its own role; build the Detector before any other AwsCustomResource of the stack")
+		}
+		role = awsiam.NewRole(c, jsii.String("FunctionRole"), &awsiam.RoleProps{
+			RoleName:    jsii.String(p.FunctionRoleName),
+			Description: jsii.String("The deploy-time function that adopts and configures the GuardDuty administrator's detector"),
+			AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+			// What CDK gives the function's role when it makes it.
+			ManagedPolicies: &[]awsiam.IManagedPolicy{awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("service-role/AWSLambdaBasicExecutionRole"))},
+		})
+		suppress(role, nagRule{"AwsSolutions-IAM4", "CDK's custom resource function logs through AWSLambdaBasicExecutionRole, as CDK's own role for it would; it runs only while CloudFormation deploys"})
+	}
+	var fnName *string
+	if p.FunctionName != "" {
+		fnName = jsii.String(p.FunctionName)
+	}
+	stack := awscdk.Stack_Of(c)
+	find := &customresources.AwsSdkCall{
+		Service:            jsii.String("GuardDuty"),
+		Action:             jsii.String("listDetectors"),
+		PhysicalResourceId: customresources.PhysicalResourceId_FromResponse(jsii.String("DetectorIds.0")),
+		OutputPaths:        jsii.Strings("DetectorIds.0"),
+	}
+	findDetector := customresources.NewAwsCustomResource(c, jsii.String("FindDetector"), &customresources.AwsCustomResourceProps{
+		OnCreate:            find,
+		OnUpdate:            find,
+		InstallLatestAwsSdk: jsii.Bool(false),
+		Role:                role,
+		FunctionName:        fnName,
+		Policy: customresources.AwsCustomResourcePolicy_FromStatements(&[]awsiam.PolicyStatement{
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Actions: jsii.Strings("guardduty:ListDetectors"),
+				// No resource type (Service Authorization Reference, Amazon
+				// GuardDuty): only "*" grants it.
+				Resources: jsii.Strings("*"),
+			}),
+		}),
+	})
+	d.DetectorId = findDetector.GetResponseField(jsii.String("DetectorIds.0"))
+	var apiFeatures []map[string]any
+	for _, f := range features {
+		status := "DISABLED"
+		if slices.Contains(p.Features, f) {
+			status = "ENABLED"
+		}
+		feature := map[string]any{"Name": string(f), "Status": status}
+		if f == RuntimeMonitoring {
+			var agents []map[string]any
+			for _, a := range runtimeAgents {
+				agents = append(agents, map[string]any{"Name": a, "Status": status})
+			}
+			feature["AdditionalConfiguration"] = agents
+		}
+		apiFeatures = append(apiFeatures, feature)
+	}
+	configure := &customresources.AwsSdkCall{
+		Service: jsii.String("GuardDuty"),
+		Action:  jsii.String("updateDetector"),
+		Parameters: map[string]any{
+			"DetectorId":                 d.DetectorId,
+			"Enable":                     true,
+			"FindingPublishingFrequency": "FIFTEEN_MINUTES",
+			"Features":                   apiFeatures,
+		},
+		PhysicalResourceId: customresources.PhysicalResourceId_Of(d.DetectorId),
+	}
+	d.ConfigureDetector = customresources.NewAwsCustomResource(c, jsii.String("ConfigureDetector"), &customresources.AwsCustomResourceProps{
+		OnCreate:            configure,
+		OnUpdate:            configure,
+		InstallLatestAwsSdk: jsii.Bool(false),
+		Policy: customresources.AwsCustomResourcePolicy_FromStatements(&[]awsiam.PolicyStatement{
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Actions: jsii.Strings("guardduty:UpdateDetector"),
+				// Its resource type is the detector: this account's, in this
+				// Region.
+				Resources: jsii.Strings(fmt.Sprintf("arn:%s:guardduty:%s:%s:detector/*", *stack.Partition(), *stack.Region(), *stack.Account())),
+			}),
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Actions: jsii.Strings("iam:CreateServiceLinkedRole"),
+				// Turning on Malware Protection for EC2 creates its
+				// service-linked role (GuardDuty User Guide, "Service-linked
+				// role permissions for Malware Protection for EC2"), which the
+				// caller must be allowed to create; only that role.
+				Resources:  jsii.Strings(fmt.Sprintf("arn:%s:iam::%s:role/aws-service-role/malware-protection.guardduty.amazonaws.com/*", *stack.Partition(), *stack.Account())),
+				Conditions: &map[string]any{"StringEquals": map[string]any{"iam:AWSServiceName": "malware-protection.guardduty.amazonaws.com"}},
+			}),
+		}),
+	})
+	suppressProvider(findDetector, nagRule{"AwsSolutions-IAM5", "guardduty:ListDetectors has no resource type in the Service Authorization Reference: only Resource * grants it"})
+	suppressProvider(d.ConfigureDetector, nagRule{"AwsSolutions-IAM5", "the detector's id is GuardDuty's, found at deploy time: the ARN names this account's and Region's detectors; the service-linked role's path is AWS's"})
+
 	d.PublishingDestination = awsguardduty.NewCfnPublishingDestination(c, jsii.String("PublishingDestination"), &awsguardduty.CfnPublishingDestinationProps{
-		DetectorId:      d.Detector.Ref(),
+		DetectorId:      d.DetectorId,
 		DestinationType: jsii.String("S3"),
 		DestinationProperties: &awsguardduty.CfnPublishingDestination_CFNDestinationPropertiesProperty{
 			DestinationArn: jsii.String(p.FindingsBucketArn),
 			KmsKeyArn:      jsii.String(p.FindingsKeyArn),
 		},
 	})
+	// After the detector is configured (enabled): one GuardDuty change to
+	// the detector at a time.
+	d.PublishingDestination.Node().AddDependency(d.ConfigureDetector)
 
 	var orgFeatures []map[string]any
 	for _, f := range features {
@@ -179,7 +322,7 @@ func New(scope constructs.Construct, id string, props *Props) *Detector {
 		Service: jsii.String("GuardDuty"),
 		Action:  jsii.String("updateOrganizationConfiguration"),
 		Parameters: map[string]any{
-			"DetectorId":                    d.Detector.Ref(),
+			"DetectorId":                    d.DetectorId,
 			"AutoEnableOrganizationMembers": "ALL",
 			"Features":                      orgFeatures,
 		},
@@ -198,6 +341,7 @@ func New(scope constructs.Construct, id string, props *Props) *Detector {
 			}),
 		}),
 	})
+	d.OrganizationConfiguration.Node().AddDependency(d.ConfigureDetector)
 	suppressProvider(d.OrganizationConfiguration, nagRule{"AwsSolutions-IAM5",
 		"guardduty:UpdateOrganizationConfiguration has no resource type in the Service Authorization Reference: only Resource * grants it"})
 	return d
@@ -208,22 +352,43 @@ func New(scope constructs.Construct, id string, props *Props) *Detector {
 // the management account, in every governed region. CloudFormation has no
 // resource type for it: it is an AwsCustomResource whose role may call
 // guardduty:EnableOrganizationAdminAccount and the AWS Organizations calls
-// GuardDuty makes on the caller's behalf to register it. Removing it leaves
-// the administrator in place. If an administrator is already set, by hand,
-// creation fails with GuardDuty's error rather than hiding it.
+// GuardDuty makes on the caller's behalf to register it.
+//
+// The designation also enables GuardDuty, a detector, in the administrator
+// in this region (GuardDuty User Guide, "Permissions required to designate
+// a delegated GuardDuty administrator account": it "also enables GuardDuty
+// for the delegated GuardDuty administrator account"): the administrator's
+// Detector adopts that detector rather than creating one.
+//
+// It is made on create and again on update, and is idempotent: a rerun
+// after a failed deployment, which leaves the designation behind, succeeds.
+// The GuardDuty API Reference (EnableOrganizationAdminAccount) names no
+// error for "already the administrator", only BadRequestException for
+// every bad request, so the call ignores BadRequestException: the docs do
+// not let the answer for an account already designated be told apart from
+// the others by its code. A designation that did not happen (another
+// administrator already set by hand, say) then fails the administrator's
+// stack, whose GuardDuty calls only an administrator may make.
+//
+// Removing it leaves the administrator in place: removing the
+// administrator disassociates every member account from it, and a
+// guardrail turning off is never to be a side effect of a delete (call
+// DisableOrganizationAdminAccount yourself).
 func NewDelegatedAdmin(scope constructs.Construct, id, adminAccountID string) customresources.AwsCustomResource {
 	if !accountID.MatchString(adminAccountID) {
 		panic(fmt.Sprintf("guardduty: NewDelegatedAdmin adminAccountID %q is not a 12-digit account id", adminAccountID))
 	}
 	call := &customresources.AwsSdkCall{
-		Service:            jsii.String("GuardDuty"),
-		Action:             jsii.String("enableOrganizationAdminAccount"),
-		Parameters:         map[string]any{"AdminAccountId": adminAccountID},
-		PhysicalResourceId: customresources.PhysicalResourceId_Of(jsii.String(adminAccountID)),
+		Service:                  jsii.String("GuardDuty"),
+		Action:                   jsii.String("enableOrganizationAdminAccount"),
+		Parameters:               map[string]any{"AdminAccountId": adminAccountID},
+		PhysicalResourceId:       customresources.PhysicalResourceId_Of(jsii.String(adminAccountID)),
+		IgnoreErrorCodesMatching: jsii.String("^BadRequestException$"),
 	}
 	stack := awscdk.Stack_Of(scope)
 	cr := customresources.NewAwsCustomResource(scope, jsii.String(id), &customresources.AwsCustomResourceProps{
 		OnCreate:            call,
+		OnUpdate:            call,
 		InstallLatestAwsSdk: jsii.Bool(false),
 		// What the GuardDuty User Guide ("Permissions required to designate a
 		// delegated GuardDuty administrator account") lists, each scoped as
@@ -336,10 +501,16 @@ func withDefaults(props *Props) Props {
 		}
 	}
 	if !p.Administrator {
-		if p.FindingsBucketArn != "" || p.FindingsKeyArn != "" {
-			panic("guardduty: Props.FindingsBucketArn and Props.FindingsKeyArn are for the administrator: set Props.Administrator or leave them empty")
+		if p.FindingsBucketArn != "" || p.FindingsKeyArn != "" || p.FunctionRoleName != "" || p.FunctionName != "" {
+			panic("guardduty: Props.FindingsBucketArn, Props.FindingsKeyArn, Props.FunctionRoleName and Props.FunctionName are for the administrator: set Props.Administrator or leave them empty")
 		}
 		return p
+	}
+	if p.FunctionRoleName != "" && !roleName.MatchString(p.FunctionRoleName) {
+		panic(fmt.Sprintf("guardduty: Props.FunctionRoleName %q is not an IAM role name: 1 to 64 letters, digits and +=,.@_-", p.FunctionRoleName))
+	}
+	if p.FunctionName != "" && (p.FunctionRoleName == "" || !functionName.MatchString(p.FunctionName)) {
+		panic(fmt.Sprintf("guardduty: Props.FunctionName %q: set it only with Props.FunctionRoleName, as 1 to 64 letters, digits, - and _", p.FunctionName))
 	}
 	if !bucketArn.MatchString(p.FindingsBucketArn) && !unresolved(p.FindingsBucketArn) {
 		panic(fmt.Sprintf("guardduty: Props.FindingsBucketArn %q is not an S3 bucket ARN such as arn:aws:s3:::log-archive or arn:aws:s3:::log-archive/guardduty", p.FindingsBucketArn))

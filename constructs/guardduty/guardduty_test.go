@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -29,6 +31,7 @@ type resource struct {
 	Properties     map[string]any
 	DeletionPolicy string
 	Metadata       map[string]any
+	DependsOn      []string
 }
 
 func synth(t *testing.T, build func(awscdk.Stack)) map[string]resource {
@@ -111,55 +114,125 @@ func TestMemberDefaults(t *testing.T) {
 	}
 }
 
+var actionRE = regexp.MustCompile(`\\"action\\":\\"(\w+)\\"`)
+
+// calls returns the custom resources by SDK action, and each one's policy
+// document by the same key.
+func calls(t *testing.T, rs map[string]resource) (map[string]string, map[string]resource, map[string]string) {
+	t.Helper()
+	ids, crs, policies := map[string]string{}, map[string]resource{}, map[string]string{}
+	for id, r := range ofType(rs, "Custom::AWS") {
+		// Create is a JSON string, or an Fn::Join of one with tokens.
+		m := actionRE.FindStringSubmatch(str(r.Properties["Create"]))
+		if m == nil {
+			t.Fatalf("%s: no action in %s", id, str(r.Properties["Create"]))
+		}
+		c := struct{ Action string }{m[1]}
+		ids[c.Action], crs[c.Action] = id, r
+		prefix := strings.TrimRight(id, "0123456789ABCDEF")
+		for pid, p := range ofType(rs, "AWS::IAM::Policy") {
+			if strings.HasPrefix(pid, prefix+"CustomResourcePolicy") {
+				policies[c.Action] = str(p.Properties["PolicyDocument"]) + str(p.Metadata)
+			}
+		}
+	}
+	return ids, crs, policies
+}
+
 func TestAdministrator(t *testing.T) {
 	rs, d := detector(t, &guardduty.Props{
 		Administrator: true, Features: []guardduty.Feature{guardduty.RuntimeMonitoring, guardduty.S3DataEvents},
 		FindingsBucketArn: bucket, FindingsKeyArn: key,
 	})
-	if d.PublishingDestination == nil || d.OrganizationConfiguration == nil {
+	if d.PublishingDestination == nil || d.OrganizationConfiguration == nil || d.ConfigureDetector == nil || d.Detector != nil {
 		t.Errorf("administrator Detector fields: %+v", d)
 	}
-	detID, det := only(t, rs, "AWS::GuardDuty::Detector")
-	if got := status(det); got["RUNTIME_MONITORING"] != "ENABLED" || got["S3_DATA_EVENTS"] != "ENABLED" || got["EBS_MALWARE_PROTECTION"] != "DISABLED" {
-		t.Errorf("features = %v", got)
+	// GuardDuty's delegation made the detector: it is adopted, never
+	// created (a second detector would be refused).
+	if n := len(ofType(rs, "AWS::GuardDuty::Detector")); n != 0 {
+		t.Fatalf("%d AWS::GuardDuty::Detector, want none: the delegation made the administrator's", n)
 	}
-	if got := str(det.Properties["Features"]); !strings.Contains(got, `{"Name":"EC2_AGENT_MANAGEMENT","Status":"ENABLED"}`) {
-		t.Errorf("runtime monitoring without agent management: %s", got)
+	ids, crs, policies := calls(t, rs)
+	if len(crs) != 3 {
+		t.Fatalf("custom resources = %v, want listDetectors, updateDetector, updateOrganizationConfiguration", ids)
 	}
+	detectorID := `{"Fn::GetAtt":["` + ids["listDetectors"] + `","DetectorIds.0"]}`
 
+	find := str(crs["listDetectors"].Properties["Create"])
+	if !strings.Contains(find, `\"responsePath\":\"DetectorIds.0\"`) {
+		t.Errorf("listDetectors = %s, want the detector's id as the physical id", find)
+	}
+	configure := str(crs["updateDetector"].Properties["Create"])
+	for _, w := range []string{`\"Enable\":true`, `\"FindingPublishingFrequency\":\"FIFTEEN_MINUTES\"`,
+		`{\"Name\":\"S3_DATA_EVENTS\",\"Status\":\"ENABLED\"}`, `{\"Name\":\"EBS_MALWARE_PROTECTION\",\"Status\":\"DISABLED\"}`,
+		`{\"Name\":\"EC2_AGENT_MANAGEMENT\",\"Status\":\"ENABLED\"}`, detectorID} {
+		if !strings.Contains(configure, w) {
+			t.Errorf("updateDetector lacks %s: %s", w, configure)
+		}
+	}
 	_, pd := only(t, rs, "AWS::GuardDuty::PublishingDestination")
-	if got := str(pd.Properties); got != `{"DestinationProperties":{"DestinationArn":"`+bucket+`","KmsKeyArn":"`+key+`"},"DestinationType":"S3","DetectorId":{"Ref":"`+detID+`"}}` {
+	if got := str(pd.Properties); got != `{"DestinationProperties":{"DestinationArn":"`+bucket+`","KmsKeyArn":"`+key+`"},"DestinationType":"S3","DetectorId":`+detectorID+`}` {
 		t.Errorf("publishing destination = %s", got)
 	}
 
-	_, cr := only(t, rs, "Custom::AWS")
-	create := str(cr.Properties["Create"])
-	for _, w := range []string{`updateOrganizationConfiguration`, `\"AutoEnableOrganizationMembers\":\"ALL\"`,
+	create := str(crs["updateOrganizationConfiguration"].Properties["Create"])
+	for _, w := range []string{`\"AutoEnableOrganizationMembers\":\"ALL\"`,
 		`{\"AutoEnable\":\"ALL\",\"Name\":\"S3_DATA_EVENTS\"}`, `{\"AutoEnable\":\"NONE\",\"Name\":\"EBS_MALWARE_PROTECTION\"}`,
-		`\"Name\":\"RUNTIME_MONITORING\"`, `{"Ref":"` + detID + `"}`} {
+		`\"Name\":\"RUNTIME_MONITORING\"`, detectorID} {
 		if !strings.Contains(create, w) {
 			t.Errorf("organization configuration lacks %s: %s", w, create)
 		}
 	}
-	if str(cr.Properties["Update"]) != create {
-		t.Error("organization configuration is not re-applied on update")
+	// Each call is made again on update; none undoes anything on delete
+	// (GuardDuty stays on, configured).
+	for action, cr := range crs {
+		if str(cr.Properties["Update"]) != str(cr.Properties["Create"]) {
+			t.Errorf("%s is not re-applied on update", action)
+		}
+		if cr.Properties["Delete"] != nil {
+			t.Errorf("%s calls something on delete: %v", action, cr.Properties["Delete"])
+		}
 	}
-	if cr.Properties["Delete"] != nil {
-		t.Error("removing the construct would change the organization configuration")
+	// Least privilege, each "*" with its reason.
+	for action, want := range map[string]string{
+		"listDetectors":                   `{"Action":"guardduty:ListDetectors","Effect":"Allow","Resource":"*"}`,
+		"updateDetector":                  `{"Action":"guardduty:UpdateDetector","Effect":"Allow","Resource":{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":guardduty:us-east-1:222222222222:detector/*"]]}}`,
+		"updateOrganizationConfiguration": `{"Action":"guardduty:UpdateOrganizationConfiguration","Effect":"Allow","Resource":"*"}`,
+	} {
+		if !strings.Contains(policies[action], want) || !strings.Contains(policies[action], "AwsSolutions-IAM5") {
+			t.Errorf("%s policy = %s, want %s with a recorded reason", action, policies[action], want)
+		}
 	}
-	_, policy := only(t, rs, "AWS::IAM::Policy")
-	var doc struct{ Statement []map[string]any }
-	json.Unmarshal([]byte(str(policy.Properties["PolicyDocument"])), &doc)
-	if len(doc.Statement) != 1 {
-		t.Fatalf("custom resource policy: %s", str(doc))
+	// One change to the detector at a time: the export and the
+	// organization configuration wait for the detector's own settings.
+	if !slices.Contains(pd.DependsOn, ids["updateDetector"]) || !slices.Contains(crs["updateOrganizationConfiguration"].DependsOn, ids["updateDetector"]) {
+		t.Errorf("the publishing destination (%v) or the organization configuration (%v) does not wait for %s",
+			pd.DependsOn, crs["updateOrganizationConfiguration"].DependsOn, ids["updateDetector"])
 	}
-	// guardduty:UpdateOrganizationConfiguration has no resource type in the
-	// Service Authorization Reference: a detector ARN would grant nothing.
-	if stmt := str(doc.Statement[0]); stmt != `{"Action":"guardduty:UpdateOrganizationConfiguration","Effect":"Allow","Resource":"*"}` {
-		t.Errorf("custom resource policy = %s, want only guardduty:UpdateOrganizationConfiguration on *", stmt)
+	if !strings.Contains(policies["updateDetector"], `"iam:AWSServiceName":"malware-protection.guardduty.amazonaws.com"`) {
+		t.Errorf("updateDetector cannot create Malware Protection's service-linked role: %s", policies["updateDetector"])
 	}
-	if !strings.Contains(str(policy.Metadata), "UpdateOrganizationConfiguration has no resource type") {
-		t.Error("the wildcard resource has no recorded reason")
+}
+
+// The administrator's deploy-time function runs as a role, and under a
+// name, that a guardrail can exempt and protect.
+func TestAdministratorFunctionRole(t *testing.T) {
+	rs, _ := detector(t, &guardduty.Props{
+		Administrator: true, FindingsBucketArn: bucket, FindingsKeyArn: key,
+		FunctionRoleName: "example-deploy-fn-us-east-1", FunctionName: "example-deploy-fn-us-east-1",
+	})
+	roleID, role := "", resource{}
+	for id, r := range ofType(rs, "AWS::IAM::Role") {
+		if r.Properties["RoleName"] == "example-deploy-fn-us-east-1" {
+			roleID, role = id, r
+		}
+	}
+	if roleID == "" || !strings.Contains(str(role.Properties["AssumeRolePolicyDocument"]), `"Service":"lambda.amazonaws.com"`) {
+		t.Fatalf("no role example-deploy-fn-us-east-1 for Lambda: %v", ofType(rs, "AWS::IAM::Role"))
+	}
+	_, fn := only(t, rs, "AWS::Lambda::Function")
+	if fn.Properties["FunctionName"] != "example-deploy-fn-us-east-1" || str(fn.Properties["Role"]) != `{"Fn::GetAtt":["`+roleID+`","Arn"]}` {
+		t.Errorf("function = %s, want it named and running as %s", str(fn.Properties), roleID)
 	}
 }
 
@@ -170,8 +243,14 @@ func TestDelegatedAdmin(t *testing.T) {
 	if !strings.Contains(create, `enableOrganizationAdminAccount`) || !strings.Contains(create, `\"AdminAccountId\":\"222222222222\"`) {
 		t.Errorf("create = %s", create)
 	}
-	if cr.Properties["Delete"] != nil || cr.Properties["Update"] != nil {
-		t.Error("delegated admin calls more than create")
+	// Made again on update, never undone on delete, and a rerun after a
+	// failed deployment succeeds: GuardDuty's one client error code is
+	// ignored (see NewDelegatedAdmin).
+	if cr.Properties["Delete"] != nil || str(cr.Properties["Update"]) != create {
+		t.Errorf("update = %v, delete = %v, want the create call on update and nothing on delete", cr.Properties["Update"], cr.Properties["Delete"])
+	}
+	if !strings.Contains(create, `\"ignoreErrorCodesMatching\":\"^BadRequestException$\"`) {
+		t.Errorf("create = %s, want BadRequestException (already the administrator) ignored", create)
 	}
 	_, policy := only(t, rs, "AWS::IAM::Policy")
 	doc := str(policy.Properties["PolicyDocument"])
@@ -218,6 +297,9 @@ func TestMisusePanics(t *testing.T) {
 		{guardduty.Props{Administrator: true, FindingsBucketArn: "example-log-archive", FindingsKeyArn: key}, "Props.FindingsBucketArn"},
 		{guardduty.Props{Administrator: true, FindingsBucketArn: bucket}, "Props.FindingsKeyArn"},
 		{guardduty.Props{Administrator: true, FindingsBucketArn: bucket, FindingsKeyArn: "arn:aws:kms:us-east-1:222222222222:alias/x"}, "Props.FindingsKeyArn"},
+		{guardduty.Props{FunctionRoleName: "r"}, "Props.Administrator"},
+		{guardduty.Props{Administrator: true, FindingsBucketArn: bucket, FindingsKeyArn: key, FunctionRoleName: "a role"}, "Props.FunctionRoleName"},
+		{guardduty.Props{Administrator: true, FindingsBucketArn: bucket, FindingsKeyArn: key, FunctionName: "f"}, "Props.FunctionName"},
 	} {
 		func() {
 			defer func() {
@@ -228,6 +310,19 @@ func TestMisusePanics(t *testing.T) {
 			detector(t, &tc.props)
 		}()
 	}
+	// The function's role is the stack's: a Detector after another
+	// AwsCustomResource could not give it its role.
+	func() {
+		defer func() {
+			if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "Props.FunctionRoleName") {
+				t.Errorf("a Detector with FunctionRoleName after another AwsCustomResource: panic %v", r)
+			}
+		}()
+		synth(t, func(s awscdk.Stack) {
+			guardduty.NewDelegatedAdmin(s, "Other", "222222222222")
+			guardduty.New(s, "GuardDuty", &guardduty.Props{Administrator: true, FindingsBucketArn: bucket, FindingsKeyArn: key, FunctionRoleName: "r"})
+		})
+	}()
 	func() {
 		defer func() {
 			if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "adminAccountID") {

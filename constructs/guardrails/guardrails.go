@@ -34,6 +34,18 @@
 //     every principal of a member account but those of
 //     Props.DeployingAccounts: the bootstrap roles trust their own account,
 //     so any administrator of it could otherwise become its deploy role.
+//   - The deployment's own deploy-time functions (CloudFormation custom
+//     resources) that must make a call ProtectSecurityBaseline denies (the
+//     security account adopting the GuardDuty detector that GuardDuty's
+//     delegation made, with guardduty:UpdateDetector) run as roles named by
+//     Props.FunctionRoleArns. Those are exempt from the security services
+//     statement only, and ProtectDeployment protects them as it protects
+//     the exempt roles (nobody but the deployment may create, change, pass
+//     or assume them), and protects their functions (Props.FunctionNames):
+//     nobody but the exempt roles may invoke, re-code, re-configure or
+//     re-permission them, since a function acts as its role whatever event
+//     it is given. The exemption is no wider: acting as a function role
+//     takes acting as the deployment first.
 //   - DenyOutsideAllowedRegions, made only when Props.AllowedRegions is set,
 //     denies every action requested in any other region, except the actions
 //     of global services (GlobalServiceActions: IAM, Organizations, STS,
@@ -108,6 +120,24 @@ type Props struct {
 	// Default: the CDK bootstrap execution roles of Qualifier,
 	// arn:aws:iam::*:role/cdk-hnb659fds-cfn-exec-role-* (DefaultExemptRoleArns).
 	ExemptRoleArns []string
+	// FunctionRoleArns are IAM role ARN patterns (as ExemptRoleArns) of the
+	// deployment's own deploy-time functions (CloudFormation custom
+	// resources) that must make calls ProtectSecurityBaseline denies, such
+	// as guardduty:UpdateDetector on the detector GuardDuty's delegation
+	// made. They are exempt from the security services statement only (not
+	// from the log shipping, root or region statements), and protected as
+	// the exempt roles are: ProtectDeployment denies creating, changing,
+	// tagging, passing or assuming them to all but the exempt and deploy
+	// roles. They are not deploy roles themselves: they may not change the
+	// deployment. Default: none.
+	FunctionRoleArns []string
+	// FunctionNames are the names (patterns: '*' and '?' match) of the
+	// Lambda functions that run as FunctionRoleArns: ProtectDeployment
+	// denies creating, invoking, re-coding, re-configuring or
+	// re-permissioning them (FunctionActions) to all but the exempt roles,
+	// since whoever can invoke one with an event of their own acts as its
+	// exempt role. Required with FunctionRoleArns. Default: none.
+	FunctionNames []string
 	// ProtectedStackNames are the CloudFormation stack names (patterns:
 	// '*' and '?' match) that only the exempt and deploy roles may change:
 	// every stack the exempt roles deploy, and the bootstrap stack. Setting
@@ -215,6 +245,27 @@ var StackActions = []string{
 	"cloudformation:TagResource", "cloudformation:UntagResource",
 }
 
+// FunctionActions are what ProtectDeployment denies on the deploy-time
+// functions (Props.FunctionNames) to all but the exempt roles: a function
+// acts as its role whatever event it is given, so invoking it (the AWS SDK
+// call of CDK's AwsCustomResource function is the event's), replacing its
+// code or configuration, letting others invoke it (a resource policy, a
+// function URL, an alias or version with its own policy, asynchronous
+// invocation destinations), or creating it under its name, is acting as
+// the exempt role. CloudFormation invokes a custom resource's function for
+// the stack, whose operations run as the stack's execution role (see
+// StackActions), an exempt role. Event source mappings are left out: the
+// mapping polls its source with the function's role, which has no
+// permission to read any queue or stream, and nobody but the deployment
+// may change that role.
+var FunctionActions = []string{
+	"lambda:InvokeFunction", "lambda:InvokeAsync", "lambda:CreateFunction", "lambda:DeleteFunction",
+	"lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration", "lambda:AddPermission",
+	"lambda:PublishVersion", "lambda:CreateAlias", "lambda:UpdateAlias",
+	"lambda:CreateFunctionUrlConfig", "lambda:UpdateFunctionUrlConfig",
+	"lambda:PutFunctionEventInvokeConfig", "lambda:UpdateFunctionEventInvokeConfig",
+}
+
 // AssetActions are what ProtectDeployment denies on the bootstrap's asset
 // buckets (cdk-<qualifier>-assets-<account>-<region>) to all but the file
 // publishing, deploy and exempt roles: templates and Lambda code wait there
@@ -264,6 +315,8 @@ var (
 	accountID  = regexp.MustCompile(`^[0-9]{12}$`)
 	logGroup   = regexp.MustCompile(`^[A-Za-z0-9_\-/.#][A-Za-z0-9_\-/.#*?]{0,511}$`)
 	logDrainID = regexp.MustCompile(`^[^:*]{1,512}$`)
+	// Lambda API Reference, CreateFunction: FunctionName, with * and ?.
+	functionName = regexp.MustCompile(`^[A-Za-z0-9_*?-]{1,64}$`)
 )
 
 // New creates Guardrails. Props that cannot work panic with the prop's name.
@@ -277,6 +330,12 @@ func New(scope constructs.Construct, id string, props *Props) *Guardrails {
 		ProtectDeployment:         "Only the deployment may change, pass or assume its CDK bootstrap roles, change its stacks or write its assets",
 		DenyOutsideAllowedRegions: "Members cannot use regions outside the allowed ones, global services excepted",
 	}
+	// One policy at a time: each creates and attaches an SCP, and AWS
+	// Organizations answers overlapping changes with
+	// ConcurrentModificationException (AWS Organizations API Reference,
+	// CreatePolicy and AttachPolicy, Errors), while CloudFormation creates
+	// independent resources in parallel.
+	var last awsorganizations.CfnPolicy
 	for _, name := range sortedKeys(docs) {
 		var content map[string]any
 		if err := json.Unmarshal([]byte(docs[name]), &content); err != nil {
@@ -289,6 +348,10 @@ func New(scope constructs.Construct, id string, props *Props) *Guardrails {
 			Content:     content,
 			TargetIds:   jsii.Strings(p.TargetIds...),
 		})
+		if last != nil {
+			g.Policies[name].AddDependency(last)
+		}
+		last = g.Policies[name]
 	}
 	return g
 }
@@ -305,10 +368,17 @@ func policies(p Props) map[string]string {
 	deployRoles := append(slices.Clone(p.ExemptRoleArns), "arn:aws:iam::*:role/cdk-"+q+"-deploy-role-*")
 	deployPath := map[string]any{"ArnNotLike": map[string]any{"aws:PrincipalArn": deployRoles}}
 	publishers := append(slices.Clone(deployRoles), "arn:aws:iam::*:role/cdk-"+q+"-file-publishing-role-*")
+	// The security services statement also exempts the deploy-time
+	// functions' roles.
+	services := exempt
+	if len(p.FunctionRoleArns) > 0 {
+		services = map[string]any{"ArnNotLike": map[string]any{"aws:PrincipalArn": append(slices.Clone(p.ExemptRoleArns), p.FunctionRoleArns...)}}
+	}
 	// Every role of the bootstrap (execution, deploy, file and image
-	// publishing, lookup), and the exempt roles wherever they are.
+	// publishing, lookup), and the exempt and function roles wherever they
+	// are.
 	roles := []string{"arn:aws:iam::*:role/cdk-" + q + "-*"}
-	for _, r := range p.ExemptRoleArns {
+	for _, r := range append(slices.Clone(p.ExemptRoleArns), p.FunctionRoleArns...) {
 		if !slices.Contains(roles, r) {
 			roles = append(roles, r)
 		}
@@ -324,7 +394,7 @@ func policies(p Props) map[string]string {
 			"Effect":    "Deny",
 			"Action":    DeniedActions,
 			"Resource":  "*", // every trail, recorder, detector, hub, analyzer, flow log and filter
-			"Condition": exempt,
+			"Condition": services,
 		},
 	}
 	if len(p.ForwardedLogGroups) > 0 {
@@ -378,16 +448,35 @@ func policies(p Props) map[string]string {
 	if len(p.DeployingAccounts) > 0 {
 		assume["Condition"] = map[string]any{"StringNotEquals": map[string]any{"aws:PrincipalAccount": p.DeployingAccounts}}
 	}
+	deployment := []map[string]any{
+		{
+			"Sid":       "ProtectDeploymentRoles",
+			"Effect":    "Deny",
+			"Action":    RoleActions,
+			"Resource":  roles,
+			"Condition": deployPath,
+		},
+	}
+	if len(p.FunctionNames) > 0 {
+		var fns []string
+		for _, f := range p.FunctionNames {
+			// The function and, * matching :, its versions and aliases.
+			fns = append(fns, "arn:aws:lambda:*:*:function:"+f)
+			if !strings.HasSuffix(f, "*") {
+				fns = append(fns, "arn:aws:lambda:*:*:function:"+f+":*")
+			}
+		}
+		deployment = append(deployment, map[string]any{
+			"Sid":       "ProtectDeploymentFunctions",
+			"Effect":    "Deny",
+			"Action":    FunctionActions,
+			"Resource":  fns,
+			"Condition": exempt,
+		})
+	}
 	out := map[string]string{
 		ProtectSecurityBaseline: document(baseline...),
-		ProtectDeployment: document(
-			map[string]any{
-				"Sid":       "ProtectDeploymentRoles",
-				"Effect":    "Deny",
-				"Action":    RoleActions,
-				"Resource":  roles,
-				"Condition": deployPath,
-			},
+		ProtectDeployment: document(append(deployment,
 			map[string]any{
 				"Sid":       "ProtectDeploymentStacks",
 				"Effect":    "Deny",
@@ -403,7 +492,7 @@ func policies(p Props) map[string]string {
 				"Condition": map[string]any{"ArnNotLike": map[string]any{"aws:PrincipalArn": publishers}},
 			},
 			assume,
-		),
+		)...),
 	}
 	if len(p.AllowedRegions) > 0 {
 		out[DenyOutsideAllowedRegions] = document(map[string]any{
@@ -419,7 +508,7 @@ func policies(p Props) map[string]string {
 	}
 	for name, doc := range out {
 		if len(doc) > MaxPolicySize {
-			panic(fmt.Sprintf("guardrails: policy %s is %d characters, more than the SCP limit of %d: shorten Props.ExemptRoleArns, Props.ProtectedStackNames, Props.DeployingAccounts, Props.ForwardedLogGroups, Props.LogDestinations or Props.AllowedRegions", name, len(doc), MaxPolicySize))
+			panic(fmt.Sprintf("guardrails: policy %s is %d characters, more than the SCP limit of %d: shorten Props.ExemptRoleArns, Props.FunctionRoleArns, Props.FunctionNames, Props.ProtectedStackNames, Props.DeployingAccounts, Props.ForwardedLogGroups, Props.LogDestinations or Props.AllowedRegions", name, len(doc), MaxPolicySize))
 		}
 	}
 	return out
@@ -452,6 +541,11 @@ func withDefaults(props *Props) Props {
 		p.ExemptRoleArns = []string{"arn:aws:iam::*:role/cdk-" + p.Qualifier + "-cfn-exec-role-*"}
 	}
 	checkList("ExemptRoleArns", p.ExemptRoleArns, roleArn, "an IAM role ARN pattern such as arn:aws:iam::*:role/cdk-hnb659fds-cfn-exec-role-*")
+	checkList("FunctionRoleArns", p.FunctionRoleArns, roleArn, "an IAM role ARN pattern such as arn:aws:iam::*:role/myorg-deploy-fn-*")
+	checkList("FunctionNames", p.FunctionNames, functionName, "a Lambda function name or pattern (* and ? match) such as myorg-deploy-fn-*")
+	if (len(p.FunctionRoleArns) > 0) != (len(p.FunctionNames) > 0) {
+		panic("guardrails: Props.FunctionRoleArns and Props.FunctionNames go together: an exempt function role is safe only while nobody else may invoke or change the functions that run as it")
+	}
 	if len(p.ProtectedStackNames) == 0 {
 		p.ProtectedStackNames = slices.Clone(DefaultProtectedStackNames)
 	}

@@ -3,6 +3,7 @@ package guardrails_test
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -265,6 +266,62 @@ func TestProtectDeploymentProps(t *testing.T) {
 	}
 }
 
+// The deploy-time functions' roles are exempt from the security services
+// statement only, protected like the exempt roles, and their functions may
+// be invoked or changed by the exempt roles only.
+func TestFunctionRoles(t *testing.T) {
+	props := &guardrails.Props{
+		TargetIds:        []string{"r-ab12"},
+		FunctionRoleArns: []string{"arn:aws:iam::*:role/myorg-deploy-fn-*"},
+		FunctionNames:    []string{"myorg-deploy-fn-*"},
+	}
+	docs := guardrails.Policies(props)
+	exec := guardrails.DefaultExemptRoleArns[0]
+	fnRole := props.FunctionRoleArns[0]
+	base := parse(t, docs[guardrails.ProtectSecurityBaseline])
+	if got := strs(base["ProtectSecurityServices"].Condition["ArnNotLike"]["aws:PrincipalArn"]); !slices.Equal(got, []string{exec, fnRole}) {
+		t.Errorf("ProtectSecurityServices exempts %v, want the execution roles and the function roles", got)
+	}
+	if !slices.Contains(strs(base["ProtectSecurityServices"].Action), "guardduty:UpdateDetector") {
+		t.Error("ProtectSecurityServices no longer denies guardduty:UpdateDetector to everyone else")
+	}
+	for sid, st := range base {
+		if sid != "ProtectSecurityServices" && slices.Contains(strs(st.Condition["ArnNotLike"]["aws:PrincipalArn"]), fnRole) {
+			t.Errorf("%s exempts the function roles too: the exemption is wider than the one call they need", sid)
+		}
+	}
+	dep := parse(t, docs[guardrails.ProtectDeployment])
+	roles := dep["ProtectDeploymentRoles"]
+	if !slices.Contains(strs(roles.Resource), fnRole) || slices.Contains(strs(roles.Condition["ArnNotLike"]["aws:PrincipalArn"]), fnRole) {
+		t.Errorf("ProtectDeploymentRoles = %+v, want the function roles protected, and not among those that may change roles", roles)
+	}
+	if !slices.Contains(strs(dep["AssumeDeploymentRoles"].Resource), fnRole) {
+		t.Error("member principals may assume the function roles")
+	}
+	fns := dep["ProtectDeploymentFunctions"]
+	for _, a := range []string{"lambda:InvokeFunction", "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration", "lambda:AddPermission", "lambda:CreateFunction", "lambda:CreateFunctionUrlConfig"} {
+		if !slices.Contains(strs(fns.Action), a) {
+			t.Errorf("ProtectDeploymentFunctions does not deny %s", a)
+		}
+	}
+	if got := strs(fns.Resource); !slices.Equal(got, []string{"arn:aws:lambda:*:*:function:myorg-deploy-fn-*"}) {
+		t.Errorf("ProtectDeploymentFunctions resources = %v", got)
+	}
+	if got := strs(fns.Condition["ArnNotLike"]["aws:PrincipalArn"]); !slices.Equal(got, []string{exec}) || fns.Effect != "Deny" {
+		t.Errorf("ProtectDeploymentFunctions = %+v, want it denied to all but the execution roles", fns)
+	}
+	// Without FunctionNames the function roles would be exempt while
+	// anyone could invoke their functions.
+	func() {
+		defer func() {
+			if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "Props.FunctionNames") {
+				t.Errorf("FunctionRoleArns without FunctionNames: panic %v", r)
+			}
+		}()
+		guardrails.Policies(&guardrails.Props{TargetIds: []string{"r-ab12"}, FunctionRoleArns: props.FunctionRoleArns})
+	}()
+}
+
 func TestAllowedRegions(t *testing.T) {
 	exempt := []string{"arn:aws:iam::*:role/cdk-custom-cfn-exec-role-*", "arn:aws:iam::111111111111:role/BreakGlass"}
 	docs := guardrails.Policies(&guardrails.Props{
@@ -345,6 +402,7 @@ func TestPolicySize(t *testing.T) {
 type resource struct {
 	Type       string
 	Properties map[string]any
+	DependsOn  []string
 }
 
 func TestTemplate(t *testing.T) {
@@ -367,12 +425,14 @@ func TestTemplate(t *testing.T) {
 	}
 	docs := guardrails.Policies(props)
 	seen := map[string]bool{}
-	for _, r := range tpl.Resources {
+	ids := map[string]string{} // policy name -> logical id
+	for id, r := range tpl.Resources {
 		if r.Type != "AWS::Organizations::Policy" {
 			continue
 		}
 		name := r.Properties["Name"].(string)
 		seen[name] = true
+		ids[name] = id
 		if r.Properties["Type"] != "SERVICE_CONTROL_POLICY" {
 			t.Errorf("%s: Type %v", name, r.Properties["Type"])
 		}
@@ -389,6 +449,14 @@ func TestTemplate(t *testing.T) {
 	}
 	if len(seen) != 3 {
 		t.Errorf("policies in template: %v", seen)
+	}
+	// One at a time (AWS Organizations refuses overlapping changes): each
+	// policy, in name order, waits for the one before.
+	names := slices.Sorted(maps.Keys(ids))
+	for i := 1; i < len(names); i++ {
+		if deps := tpl.Resources[ids[names[i]]].DependsOn; !slices.Contains(deps, ids[names[i-1]]) {
+			t.Errorf("%s does not wait for %s: DependsOn %v", names[i], names[i-1], deps)
+		}
 	}
 }
 

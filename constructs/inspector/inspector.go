@@ -69,19 +69,43 @@ type Props struct {
 
 // NewDelegatedAdmin, in the organization's management account, makes
 // adminAccountID Amazon Inspector's delegated administrator in this region.
+// The call is made on create and again on update, and is idempotent, so
+// that a rerun after a failed deployment (which leaves the designation
+// behind) succeeds: it ignores ConflictException, which the Amazon Inspector
+// API Reference (EnableDelegatedAdminAccount) lists as "a conflict
+// occurred"; the reference does not say in so many words that designating
+// the administrator already designated is that conflict (nor that it
+// succeeds), so the other errors still fail the deployment. Removing it
+// leaves the administrator in place (see the package doc).
 func NewDelegatedAdmin(scope constructs.Construct, id, adminAccountID string) constructs.Construct {
 	if !accountID.MatchString(adminAccountID) {
 		panic(fmt.Sprintf("inspector: NewDelegatedAdmin adminAccountID %q is not a 12-digit account id", adminAccountID))
 	}
 	c := constructs.NewConstruct(scope, &id)
+	stack := awscdk.Stack_Of(c)
+	// What the Amazon Inspector User Guide ("Designating a delegated
+	// administrator for Amazon Inspector", "Permissions required to designate
+	// a delegated administrator") lists for the caller.
 	call(c, "EnableDelegatedAdmin", "enableDelegatedAdminAccount", map[string]any{"delegatedAdminAccountId": adminAccountID},
-		"inspector-admin/"+adminAccountID,
-		"Amazon Inspector's and AWS Organizations' actions here have no resource-level permissions",
+		"inspector-admin/"+adminAccountID, "^ConflictException$",
+		"Amazon Inspector's and AWS Organizations' actions here have no resource-level permissions; the account and OU reads name any of this organization's, which the Amazon Inspector User Guide does not narrow",
 		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Actions: jsii.Strings("inspector2:EnableDelegatedAdminAccount", "organizations:EnableAWSServiceAccess",
 				"organizations:RegisterDelegatedAdministrator", "organizations:ListDelegatedAdministrators",
 				"organizations:ListAWSServiceAccessForOrganization", "organizations:DescribeOrganization"),
 			Resources: anyResource(),
+		}),
+		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:     jsii.String("DescribeTheOrganization"),
+			Actions: jsii.Strings("organizations:DescribeAccount", "organizations:DescribeOrganizationalUnit"),
+			// Their resource types are the account and the OU (Service
+			// Authorization Reference, AWS Organizations); the User Guide does
+			// not say which ones Inspector describes, so any of this
+			// organization's (the management account has one).
+			Resources: jsii.Strings(
+				fmt.Sprintf("arn:%s:organizations::%s:account/o-*/*", *stack.Partition(), *stack.Account()),
+				fmt.Sprintf("arn:%s:organizations::%s:ou/o-*/ou-*", *stack.Partition(), *stack.Account()),
+			),
 		}),
 		serviceLinkedRole())
 	suppressProvider(c)
@@ -122,7 +146,7 @@ func New(scope constructs.Construct, id string, props *Props) constructs.Constru
 	const why = "Amazon Inspector's actions have no resource-level permissions"
 	types := slices.Clone(p.ResourceTypes)
 	enableSelf := call(c, "EnableAdministrator", "enable", map[string]any{"accountIds": []string{self}, "resourceTypes": types},
-		"inspector-enable/"+self, why,
+		"inspector-enable/"+self, "", why,
 		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{Actions: jsii.Strings("inspector2:Enable"), Resources: anyResource()}),
 		serviceLinkedRole())
 	auto := map[string]any{}
@@ -130,20 +154,20 @@ func New(scope constructs.Construct, id string, props *Props) constructs.Constru
 		auto[autoEnableKeys[t]] = slices.Contains(types, t)
 	}
 	orgConfig := call(c, "OrganizationConfiguration", "updateOrganizationConfiguration", map[string]any{"autoEnable": auto},
-		"inspector-organization-configuration", why,
+		"inspector-organization-configuration", "", why,
 		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{Actions: jsii.Strings("inspector2:UpdateOrganizationConfiguration"), Resources: anyResource()}))
 	orgConfig.Node().AddDependency(enableSelf)
 	last := constructs.IConstruct(orgConfig)
 	if len(p.MemberAccountIds) > 0 {
 		var associations []constructs.IConstruct
 		for _, a := range p.MemberAccountIds {
-			as := call(c, "Associate"+a, "associateMember", map[string]any{"accountId": a}, "inspector-member/"+a, why,
+			as := call(c, "Associate"+a, "associateMember", map[string]any{"accountId": a}, "inspector-member/"+a, "", why,
 				awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{Actions: jsii.Strings("inspector2:AssociateMember"), Resources: anyResource()}))
 			as.Node().AddDependency(last)
 			associations = append(associations, as)
 		}
 		members := call(c, "EnableMembers", "enable", map[string]any{"accountIds": slices.Clone(p.MemberAccountIds), "resourceTypes": types},
-			"inspector-enable-members", why,
+			"inspector-enable-members", "", why,
 			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{Actions: jsii.Strings("inspector2:Enable"), Resources: anyResource()}),
 			serviceLinkedRole())
 		for _, as := range associations {
@@ -170,13 +194,17 @@ func serviceLinkedRole() awsiam.PolicyStatement {
 	})
 }
 
-// call is one Inspector2 SDK call on create and update (never on delete).
-func call(c constructs.Construct, id, action string, params map[string]any, physicalID, why string, statements ...awsiam.PolicyStatement) customresources.AwsCustomResource {
+// call is one Inspector2 SDK call on create and update (never on delete),
+// ignoring the errors whose codes match ignore (none when "").
+func call(c constructs.Construct, id, action string, params map[string]any, physicalID, ignore, why string, statements ...awsiam.PolicyStatement) customresources.AwsCustomResource {
 	sdk := &customresources.AwsSdkCall{
 		Service:            jsii.String("Inspector2"),
 		Action:             jsii.String(action),
 		Parameters:         params,
 		PhysicalResourceId: customresources.PhysicalResourceId_Of(jsii.String(physicalID)),
+	}
+	if ignore != "" {
+		sdk.IgnoreErrorCodesMatching = jsii.String(ignore)
 	}
 	cr := customresources.NewAwsCustomResource(c, jsii.String(id), &customresources.AwsCustomResourceProps{
 		OnCreate:            sdk,

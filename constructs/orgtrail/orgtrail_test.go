@@ -248,3 +248,44 @@ func TestMisusePanics(t *testing.T) {
 		}()
 	}
 }
+
+// CloudTrail's trusted access is turned on by one call, made again on
+// update, never undone on delete, allowed only for CloudTrail's principal.
+func TestTrustedAccess(t *testing.T) {
+	app := awscdk.NewApp(&awscdk.AppProps{AnalyticsReporting: jsii.Bool(false)})
+	stack := awscdk.NewStack(app, jsii.String("Test"), &awscdk.StackProps{
+		Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("us-east-1")},
+	})
+	orgtrail.NewTrustedAccess(stack, "TrustedAccess")
+	var tpl struct{ Resources map[string]resource }
+	raw, _ := json.Marshal(app.Synth(nil).GetStackByName(stack.StackName()).Template())
+	if err := json.Unmarshal(raw, &tpl); err != nil {
+		t.Fatal(err)
+	}
+	crs := ofType(tpl.Resources, "Custom::AWS")
+	if len(crs) != 1 {
+		t.Fatalf("custom resources = %v, want one", crs)
+	}
+	for id, r := range crs {
+		var call struct {
+			Service, Action string
+			Parameters      map[string]any
+		}
+		if err := json.Unmarshal([]byte(r.Properties["Create"].(string)), &call); err != nil {
+			t.Fatal(err)
+		}
+		if call.Service != "Organizations" || call.Action != "enableAWSServiceAccess" || call.Parameters["ServicePrincipal"] != "cloudtrail.amazonaws.com" {
+			t.Errorf("%s: call = %+v", id, call)
+		}
+		if r.Properties["Update"] != r.Properties["Create"] {
+			t.Errorf("%s: update %v differs from create", id, r.Properties["Update"])
+		}
+		if _, ok := r.Properties["Delete"]; ok {
+			t.Errorf("%s turns trusted access off on delete", id)
+		}
+	}
+	pol := str(ofType(tpl.Resources, "AWS::IAM::Policy"))
+	if !strings.Contains(pol, `"organizations:ServicePrincipal":"cloudtrail.amazonaws.com"`) || strings.Contains(pol, "RegisterDelegatedAdministrator") {
+		t.Errorf("policy = %s, want EnableAWSServiceAccess for CloudTrail only", pol)
+	}
+}

@@ -197,6 +197,9 @@ func New(scope constructs.Construct, id string, props *Props) *Hub {
 // NewDelegatedAdmin makes adminAccountID (12 digits) Security Hub's delegated
 // administrator for the organization. Build it in the management account,
 // in the home region; it enables Security Hub in the administrator there.
+// It is a CloudFormation resource (AWS::SecurityHub::DelegatedAdmin), not
+// a custom resource: a failed first deployment's rollback deletes it with
+// the stack, so a rerun creates it again rather than finding it there.
 func NewDelegatedAdmin(scope constructs.Construct, id, adminAccountID string) awssecurityhub.CfnDelegatedAdmin {
 	if !accountID.MatchString(adminAccountID) {
 		panic(fmt.Sprintf("securityhub: NewDelegatedAdmin adminAccountID %q is not a 12-digit account id", adminAccountID))

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/palisade-sec/palisade/config"
+	"github.com/palisade-sec/palisade/deployplan"
 )
 
 // Outside stands for the world outside the org in the DENIED rows: an
@@ -898,6 +899,25 @@ func (b *builder) guardrails() {
 			b.add(Row{Name: fmt.Sprintf("bypass %s admin: %s", a, name), Want: Denied, Doc: docSCP, Request: q})
 		}
 		bypass("creates a role named like the exemption", "iam:CreateRole", forged.Principal)
+		// The deploy-time function's role is exempt from the security
+		// services deny (it adopts GuardDuty's detector): nobody else may
+		// make, pass or assume such a role, nor invoke, re-code or
+		// re-permission the function that runs as it.
+		fnRole := fmt.Sprintf("arn:aws:iam::%s:role/%s", a, deployplan.DeployFunctionName(b.Org.Name, r))
+		fn := fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", r, a, deployplan.DeployFunctionName(b.Org.Name, r))
+		bypass("creates a role named like the deploy-time function's", "iam:CreateRole", fmt.Sprintf("arn:aws:iam::%s:role/%s", a, deployplan.DeployFunctionName(b.Org.Name, "forged")))
+		bypass("passes the deploy-time function's role to Lambda", "iam:PassRole", fnRole, "iam:PassedToService", "lambda.amazonaws.com")
+		bypass("rewrites the deploy-time function's role's policy", "iam:PutRolePolicy", fnRole)
+		bypass("invokes the deploy-time function", "lambda:InvokeFunction", fn)
+		bypass("re-codes the deploy-time function", "lambda:UpdateFunctionCode", fn)
+		bypass("lets others invoke the deploy-time function", "lambda:AddPermission", fn)
+		if a == b.Org.Security().ID {
+			// The function's role itself may adopt the detector.
+			q := Request{Principal: fnRole, ResourceAccount: a, Context: ctx, SCPs: scps, Action: "guardduty:UpdateDetector",
+				Resource:         protectedResource("guardduty:UpdateDetector", a, r, trail),
+				IdentityPolicies: []string{`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"guardduty:UpdateDetector","Resource":"arn:aws:guardduty:*:*:detector/*"}]}`}}
+			b.add(Row{Name: fmt.Sprintf("guardrail %s deploy-time function role: guardduty:UpdateDetector", a), Want: Allowed, Doc: docSCP, Request: q})
+		}
 		bypass("rewrites the exec role's trust policy", "iam:UpdateAssumeRolePolicy", execRole(a, r))
 		bypass("passes the exec role to CloudFormation", "iam:PassRole", execRole(a, r), "iam:PassedToService", "cloudformation.amazonaws.com")
 		for _, name := range b.Assembly.sortedNames() {

@@ -62,16 +62,21 @@ func deregister(principal, disable, account string) string {
 }
 
 // ManualTrustedAccess are the service principals whose trusted access the
-// deploy needs and does not turn on itself. GuardDuty, Security Hub and
-// Inspector turn theirs on when they designate their administrator
-// (EnableOrganizationAdminAccount), and palisade's Config and Access
-// Analyzer delegations call EnableAWSServiceAccess first. The
-// organization trail needs CloudTrail's: CreateTrail with
-// IsOrganizationTrail fails with CloudTrailAccessNotEnabledException
-// until it is on (CloudTrail API Reference, CreateTrail, Errors; AWS
-// CloudTrail User Guide, "Creating a trail for an organization"). When a
-// stack turns it on (issue 15, point 2), drop it from this list.
-var ManualTrustedAccess = []string{"cloudtrail.amazonaws.com"}
+// deploy needs and does not turn on itself: none today. GuardDuty, Security
+// Hub and Inspector turn theirs on when they designate their administrator
+// (EnableOrganizationAdminAccount), palisade's Config and Access Analyzer
+// delegations call EnableAWSServiceAccess first, and the home orgadmin
+// stack turns on CloudTrail's (StackTrustedAccess).
+var ManualTrustedAccess []string
+
+// StackTrustedAccess are the service principals whose trusted access the
+// home orgadmin stack turns on itself (orgtrail.NewTrustedAccess), before
+// the organization trail: CreateTrail with IsOrganizationTrail fails with
+// CloudTrailAccessNotEnabledException until it is on (CloudTrail API
+// Reference, CreateTrail, Errors; AWS CloudTrail User Guide, "Creating a
+// trail for an organization"). Preflight says so when it is off, without
+// blocking.
+var StackTrustedAccess = []string{"cloudtrail.amazonaws.com"}
 
 // Checks is the table: one entry per check, in the order they report.
 var Checks = []Check{
@@ -100,7 +105,7 @@ var Checks = []Check{
 	{Name: "default-host-management-setting", Scope: ScopeRegion, Run: checkDHMSetting,
 		Doc: "AWS Systems Manager API Reference, GetServiceSetting / UpdateServiceSetting (/ssm/managed-instance/default-ec2-instance-management-role)"},
 	{Name: "guardduty-detector", Scope: ScopeRegion, Run: checkDetector,
-		Doc: "Amazon GuardDuty API Reference, CreateDetector: one detector per account per Region (terraform-provider-aws#11780 shows the error)"},
+		Doc: "Amazon GuardDuty API Reference, CreateDetector: one detector per account per Region (terraform-provider-aws#11780 shows the error); palisade adopts an existing one, so this is a notice"},
 	{Name: "archive-bucket", Scope: ScopeRegion, Run: checkArchiveBucket,
 		Doc: "Amazon S3 User Guide, \"Bucket naming rules\": names are unique across all accounts of a partition; S3 API Reference, HeadBucket (403 when the bucket exists and is not yours, 404 when it does not exist)"},
 	{Name: "lambda-concurrency", Scope: ScopeRegion, Run: checkLambdaConcurrency,
@@ -255,8 +260,14 @@ func checkTrustedAccess(ctx context.Context, e *Env) ([]Finding, error) {
 	var fs []Finding
 	for _, sp := range ManualTrustedAccess {
 		if !on[sp] {
-			fs = append(fs, Finding{Check: "trusted-access", Found: fmt.Sprintf("trusted access for %s is off: the organization trail cannot be created", sp),
+			fs = append(fs, Finding{Check: "trusted-access", Found: fmt.Sprintf("trusted access for %s is off", sp),
 				Fix: fmt.Sprintf("aws organizations enable-aws-service-access --service-principal %s (with the management account's credentials)", sp)})
+		}
+	}
+	for _, sp := range StackTrustedAccess {
+		if !on[sp] {
+			fs = append(fs, Finding{Check: "trusted-access", Notice: true, Found: fmt.Sprintf("trusted access for %s is off", sp),
+				Fix: "nothing: the home orgadmin stack turns it on before the organization trail"})
 		}
 	}
 	return fs, nil
@@ -448,8 +459,16 @@ func checkDetector(ctx context.Context, e *Env) ([]Finding, error) {
 		if _, mine := ownedByPalisade(ctx, e, id); mine {
 			continue
 		}
-		fs = append(fs, e.finding("guardduty-detector", fmt.Sprintf("a GuardDuty detector %s exists; GuardDuty allows one per account and region, so palisade's cannot be created", id),
-			fmt.Sprintf("export what its findings must keep, then aws guardduty delete-detector --detector-id %s --region %s (deleting a detector deletes its findings); palisade's detector and the organization's auto-enable take its place", id, e.Region)))
+		// palisade creates no detector: the security account's detect stack
+		// adopts the one there (GuardDuty allows one per account and
+		// Region), and the administrator enrolls the others' as members
+		// (GuardDuty User Guide, "Managing GuardDuty accounts with AWS
+		// Organizations"). An existing detector is worth knowing, not a
+		// blocker.
+		f := e.finding("guardduty-detector", fmt.Sprintf("a GuardDuty detector %s exists", id),
+			"nothing: palisade adopts it (security account) or the organization's GuardDuty administrator enrolls it as a member, with the org's features")
+		f.Notice = true
+		fs = append(fs, f)
 	}
 	return fs, nil
 }

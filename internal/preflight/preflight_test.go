@@ -339,7 +339,7 @@ func TestEachProblemIsReported(t *testing.T) {
 		{"a file account outside the organization", func(w *world) { w.accounts = w.accounts[:3] }, "accounts", "444444444444", "",
 			"the org file's account dev (444444444444) is not in the organization", "invite it", false},
 		{"CloudTrail trusted access off", func(w *world) { w.trusted = nil }, "trusted-access", "", "",
-			"trusted access for cloudtrail.amazonaws.com is off", "aws organizations enable-aws-service-access --service-principal cloudtrail.amazonaws.com", false},
+			"trusted access for cloudtrail.amazonaws.com is off", "the home orgadmin stack turns it on", true},
 		{"another delegated administrator", func(w *world) { w.admins["guardduty.amazonaws.com"] = []string{prod} }, "delegated-admin", prod, "",
 			"account 333333333333 is already the delegated administrator of guardduty.amazonaws.com", "aws guardduty disable-organization-admin-account --admin-account-id 333333333333", false},
 		{"an SCP of the same name", func(w *world) {
@@ -358,7 +358,7 @@ func TestEachProblemIsReported(t *testing.T) {
 		{"the Default Host Management role exists", func(w *world) { w.roles[sec+"/AWSSystemsManagerDefaultEC2InstanceManagementRole"] = true },
 			"default-host-management-role", sec, home, "the role AWSSystemsManagerDefaultEC2InstanceManagementRole exists", "aws iam delete-role", false},
 		{"a detector exists", func(w *world) { w.detectors[prod+"/"+other] = []string{"abc123"} }, "guardduty-detector", prod, other,
-			"a GuardDuty detector abc123 exists", "delete-detector --detector-id abc123", false},
+			"a GuardDuty detector abc123 exists", "palisade adopts it", true},
 		{"the archive name is taken", func(w *world) { w.buckets["example-logs-222222222222-eu-west-1"] = "999999999999" }, "archive-bucket", sec, other,
 			"the bucket name example-logs-222222222222-eu-west-1 is taken by another owner (HeadBucket: 403)", "choose another org name", false},
 		{"the archive name is taken, and the endpoint ignores the owner condition", func(w *world) {
