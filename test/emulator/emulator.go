@@ -22,6 +22,7 @@ import (
 	"bytes"
 	"context"
 	_ "embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -155,6 +156,34 @@ func (e *Emulator) Reset(ctx context.Context) error {
 	}
 	if status != http.StatusOK {
 		return fmt.Errorf("resetting the emulator: HTTP %d", status)
+	}
+	return nil
+}
+
+// Set changes the emulator's settings (POST /moto-api/palisade/settings):
+// lambdaConcurrencyQuota (1000 by default) and organizationsWriteSeconds
+// (how long one AWS Organizations write stays in flight, 0.25 by default).
+// A reset restores the defaults.
+func (e *Emulator) Set(ctx context.Context, settings map[string]any) error {
+	return e.post(ctx, "/moto-api/palisade/settings", settings)
+}
+
+func (e *Emulator) post(ctx context.Context, path string, v any) error {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.Endpoint+path, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	status, answer, err := Call(req)
+	if err != nil {
+		return fmt.Errorf("POST %s: %w", path, err)
+	}
+	if status != http.StatusOK {
+		return fmt.Errorf("POST %s: HTTP %d: %s", path, status, answer)
 	}
 	return nil
 }

@@ -164,6 +164,8 @@ def patch():
     _patch_security_apis()
     _patch_compliance_apis()
     _patch_organizations()
+    for refusal in REFUSALS:
+        refusal()
 
 
 def _log_crashes():
@@ -2712,6 +2714,99 @@ def _patch_organizations():
                "cloudtrail.amazonaws.com", "detective.amazonaws.com", "backup.amazonaws.com"):
         if sp not in om.FakeDelegatedAdministrator.SUPPORTED_SERVICES:
             om.FakeDelegatedAdministrator.SUPPORTED_SERVICES.append(sp)
+
+
+# --- what AWS refuses (issue 15) --------------------------------------------
+#
+# moto accepts almost anything; AWS does not. Each function registered with
+# @_refusal below reproduces one refusal or side effect of a real service,
+# named beside it with the AWS document that states it, and each has its own
+# test in emulator_test.go. patch() applies them in order (REFUSALS); a
+# backend method is wrapped through _guard (one table row per method), so
+# the checks read as a table of what each call must satisfy.
+
+REFUSALS = []
+
+
+def _refusal(fn):
+    REFUSALS.append(fn)
+    return fn
+
+
+# Settings a test may change through POST /moto-api/palisade/settings (a JSON
+# object merged into these); a reset restores the defaults.
+SETTINGS_DEFAULTS = {
+    # Lambda's concurrent executions quota per account and region: 1,000 by
+    # default (AWS Lambda Developer Guide, "Lambda quotas"); new accounts may
+    # start lower (10 is common), which a test sets here.
+    "lambdaConcurrencyQuota": 1000,
+    # How long one AWS Organizations write stays in flight (seconds): a
+    # write that starts while another one of the same organization is in
+    # flight fails with ConcurrentModificationException (see
+    # _refuse_concurrent_organizations_writes).
+    "organizationsWriteSeconds": 0.25,
+}
+SETTINGS = dict(SETTINGS_DEFAULTS)
+
+
+def _guard(cls, method, check):
+    """Run check(backend, *args, **kwargs) before cls.method; check raises
+    the service's error to refuse the call."""
+    orig = getattr(cls, method)
+
+    def guarded(self, *args, **kwargs):
+        check(self, *args, **kwargs)
+        return orig(self, *args, **kwargs)
+
+    guarded.__wrapped__ = orig
+    setattr(cls, method, guarded)
+
+
+def _after(cls, method, effect):
+    """Run effect(backend, result, *args, **kwargs) once cls.method returned."""
+    orig = getattr(cls, method)
+
+    def wrapped(self, *args, **kwargs):
+        out = orig(self, *args, **kwargs)
+        effect(self, out, *args, **kwargs)
+        return out
+
+    wrapped.__wrapped__ = orig
+    setattr(cls, method, wrapped)
+
+
+def _json_error(code, message):
+    from moto.core.exceptions import JsonRESTError
+
+    e = JsonRESTError(code, message)
+    e.code = code  # what ignoreErrorCodesMatching and the logs read
+    return e
+
+
+@_refusal
+def _settings_api():
+    import moto.moto_api._internal.urls as apiu
+    from moto.moto_api._internal.models import moto_api_backend
+
+    def settings(request, full_url, headers):
+        if request.method == "POST":
+            body = json.loads(request.get_data() or b"{}")
+            unknown = set(body) - set(SETTINGS_DEFAULTS)
+            if unknown:
+                return 400, {}, json.dumps({"message": f"unknown settings {sorted(unknown)}; known: {sorted(SETTINGS_DEFAULTS)}"})
+            SETTINGS.update(body)
+        return 200, {"Content-Type": "application/json"}, json.dumps(SETTINGS)
+
+    apiu.url_paths["{0}/moto-api/palisade/settings$"] = settings
+
+    orig_reset = type(moto_api_backend).reset
+
+    def reset(self):
+        SETTINGS.clear()
+        SETTINGS.update(SETTINGS_DEFAULTS)
+        return orig_reset(self)
+
+    type(moto_api_backend).reset = reset
 
 
 def _exit_with_parent(parent_pid):
