@@ -2809,6 +2809,221 @@ def _settings_api():
     type(moto_api_backend).reset = reset
 
 
+# The stack operation this thread is running, for the models that need to
+# know which resource of which stack makes a call: set around each resource
+# CloudFormation creates or updates (_track_resources).
+_OP = threading.local()
+# hook(logical_id, type, resources_map), run before each such resource.
+_RESOURCE_HOOKS = []
+
+
+@_refusal
+def _track_resources():
+    import moto.cloudformation.parsing as cfp
+
+    def tracked(orig):
+        def run(logical_id, resource_json, resources_map, *args, **kwargs):
+            outer = getattr(_OP, "resource", None)
+            _OP.resource = (resources_map, logical_id, resource_json.get("Type", ""))
+            try:
+                for hook in _RESOURCE_HOOKS:
+                    hook(logical_id, resource_json.get("Type", ""), resources_map)
+                return orig(logical_id, resource_json, resources_map, *args, **kwargs)
+            except Exception as e:
+                # the innermost resource that failed is the one CloudFormation names
+                if getattr(_OP, "failed", None) is None:
+                    _OP.failed = (logical_id, resource_json.get("Type", ""), e)
+                raise
+            finally:
+                _OP.resource = outer
+        return run
+
+    cfp.parse_and_create_resource = tracked(cfp.parse_and_create_resource)
+    cfp.parse_and_update_resource = tracked(cfp.parse_and_update_resource)
+
+
+@_refusal
+def _rollback_failed_operations():
+    # CloudFormation rolls a failed stack operation back: a failed create
+    # deletes what it created (except resources whose DeletionPolicy is
+    # Retain) and leaves the stack ROLLBACK_COMPLETE, which can only be
+    # deleted (the CDK CLI deletes it before creating the stack again); a
+    # failed update returns the stack to its previous template,
+    # UPDATE_ROLLBACK_COMPLETE. The operation's call itself succeeds (AWS
+    # runs it asynchronously); the failure is in the stack's status and its
+    # events (the failed resource's *_FAILED event with the service's error).
+    # CloudFormation User Guide, "Stack status codes" and "Choose how to
+    # handle failures when provisioning resources"; DeletionPolicy attribute
+    # (RetainExceptOnCreate: "If the stack operation that created the
+    # resource is rolled back, CloudFormation deletes the resource", unlike
+    # Retain). moto 5.2.1 raised the error out of ExecuteChangeSet (HTTP
+    # 500) and left the stack and its partial resources IN_PROGRESS.
+    import copy
+
+    import moto.cloudformation.models as cfm
+
+    def event(stack, logical_id, rtype, physical, status, reason):
+        stack.events.append(cfm.Event(stack_id=stack.stack_id, stack_name=stack.name, logical_resource_id=logical_id,
+                                      physical_resource_id=physical, resource_type=rtype, resource_status=status,
+                                      resource_status_reason=reason, resource_properties=None))
+
+    def roll_back(stack, kind, e, previous=None):
+        logical_id, rtype, err = getattr(_OP, "failed", None) or (stack.name, "AWS::CloudFormation::Stack", e)
+        _OP.failed = None
+        reason = f"{_error_code(err)}: {err}" if _error_code(err) not in str(err) else str(err)
+        log.warning("stack %s (%s %s): %s of %s failed, rolling back: %s", stack.name, stack.account_id,
+                    stack.region_name, kind.lower(), logical_id, reason)
+        event(stack, logical_id, rtype, "", f"{kind}_FAILED", reason)
+        prefix = "" if kind == "CREATE" else "UPDATE_"
+        why = f"The following resource(s) failed to {kind.lower()}: [{logical_id}]. "
+        stack.status = f"{prefix}ROLLBACK_IN_PROGRESS"
+        stack._add_stack_event(stack.status, resource_status_reason=why + "Rollback requested by user.")
+        try:
+            if kind == "CREATE":
+                stack.resource_map.delete()
+            else:
+                template, parameters = previous
+                stack.resource_map.update(template, parameters)
+                stack.template_dict = template
+        except Exception as de:
+            log.warning("stack %s: rollback failed: %s", stack.name, de)
+            stack.status = f"{prefix}ROLLBACK_FAILED"
+            stack.stack_status_reason = f"{why}Rollback failed: {de}"
+        else:
+            stack.status = f"{prefix}ROLLBACK_COMPLETE"
+            stack.stack_status_reason = why.strip()
+        stack._add_stack_event(stack.status)
+
+    orig_create = cfm.Stack.create_resources
+
+    def create_resources(self):
+        _OP.failed = None
+        try:
+            orig_create(self)
+        except Exception as e:
+            roll_back(self, "CREATE", e)
+
+    cfm.Stack.create_resources = create_resources
+
+    orig_execute = cfm.CloudFormationBackend.execute_change_set
+
+    def execute_change_set(self, change_set_name, stack_name=None):
+        cs = self.describe_change_set(change_set_name, stack_name)
+        stack = self.stacks[cs.stack_id]
+        previous = (copy.deepcopy(stack.template_dict), copy.deepcopy(stack.resource_map.input_parameters))
+        _OP.failed = None
+        try:
+            return orig_execute(self, change_set_name, stack_name)
+        except Exception as e:
+            cs.execution_status = "EXECUTE_FAILED"
+            self.change_sets.pop(cs.change_set_id, None)
+            roll_back(stack, "CREATE" if cs.change_set_type == "CREATE" else "UPDATE", e, previous)
+
+    cfm.CloudFormationBackend.execute_change_set = execute_change_set
+
+
+# Injected faults (POST /moto-api/palisade/faults), each failing one call
+# once: {"call": "Organizations:RegisterDelegatedAdministrator" (an SDK call
+# of a Custom::AWS resource, or a direct API call) or "AWS::GuardDuty::Detector"
+# (a resource CloudFormation creates or updates), "nth": 1 (the Nth matching
+# call fails; default 1), optional "account", "region" and "stack" (a
+# substring of the stack's name) to narrow it, "code" and "message" of the
+# error (default InternalFailure)}. GET lists them with how many calls each
+# has seen and whether it fired. A reset clears them.
+FAULTS = []
+
+
+def _call_key(call):
+    # Organizations:RegisterDelegatedAdministrator, organizations.registerDelegatedAdministrator,
+    # @aws-sdk/client-organizations RegisterDelegatedAdministratorCommand -> one key
+    if call.startswith("AWS::") or call.startswith("Custom::"):
+        return call.lower()
+    service, _, action = call.replace(".", ":").partition(":")
+    service = service.lower().removeprefix("@aws-sdk/client-").replace("-", "")
+    return f"{service}:{action.lower().removesuffix('command')}"
+
+
+def _inject(call, account_id, region_name):
+    """Fail this call if an injected fault says so."""
+    key = _call_key(call)
+    res = getattr(_OP, "resource", None)
+    stack = str(res[0]["AWS::StackName"]) if res else ""
+    with _FAULT_LOCK:
+        for f in FAULTS:
+            if f["key"] != key or f["fired"]:
+                continue
+            if f.get("account") not in (None, "", account_id) or f.get("region") not in (None, "", region_name):
+                continue
+            if f.get("stack") and f["stack"] not in stack:
+                continue
+            f["seen"] += 1
+            if f["seen"] == f.get("nth", 1):
+                f["fired"] = True
+                f["firedIn"] = {"account": account_id, "region": region_name, "stack": stack, "resource": res[1] if res else ""}
+                log.warning("injected fault: %s in %s %s %s fails with %s", call, account_id, region_name, stack or "(no stack)", f["code"])
+                raise ApiError(f["code"], f["message"])
+
+
+_FAULT_LOCK = threading.RLock()
+
+
+@_refusal
+def _fault_injection():
+    import moto.moto_api._internal.urls as apiu
+    from moto.core.responses import BaseResponse
+    from moto.moto_api._internal.models import moto_api_backend
+
+    def faults(request, full_url, headers):
+        if request.method == "POST":
+            f = json.loads(request.get_data() or b"{}")
+            if not f.get("call"):
+                return 400, {}, json.dumps({"message": "a fault needs a call"})
+            f.setdefault("nth", 1)
+            f.setdefault("code", "InternalFailure")
+            f.setdefault("message", f"injected fault: call {f['nth']} of {f['call']} fails")
+            f.update(key=_call_key(f["call"]), seen=0, fired=False)
+            with _FAULT_LOCK:
+                FAULTS.append(f)
+        with _FAULT_LOCK:
+            return 200, {"Content-Type": "application/json"}, json.dumps(FAULTS)
+
+    apiu.url_paths["{0}/moto-api/palisade/faults$"] = faults
+
+    orig_reset = type(moto_api_backend).reset
+
+    def reset(self):
+        with _FAULT_LOCK:
+            FAULTS.clear()
+        return orig_reset(self)
+
+    type(moto_api_backend).reset = reset
+
+    # SDK calls of Custom::AWS resources
+    for (service, action), fn in list(SDK_CALLS.items()):
+        def call(account_id, region_name, p, fn=fn, name=f"{service}:{action}"):
+            _inject(name, account_id, region_name)
+            return fn(account_id, region_name, p)
+        SDK_CALLS[(service, action)] = call
+
+    # resources CloudFormation creates or updates
+    _RESOURCE_HOOKS.append(lambda logical_id, rtype, rm: _inject(rtype, rm._account_id, rm._region_name))
+
+    # direct API calls
+    orig_call = BaseResponse.call_action
+
+    def call_action(self):
+        service = getattr(self, "service_name", None) or type(self).__name__.removesuffix("Response")
+        try:
+            _inject(f"{service}:{self._get_action()}", self.current_account, self.region)
+        except ApiError as e:
+            from moto.core.exceptions import JsonRESTError
+
+            raise JsonRESTError(e.code, str(e).split(": ", 1)[-1])
+        return orig_call(self)
+
+    BaseResponse.call_action = call_action
+
+
 def _exit_with_parent(parent_pid):
     # The Go side starts the server in a process group of its own, so a
     # terminal's Ctrl-C or a killed test binary would leave it running: poll

@@ -3,8 +3,15 @@ package emulator_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 
 	"github.com/palisade-sec/palisade/test/emulator"
 )
@@ -46,5 +53,119 @@ func TestSettings(t *testing.T) {
 	}
 	if got := settings(t, emu)["lambdaConcurrencyQuota"]; got != 1000.0 {
 		t.Errorf("Lambda concurrency quota %v after a reset, want 1000", got)
+	}
+}
+
+// deploy creates (or, when the stack exists, updates) a stack through a
+// change set, as the CDK CLI does, and returns nil once it is
+// CREATE_COMPLETE or UPDATE_COMPLETE, else an error with its status and
+// the reason of its failed resource.
+func deploy(ctx context.Context, cfg aws.Config, stack, body string) error {
+	cfn := cloudformation.NewFromConfig(cfg)
+	kind := cfntypes.ChangeSetTypeCreate
+	if d, err := cfn.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(stack)}); err == nil && len(d.Stacks) == 1 {
+		switch d.Stacks[0].StackStatus {
+		case cfntypes.StackStatusRollbackComplete:
+			// what the CLI does with a stack whose create failed
+			if _, err := cfn.DeleteStack(ctx, &cloudformation.DeleteStackInput{StackName: aws.String(stack)}); err != nil {
+				return err
+			}
+		default:
+			kind = cfntypes.ChangeSetTypeUpdate
+		}
+	}
+	if _, err := cfn.CreateChangeSet(ctx, &cloudformation.CreateChangeSetInput{
+		StackName: aws.String(stack), ChangeSetName: aws.String("cdk-deploy-change-set"),
+		ChangeSetType: kind, TemplateBody: aws.String(body),
+	}); err != nil {
+		return err
+	}
+	if _, err := cfn.ExecuteChangeSet(ctx, &cloudformation.ExecuteChangeSetInput{
+		StackName: aws.String(stack), ChangeSetName: aws.String("cdk-deploy-change-set"),
+	}); err != nil {
+		return err
+	}
+	d, err := cfn.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(stack)})
+	if err != nil {
+		return err
+	}
+	st := d.Stacks[0].StackStatus
+	if st == cfntypes.StackStatusCreateComplete || st == cfntypes.StackStatusUpdateComplete {
+		return nil
+	}
+	ev, err := cfn.DescribeStackEvents(ctx, &cloudformation.DescribeStackEventsInput{StackName: aws.String(stack)})
+	if err != nil {
+		return err
+	}
+	var reasons []string
+	for _, e := range ev.StackEvents {
+		if strings.HasSuffix(string(e.ResourceStatus), "_FAILED") {
+			reasons = append(reasons, aws.ToString(e.LogicalResourceId)+": "+aws.ToString(e.ResourceStatusReason))
+		}
+	}
+	return fmt.Errorf("stack %s: %s (%s)", stack, st, strings.Join(reasons, "; "))
+}
+
+// TestRollback checks that a failed create deletes what it created and
+// leaves the stack ROLLBACK_COMPLETE, that the stack can then be deleted
+// and created again, and that a failed update returns the stack to its
+// previous template.
+func TestRollback(t *testing.T) {
+	emu := start(t)
+	ctx := context.Background()
+	cfg := config(emu)
+	logs := cloudwatchlogs.NewFromConfig(cfg)
+	groups := func() []string {
+		out, err := logs.DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, g := range out.LogGroups {
+			names = append(names, aws.ToString(g.LogGroupName))
+		}
+		return names
+	}
+	const two = `{"Resources": {"One": {"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": "one"}},
+	  "Two": {"Type": "AWS::Logs::LogGroup", "DependsOn": "One", "Properties": {"LogGroupName": "two"}}}}`
+	if err := emu.InjectFault(ctx, emulator.Fault{Call: "AWS::Logs::LogGroup", Nth: 2, Code: "LimitExceededException"}); err != nil {
+		t.Fatal(err)
+	}
+	err := deploy(ctx, cfg, "rollback", two)
+	if err == nil || !strings.Contains(err.Error(), "ROLLBACK_COMPLETE") || !strings.Contains(err.Error(), "Two: LimitExceededException") {
+		t.Fatalf("create with a failing resource: %v, want ROLLBACK_COMPLETE naming Two and its error", err)
+	}
+	if q := groups(); len(q) != 0 {
+		t.Errorf("groups %v remain after the rollback of their stack's create", q)
+	}
+	faults, err := emu.Faults(ctx)
+	if err != nil || len(faults) != 1 || !faults[0].Fired || faults[0].FiredIn["stack"] != "rollback" || faults[0].FiredIn["resource"] != "Two" {
+		t.Errorf("faults %+v (%v), want one fired in stack rollback, resource Two", faults, err)
+	}
+	if err := deploy(ctx, cfg, "rollback", two); err != nil {
+		t.Fatalf("deploying again after the failed create: %v", err)
+	}
+	if q := groups(); len(q) != 2 {
+		t.Errorf("groups %v, want one and two", q)
+	}
+
+	const three = `{"Resources": {"One": {"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": "one"}},
+	  "Two": {"Type": "AWS::Logs::LogGroup", "DependsOn": "One", "Properties": {"LogGroupName": "two"}},
+	  "Three": {"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": "three"}}}}`
+	if err := emu.InjectFault(ctx, emulator.Fault{Call: "AWS::Logs::LogGroup", Stack: "rollback"}); err != nil {
+		t.Fatal(err)
+	}
+	err = deploy(ctx, cfg, "rollback", three)
+	if err == nil || !strings.Contains(err.Error(), "UPDATE_ROLLBACK_COMPLETE") {
+		t.Fatalf("update with a failing resource: %v, want UPDATE_ROLLBACK_COMPLETE", err)
+	}
+	if q := groups(); len(q) != 2 {
+		t.Errorf("groups %v after the rolled-back update, want one and two", q)
+	}
+	if err := deploy(ctx, cfg, "rollback", three); err != nil {
+		t.Fatalf("updating again after the failed update: %v", err)
+	}
+	if q := groups(); len(q) != 3 {
+		t.Errorf("groups %v, want one, two and three", q)
 	}
 }
