@@ -945,8 +945,13 @@ def _org_register_admin(account_id, region_name, p):
     if not any(s["ServicePrincipal"] == p["ServicePrincipal"] for s in org.services):
         # AWS: "You must enable AWS service access ... before registering".
         raise ValueError(f"Organizations RegisterDelegatedAdministrator: trusted access for {p['ServicePrincipal']} is not enabled")
-    if not any(a.account.id == p["AccountId"] and p["ServicePrincipal"] in a.services for a in org.admins):
-        org.register_delegated_administrator(AccountId=p["AccountId"], ServicePrincipal=p["ServicePrincipal"])
+    # A second registration of the same account for the same service fails
+    # with AccountAlreadyRegisteredException (AWS Organizations API Reference,
+    # RegisterDelegatedAdministrator, Errors: "The specified account is
+    # already a delegated administrator for this Amazon Web Services service"): moto's own
+    # backend raises it. A create-only delegation rerun after a rollback
+    # meets it (issue 15, point 4).
+    org.register_delegated_administrator(AccountId=p["AccountId"], ServicePrincipal=p["ServicePrincipal"])
     return {}
 
 

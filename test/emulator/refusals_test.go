@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -12,6 +14,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/palisade-sec/palisade/test/emulator"
 )
@@ -167,5 +173,109 @@ func TestRollback(t *testing.T) {
 	}
 	if q := groups(); len(q) != 3 {
 		t.Errorf("groups %v, want one, two and three", q)
+	}
+}
+
+// The organization the refusal tests deploy into: the default test
+// account manages it; security and workload are members.
+const (
+	management = "123456789012"
+	security   = "222222222222"
+	workload   = "333333333333"
+)
+
+// organization creates the organization and its member accounts.
+func organization(t *testing.T, ctx context.Context, cfg aws.Config, members ...string) {
+	t.Helper()
+	orgs := organizations.NewFromConfig(cfg)
+	if _, err := orgs.CreateOrganization(ctx, &organizations.CreateOrganizationInput{FeatureSet: orgtypes.OrganizationFeatureSetAll}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range members {
+		if _, err := orgs.CreateAccount(ctx, &organizations.CreateAccountInput{
+			AccountName: aws.String("member-" + id), Email: aws.String(id + "@example.invalid"),
+			Tags: []orgtypes.Tag{{Key: aws.String("emulator:account-id"), Value: aws.String(id)}},
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// as acts in another account of the emulator (moto's account header).
+func as(cfg aws.Config, account string) aws.Config {
+	cfg.APIOptions = append(slices.Clone(cfg.APIOptions), func(stack *middleware.Stack) error {
+		return stack.Build.Add(middleware.BuildMiddlewareFunc("MotoAccountID",
+			func(ctx context.Context, in middleware.BuildInput, next middleware.BuildHandler) (middleware.BuildOutput, middleware.Metadata, error) {
+				if req, ok := in.Request.(*smithyhttp.Request); ok {
+					req.Header.Set("x-moto-account-id", account)
+				}
+				return next.HandleBuild(ctx, in)
+			}), middleware.After)
+	})
+	return cfg
+}
+
+// stackTemplate is a template of resources, with the Lambda function that
+// CDK's AwsCustomResource resources name as their provider (Provider).
+func stackTemplate(resources map[string]any) string {
+	all := map[string]any{
+		"ProviderRole": map[string]any{"Type": "AWS::IAM::Role", "Properties": map[string]any{"AssumeRolePolicyDocument": map[string]any{
+			"Version": "2012-10-17", "Statement": []any{map[string]any{"Effect": "Allow", "Principal": map[string]any{"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}}}}},
+		"Provider": map[string]any{"Type": "AWS::Lambda::Function", "Properties": map[string]any{
+			"Runtime": "nodejs20.x", "Handler": "index.handler", "Code": map[string]any{"ZipFile": "exports.handler = async () => ({})"},
+			"Role": map[string]any{"Fn::GetAtt": []string{"ProviderRole", "Arn"}}}},
+	}
+	maps.Copy(all, resources)
+	body, err := json.Marshal(map[string]any{"Resources": all})
+	if err != nil {
+		panic(err)
+	}
+	return string(body)
+}
+
+// sdkCall is a Custom::AWS resource making one SDK call on create, as CDK's
+// AwsCustomResource does; extra goes into the call (ignoreErrorCodesMatching).
+func sdkCall(service, action string, params map[string]any, extra map[string]any, dependsOn ...string) map[string]any {
+	call := map[string]any{"service": service, "action": action, "parameters": params,
+		"physicalResourceId": map[string]any{"id": service + "." + action}}
+	maps.Copy(call, extra)
+	raw, err := json.Marshal(call)
+	if err != nil {
+		panic(err)
+	}
+	r := map[string]any{"Type": "Custom::AWS", "Properties": map[string]any{
+		"ServiceToken": map[string]any{"Fn::GetAtt": []string{"Provider", "Arn"}}, "Create": string(raw)}}
+	if len(dependsOn) > 0 {
+		r["DependsOn"] = dependsOn
+	}
+	return r
+}
+
+// TestRegisterDelegatedAdministratorTwice: Organizations refuses to
+// register an account that is already a service's delegated administrator
+// (AccountAlreadyRegisteredException), which a create-only delegation
+// meets when a deploy is rerun after its stack rolled back; a delegation
+// that takes already-registered as done deploys again.
+func TestRegisterDelegatedAdministratorTwice(t *testing.T) {
+	emu := start(t)
+	ctx := context.Background()
+	cfg := config(emu)
+	organization(t, ctx, cfg, security)
+	register := func(extra map[string]any) string {
+		return stackTemplate(map[string]any{
+			"Access": sdkCall("Organizations", "enableAWSServiceAccess", map[string]any{"ServicePrincipal": "config.amazonaws.com"}, nil),
+			"Admin": sdkCall("Organizations", "registerDelegatedAdministrator",
+				map[string]any{"ServicePrincipal": "config.amazonaws.com", "AccountId": security}, extra, "Access"),
+		})
+	}
+	if err := deploy(ctx, cfg, "delegation", register(nil)); err != nil {
+		t.Fatal(err)
+	}
+	err := deploy(ctx, cfg, "delegation-again", register(nil))
+	if err == nil || !strings.Contains(err.Error(), "AccountAlreadyRegisteredException") {
+		t.Errorf("registering the delegated administrator again: %v, want AccountAlreadyRegisteredException", err)
+	}
+	if err := deploy(ctx, cfg, "delegation-idempotent", register(map[string]any{"ignoreErrorCodesMatching": "AccountAlreadyRegisteredException"})); err != nil {
+		t.Errorf("registering again, already-registered taken as done: %v", err)
 	}
 }
