@@ -1465,8 +1465,8 @@ def _security_models(Model):
             p = cloudformation_json["Properties"]
             tags = {t["Key"]: t["Value"] for t in p.get("Tags") or []}
             backend = guardduty_backends[account_id][region_name]
-            if backend.detectors:
-                raise ValueError(f"AWS::GuardDuty::Detector: {account_id} {region_name} already has a detector")
+            # one detector per account and region: CreateDetector refuses a
+            # second (_refuse_second_guardduty_detector)
             did = backend.create_detector(_bool(p.get("Enable", True)), p.get("FindingPublishingFrequency"),
                                           _lower_keys(p.get("DataSources") or {}), tags, _lower_keys(p.get("Features") or []))
             return cls(did, account_id, region_name)
@@ -3027,6 +3027,39 @@ def _fault_injection():
         return orig_call(self)
 
     BaseResponse.call_action = call_action
+
+
+@_refusal
+def _refuse_second_guardduty_detector():
+    # GuardDuty allows one detector per account and region: CreateDetector
+    # then fails with BadRequestException "The request is rejected because a
+    # detector already exists for the current account."
+    # (terraform-provider-aws#11780 shows the error). And designating the
+    # delegated administrator (EnableOrganizationAdminAccount, by the
+    # management account) "also enables GuardDuty for the delegated GuardDuty
+    # administrator account" in the current region (GuardDuty User Guide,
+    # "Permissions required to designate a delegated GuardDuty administrator
+    # account"; "Managing GuardDuty accounts with AWS Organizations"): it
+    # creates that account's detector there. A stack that then creates an
+    # AWS::GuardDuty::Detector in that account and region fails.
+    from moto.guardduty.models import GuardDutyBackend, guardduty_backends
+
+    def one_detector(backend, *args, **kwargs):
+        if backend.detectors:
+            raise _json_error("BadRequestException",
+                              "The request is rejected because a detector already exists for the current account.")
+
+    _guard(GuardDutyBackend, "create_detector", one_detector)
+
+    def enable_admin_detector(backend, out, admin_account_id):
+        admin = guardduty_backends[admin_account_id][backend.region_name]
+        if not admin.detectors:
+            # GuardDuty's defaults for a detector it enables itself
+            admin.create_detector(True, "SIX_HOURS", {}, {}, [])
+            log.info("GuardDuty: designating %s as delegated administrator enabled its detector in %s",
+                     admin_account_id, backend.region_name)
+
+    _after(GuardDutyBackend, "enable_organization_admin_account", enable_admin_detector)
 
 
 def _exit_with_parent(parent_pid):

@@ -279,3 +279,32 @@ func TestRegisterDelegatedAdministratorTwice(t *testing.T) {
 		t.Errorf("registering again, already-registered taken as done: %v", err)
 	}
 }
+
+// TestGuardDutyDelegationEnablesDetector: designating GuardDuty's delegated
+// administrator enables GuardDuty in that account, in that region only; a
+// detector created there afterwards fails, as GuardDuty allows one per
+// account and region.
+func TestGuardDutyDelegationEnablesDetector(t *testing.T) {
+	emu := start(t)
+	ctx := context.Background()
+	cfg := config(emu)
+	organization(t, ctx, cfg, security)
+	if err := deploy(ctx, cfg, "guardduty-admin", stackTemplate(map[string]any{
+		"Admin": sdkCall("GuardDuty", "enableOrganizationAdminAccount", map[string]any{"AdminAccountId": security}, nil),
+	})); err != nil {
+		t.Fatal(err)
+	}
+	detector := `{"Resources": {"Detector": {"Type": "AWS::GuardDuty::Detector", "Properties": {"Enable": true}}}}`
+	err := deploy(ctx, as(cfg, security), "detector", detector)
+	if err == nil || !strings.Contains(err.Error(), "BadRequestException") || !strings.Contains(err.Error(), "detector already exists") {
+		t.Errorf("a detector in the delegated administrator's account and region: %v, want BadRequestException (a detector already exists)", err)
+	}
+	west := as(cfg, security)
+	west.Region = "us-west-2"
+	if err := deploy(ctx, west, "detector", detector); err != nil {
+		t.Errorf("a detector in another region, where no administrator was designated: %v", err)
+	}
+	if err := deploy(ctx, west, "detector-again", detector); err == nil || !strings.Contains(err.Error(), "detector already exists") {
+		t.Errorf("a second detector in one account and region: %v, want BadRequestException", err)
+	}
+}
