@@ -2755,12 +2755,18 @@ SETTINGS = dict(SETTINGS_DEFAULTS)
 
 
 def _guard(cls, method, check):
-    """Run check(backend, *args, **kwargs) before cls.method; check raises
-    the service's error to refuse the call."""
+    """Run check(backend, args) before cls.method, args being the call's
+    arguments by name (defaults filled in); check raises the service's
+    error to refuse the call."""
+    import inspect
+
     orig = getattr(cls, method)
+    sig = inspect.signature(orig)
 
     def guarded(self, *args, **kwargs):
-        check(self, *args, **kwargs)
+        bound = sig.bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        check(self, bound.arguments)
         return orig(self, *args, **kwargs)
 
     guarded.__wrapped__ = orig
@@ -2783,9 +2789,7 @@ def _after(cls, method, effect):
 def _json_error(code, message):
     from moto.core.exceptions import JsonRESTError
 
-    e = JsonRESTError(code, message)
-    e.code = code  # what ignoreErrorCodesMatching and the logs read
-    return e
+    return JsonRESTError(code, message)  # _error_code reads its error_type
 
 
 @_refusal
@@ -2875,7 +2879,8 @@ def _rollback_failed_operations():
     def roll_back(stack, kind, e, previous=None):
         logical_id, rtype, err = getattr(_OP, "failed", None) or (stack.name, "AWS::CloudFormation::Stack", e)
         _OP.failed = None
-        reason = f"{_error_code(err)}: {err}" if _error_code(err) not in str(err) else str(err)
+        message = getattr(err, "message", None) if isinstance(getattr(err, "message", None), str) else str(err)
+        reason = message if message.startswith(_error_code(err)) else f"{_error_code(err)}: {message}"
         log.warning("stack %s (%s %s): %s of %s failed, rolling back: %s", stack.name, stack.account_id,
                     stack.region_name, kind.lower(), logical_id, reason)
         event(stack, logical_id, rtype, "", f"{kind}_FAILED", reason)
@@ -3044,7 +3049,7 @@ def _refuse_second_guardduty_detector():
     # AWS::GuardDuty::Detector in that account and region fails.
     from moto.guardduty.models import GuardDutyBackend, guardduty_backends
 
-    def one_detector(backend, *args, **kwargs):
+    def one_detector(backend, args):
         if backend.detectors:
             raise _json_error("BadRequestException",
                               "The request is rejected because a detector already exists for the current account.")
