@@ -3067,6 +3067,35 @@ def _refuse_second_guardduty_detector():
     _after(GuardDutyBackend, "enable_organization_admin_account", enable_admin_detector)
 
 
+@_refusal
+def _refuse_organization_trail_without_trusted_access():
+    # CreateTrail and UpdateTrail with IsOrganizationTrail fail with
+    # CloudTrailAccessNotEnabledException, "thrown when trusted access has not
+    # been enabled between CloudTrail and Organizations" (AWS CloudTrail API
+    # Reference, CreateTrail/UpdateTrail, Errors; CloudTrail User Guide,
+    # "Prepare for creating a trail for your organization"): the
+    # organization must have run EnableAWSServiceAccess for
+    # cloudtrail.amazonaws.com. An account in no organization gets
+    # OrganizationsNotInUseException.
+    from moto.cloudtrail.models import CloudTrailBackend
+
+    def trusted_access(backend, args):
+        if not (args.get("is_org_trail") or args.get("is_organization_trail")):
+            return
+        try:
+            org, _ = _org_of(backend.account_id)
+        except ValueError:
+            raise _json_error("OrganizationsNotInUseException",
+                              f"This exception is thrown when the request is made from an AWS account that is not a member of an organization ({backend.account_id}).")
+        if not any(s["ServicePrincipal"] == "cloudtrail.amazonaws.com" for s in org.services):
+            raise _json_error("CloudTrailAccessNotEnabledException",
+                              "This exception is thrown when trusted access has not been enabled between AWS CloudTrail and AWS Organizations "
+                              "(EnableAWSServiceAccess for cloudtrail.amazonaws.com).")
+
+    _guard(CloudTrailBackend, "create_trail", trusted_access)
+    _guard(CloudTrailBackend, "update_trail", trusted_access)
+
+
 def _exit_with_parent(parent_pid):
     # The Go side starts the server in a process group of its own, so a
     # terminal's Ctrl-C or a killed test binary would leave it running: poll

@@ -3,6 +3,7 @@ package emulator_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -13,9 +14,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
@@ -307,4 +311,53 @@ func TestGuardDutyDelegationEnablesDetector(t *testing.T) {
 	if err := deploy(ctx, west, "detector-again", detector); err == nil || !strings.Contains(err.Error(), "detector already exists") {
 		t.Errorf("a second detector in one account and region: %v, want BadRequestException", err)
 	}
+}
+
+// TestOrganizationTrailNeedsTrustedAccess: CloudTrail refuses an
+// organization trail, created or updated to one, until the organization
+// has enabled trusted access for cloudtrail.amazonaws.com.
+func TestOrganizationTrailNeedsTrustedAccess(t *testing.T) {
+	emu := start(t)
+	ctx := context.Background()
+	cfg := config(emu)
+	organization(t, ctx, cfg, security)
+	s := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	if _, err := s.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("trail-bucket")}); err != nil {
+		t.Fatal(err)
+	}
+	ct := cloudtrail.NewFromConfig(cfg)
+	_, err := ct.CreateTrail(ctx, &cloudtrail.CreateTrailInput{Name: aws.String("org"), S3BucketName: aws.String("trail-bucket"), IsOrganizationTrail: aws.Bool(true)})
+	if code(err) != "CloudTrailAccessNotEnabledException" {
+		t.Errorf("CreateTrail of an organization trail without trusted access: %v, want CloudTrailAccessNotEnabledException", err)
+	}
+	if _, err := ct.CreateTrail(ctx, &cloudtrail.CreateTrailInput{Name: aws.String("account"), S3BucketName: aws.String("trail-bucket")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = ct.UpdateTrail(ctx, &cloudtrail.UpdateTrailInput{Name: aws.String("account"), IsOrganizationTrail: aws.Bool(true)})
+	if code(err) != "CloudTrailAccessNotEnabledException" {
+		t.Errorf("UpdateTrail to an organization trail without trusted access: %v, want CloudTrailAccessNotEnabledException", err)
+	}
+	trail := `{"Resources": {"Trail": {"Type": "AWS::CloudTrail::Trail", "Properties": {"TrailName": "org-trail", "IsLogging": true,
+	  "IsOrganizationTrail": true, "IsMultiRegionTrail": true, "S3BucketName": "trail-bucket"}}}}`
+	if err := deploy(ctx, cfg, "trail", trail); err == nil || !strings.Contains(err.Error(), "CloudTrailAccessNotEnabledException") {
+		t.Errorf("a stack's organization trail without trusted access: %v, want CloudTrailAccessNotEnabledException", err)
+	}
+	if _, err := organizations.NewFromConfig(cfg).EnableAWSServiceAccess(ctx, &organizations.EnableAWSServiceAccessInput{ServicePrincipal: aws.String("cloudtrail.amazonaws.com")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := deploy(ctx, cfg, "trail", trail); err != nil {
+		t.Errorf("an organization trail with trusted access: %v", err)
+	}
+}
+
+// code is the API error code of err, or "" for none.
+func code(err error) string {
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.ErrorCode()
+	}
+	if err != nil {
+		return err.Error()
+	}
+	return ""
 }
