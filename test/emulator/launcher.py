@@ -3096,6 +3096,86 @@ def _refuse_organization_trail_without_trusted_access():
     _guard(CloudTrailBackend, "update_trail", trusted_access)
 
 
+# AWS's policy size limits, restated from gates/policylimits.go (the
+# project's one statement of them, with the doc of each; keep the two in
+# step). Measured as that file measures them: the document as compact JSON
+# (white space between tokens not counted), in bytes or characters.
+POLICY_LIMITS = {
+    # S3 User Guide, "Bucket policies and user policies": "Bucket policies
+    # are limited to 20 KB in size" (read as 20,000 bytes, the smaller).
+    "bucket": (20000, "bytes"),
+    # KMS Developer Guide, "Key policies": "Up to 32 kilobytes (32,768 bytes)".
+    "key": (32768, "bytes"),
+    # CloudWatch Logs API Reference, PutDestinationPolicy: accessPolicy "can
+    # be up to 5120 bytes".
+    "destination": (5120, "bytes"),
+    # IAM User Guide, "IAM and AWS STS quotas": role trust policy length,
+    # 2,048 characters by default; white space not counted.
+    "trust": (2048, "characters"),
+}
+
+
+def _policy_size(doc, unit):
+    if isinstance(doc, bytes):
+        doc = doc.decode()
+    if isinstance(doc, str):
+        try:
+            doc = json.loads(doc)
+        except ValueError:
+            return len(doc.encode()) if unit == "bytes" else len(doc)
+    compact = json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
+    return len(compact.encode()) if unit == "bytes" else len(compact)
+
+
+@_refusal
+def _refuse_oversized_policies():
+    # Each service refuses a policy over its limit (POLICY_LIMITS). The error
+    # codes: IAM answers LimitExceeded "Cannot exceed quota for
+    # ACLSizePerRole: 2048"; for S3 (MalformedPolicy), KMS
+    # (MalformedPolicyDocumentException) and CloudWatch Logs
+    # (InvalidParameterException) the API references list these codes for a
+    # policy they refuse but do not say which one an oversized policy gets:
+    # the docs do not settle the code, only that the call fails.
+    from moto.iam.models import IAMBackend
+    from moto.kms.models import KmsBackend
+    from moto.logs.models import LogsBackend
+    from moto.s3.exceptions import S3ClientError
+    from moto.s3.models import S3Backend
+
+    def check(kind, doc, error):
+        if doc is None:
+            return
+        limit, unit = POLICY_LIMITS[kind]
+        size = _policy_size(doc, unit)
+        if size > limit:
+            raise error(size, limit, unit)
+
+    def s3_error(size, limit, unit):
+        return S3ClientError("MalformedPolicy", f"Policy exceeds the maximum allowed document size ({size} {unit}, limit {limit}).")
+
+    def kms_error(size, limit, unit):
+        return _json_error("MalformedPolicyDocumentException", f"The key policy is {size} {unit}; the limit is {limit}.")
+
+    def logs_error(size, limit, unit):
+        return _json_error("InvalidParameterException", f"accessPolicy is {size} {unit}; it can be up to {limit}.")
+
+    def iam_error(size, limit, unit):
+        from moto.iam.exceptions import LimitExceededException
+
+        return LimitExceededException(f"Cannot exceed quota for ACLSizePerRole: {limit} (the trust policy is {size} {unit})")
+
+    # (backend, method, argument, which limit, the service's error)
+    for cls, method, arg, kind, error in (
+        (S3Backend, "put_bucket_policy", "policy", "bucket", s3_error),
+        (KmsBackend, "create_key", "policy", "key", kms_error),
+        (KmsBackend, "put_key_policy", "policy", "key", kms_error),
+        (LogsBackend, "put_destination_policy", "access_policy", "destination", logs_error),
+        (IAMBackend, "create_role", "assume_role_policy_document", "trust", iam_error),
+        (IAMBackend, "update_assume_role_policy", "policy_document", "trust", iam_error),
+    ):
+        _guard(cls, method, lambda backend, args, arg=arg, kind=kind, error=error: check(kind, args.get(arg), error))
+
+
 def _exit_with_parent(parent_pid):
     # The Go side starts the server in a process group of its own, so a
     # terminal's Ctrl-C or a killed test binary would leave it running: poll

@@ -361,3 +361,85 @@ func code(err error) string {
 	}
 	return ""
 }
+
+// policy is a policy document of n statements, each allowing one account
+// (about 150 characters a statement).
+func policy(n int, principal func(i int) any, action, resource string) map[string]any {
+	var st []any
+	for i := range n {
+		st = append(st, map[string]any{"Sid": fmt.Sprintf("Account%04d", i), "Effect": "Allow",
+			"Principal": principal(i), "Action": action, "Resource": resource})
+	}
+	return map[string]any{"Version": "2012-10-17", "Statement": st}
+}
+
+func accountRoot(i int) any {
+	return map[string]any{"AWS": fmt.Sprintf("arn:aws:iam::%012d:root", 100000000000+i)}
+}
+
+// TestPolicySizeLimits: a bucket, key, CloudWatch Logs destination or role
+// trust policy over its service's limit fails, and one within it deploys.
+func TestPolicySizeLimits(t *testing.T) {
+	emu := start(t)
+	ctx := context.Background()
+	cfg := config(emu)
+	bucket := func(n int) string {
+		return stackTemplate(map[string]any{
+			"Bucket": map[string]any{"Type": "AWS::S3::Bucket"},
+			"Policy": map[string]any{"Type": "AWS::S3::BucketPolicy", "Properties": map[string]any{"Bucket": map[string]any{"Ref": "Bucket"},
+				"PolicyDocument": policy(n, accountRoot, "s3:GetObject", "arn:aws:s3:::*/*")}}})
+	}
+	key := func(n int) string {
+		return stackTemplate(map[string]any{"Key": map[string]any{"Type": "AWS::KMS::Key", "Properties": map[string]any{
+			"KeyPolicy": policy(n, accountRoot, "kms:Decrypt", "*")}}})
+	}
+	role := func(n int) string {
+		return stackTemplate(map[string]any{"Role": map[string]any{"Type": "AWS::IAM::Role", "Properties": map[string]any{
+			"AssumeRolePolicyDocument": policy(n, accountRoot, "sts:AssumeRole", "*")}}})
+	}
+	for _, c := range []struct {
+		name      string
+		body      func(n int) string
+		ok, over  int
+		wantError string
+		limit     string
+	}{
+		// ~150 bytes a statement: S3 20,000 bytes, KMS 32,768 bytes, IAM trust 2,048 characters.
+		{"bucket policy", bucket, 100, 160, "MalformedPolicy", "20000"},
+		{"key policy", key, 180, 300, "MalformedPolicyDocumentException", "32768"},
+		{"role trust policy", role, 10, 20, "LimitExceeded", "2048"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if err := deploy(ctx, cfg, "within-"+strings.ReplaceAll(c.name, " ", "-"), c.body(c.ok)); err != nil {
+				t.Errorf("%d statements: %v", c.ok, err)
+			}
+			err := deploy(ctx, cfg, "over-"+strings.ReplaceAll(c.name, " ", "-"), c.body(c.over))
+			if err == nil || !strings.Contains(err.Error(), c.wantError+": ") || !strings.Contains(err.Error(), c.limit) {
+				t.Errorf("%d statements: %v, want %s naming the limit %s", c.over, err, c.wantError, c.limit)
+			}
+		})
+	}
+	t.Run("destination policy", func(t *testing.T) {
+		logs := cloudwatchlogs.NewFromConfig(cfg)
+		if _, err := logs.PutDestination(ctx, &cloudwatchlogs.PutDestinationInput{DestinationName: aws.String("drain"),
+			RoleArn:   aws.String("arn:aws:iam::123456789012:role/drain"),
+			TargetArn: aws.String("arn:aws:firehose:us-east-1:123456789012:deliverystream/drain")}); err != nil {
+			t.Fatal(err)
+		}
+		put := func(n int) error {
+			doc, err := json.Marshal(policy(n, accountRoot, "logs:PutSubscriptionFilter", "*"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = logs.PutDestinationPolicy(ctx, &cloudwatchlogs.PutDestinationPolicyInput{DestinationName: aws.String("drain"), AccessPolicy: aws.String(string(doc))})
+			return err
+		}
+		if err := put(25); err != nil {
+			t.Errorf("25 statements: %v", err)
+		}
+		// 5,120 bytes
+		if err := put(40); code(err) != "InvalidParameterException" {
+			t.Errorf("40 statements: %v, want InvalidParameterException", err)
+		}
+	})
+}
