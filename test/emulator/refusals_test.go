@@ -443,3 +443,47 @@ func TestPolicySizeLimits(t *testing.T) {
 		}
 	})
 }
+
+// function is a stack of one Lambda function reserving reserved
+// concurrent executions (none when negative).
+func function(reserved int) string {
+	props := map[string]any{"Runtime": "nodejs20.x", "Handler": "index.handler", "Code": map[string]any{"ZipFile": "exports.handler = async () => ({})"},
+		"Role": map[string]any{"Fn::GetAtt": []string{"ProviderRole", "Arn"}}}
+	if reserved >= 0 {
+		props["ReservedConcurrentExecutions"] = reserved
+	}
+	return stackTemplate(map[string]any{"Function": map[string]any{"Type": "AWS::Lambda::Function", "Properties": props}})
+}
+
+// TestReservedConcurrencyQuota: Lambda keeps 100 of the account's
+// concurrency quota unreserved: a function whose reservation would leave
+// fewer fails, under the default quota of 1,000 and under a new account's 10.
+func TestReservedConcurrencyQuota(t *testing.T) {
+	emu := start(t)
+	ctx := context.Background()
+	cfg := config(emu)
+	if err := deploy(ctx, cfg, "reserves-2", function(2)); err != nil {
+		t.Fatalf("reserving 2 of 1,000: %v", err)
+	}
+	if err := deploy(ctx, cfg, "reserves-899", function(899)); err == nil || !strings.Contains(err.Error(), "InvalidParameterValueException") ||
+		!strings.Contains(err.Error(), "below its minimum value of [100]") {
+		t.Errorf("reserving 899 more of 1,000 (99 left unreserved): %v, want InvalidParameterValueException", err)
+	}
+	if err := deploy(ctx, cfg, "reserves-898", function(898)); err != nil {
+		t.Errorf("reserving 898 more of 1,000 (100 left unreserved): %v", err)
+	}
+	if _, err := cloudformation.NewFromConfig(cfg).DeleteStack(ctx, &cloudformation.DeleteStackInput{StackName: aws.String("reserves-898")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := emu.Set(ctx, map[string]any{"lambdaConcurrencyQuota": 10}); err != nil {
+		t.Fatal(err)
+	}
+	west := cfg
+	west.Region = "us-west-2"
+	if err := deploy(ctx, west, "reserves-2", function(2)); err == nil || !strings.Contains(err.Error(), "InvalidParameterValueException") {
+		t.Errorf("reserving 2 of a new account's 10: %v, want InvalidParameterValueException", err)
+	}
+	if err := deploy(ctx, west, "reserves-none", function(-1)); err != nil {
+		t.Errorf("a function reserving nothing under a quota of 10: %v", err)
+	}
+}
