@@ -232,6 +232,12 @@ def check_config():
     # The conformance pack, from the delegated administrator only.
     must_refuse(WORKLOAD, "us-east-1", "PackNotAdmin", template("ConformancePack"), "not the delegated administrator",
                 "OrganizationAccessDeniedException")
+    # ... and only once every account of the organization (the management
+    # account has none yet) records in the pack's region.
+    must_refuse(SECURITY, "us-east-1", "PackMissingRecorder", template("ConformancePack"),
+                "the management account has no configuration recorder", "NoAvailableConfigurationRecorderException in 1 account(s)")
+    mgmt_config = client("config", MGMT)
+    mgmt_config.put_configuration_recorder(ConfigurationRecorder={"name": "default", "roleARN": f"arn:aws:iam::{MGMT}:role/config"})
     must_deploy(SECURITY, "us-east-1", "ConformancePack", template("ConformancePack"))
     packs = client("config", SECURITY).describe_organization_conformance_packs(
         OrganizationConformancePackNames=["palisade-baseline"])["OrganizationConformancePacks"]
@@ -254,6 +260,7 @@ def check_config():
     check(after and after[0]["ExcludedAccounts"] == ["555555555555", "666666666666"]
           and after[0]["OrganizationConformancePackArn"] == packs[0]["OrganizationConformancePackArn"],
           f"conformance pack after update {after}")
+    mgmt_config.delete_configuration_recorder(ConfigurationRecorderName="default")
 
 
 # --- custom rule, remediation, account hardening (no construct yet) -----------

@@ -1995,12 +1995,34 @@ def _compliance_models(Model):
                 elif src.get("Owner") not in ("CUSTOM_LAMBDA", "CUSTOM_POLICY"):
                     raise ApiError("ValidationException", f"{what}: rule {lid}: Source.Owner {src.get('Owner')!r}")
 
+        @staticmethod
+        def _check_members(org, name, excluded, region_name):
+            # Config deploys the pack to every account of the organization in
+            # this region but ExcludedAccounts ("Deploys conformance packs
+            # across member accounts", PutOrganizationConformancePack; new
+            # accounts get it when they join), as a conformance pack of each
+            # account, and the pack fails (CREATE_FAILED) while an account has
+            # no configuration recorder there; CloudFormation's handler then
+            # fails the resource with "Failed to Create/Update
+            # OrganizationConformancePack <name>. Summary:
+            # [NoAvailableConfigurationRecorderException in N account(s), ]"
+            # (superwerker#291). Whether the management account is among the
+            # accounts when the delegated administrator deploys the pack the
+            # docs do not say: the emulator counts every account.
+            accounts = dict.fromkeys([org.org.master_account_id] + [a.id for a in org.accounts])
+            missing = [a for a in accounts if a not in excluded and not config_backends[a][region_name].recorders]
+            if missing:
+                log.warning("%s: no configuration recorder in %s (%s)", name, ", ".join(missing), region_name)
+                raise ApiError("NoAvailableConfigurationRecorderException",
+                               f"Failed to Create/Update OrganizationConformancePack {name}. "
+                               f"Summary: [NoAvailableConfigurationRecorderException in {len(missing)} account(s), ]")
+
         @classmethod
         def _put(cls, name, p, account_id, region_name, original):
             from moto.config.models import OrganizationConformancePack as Pack
 
             what = f"{cls.TYPE} {name}"
-            _require_org_admin(account_id, "config-multiaccountsetup.amazonaws.com", what)
+            org = _require_org_admin(account_id, "config-multiaccountsetup.amazonaws.com", what)
             body = p.get("TemplateBody")
             if not body:
                 # TemplateS3Uri would have to be fetched; palisade inlines.
@@ -2009,6 +2031,7 @@ def _compliance_models(Model):
             for a in p.get("ExcludedAccounts") or []:
                 if not re.fullmatch(r"[0-9]{12}", str(a)):
                     raise ApiError("ValidationException", f"{what}: excluded account {a!r} is not an account id")
+            cls._check_members(org, name, p.get("ExcludedAccounts") or [], region_name)
             b = config(account_id, region_name)
             params = p.get("ConformancePackInputParameters") or []
             pack = b.organization_conformance_packs.get(name)

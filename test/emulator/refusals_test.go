@@ -16,6 +16,8 @@ import (
 	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/configservice"
+	configtypes "github.com/aws/aws-sdk-go-v2/service/configservice/types"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -485,5 +487,49 @@ func TestReservedConcurrencyQuota(t *testing.T) {
 	}
 	if err := deploy(ctx, west, "reserves-none", function(-1)); err != nil {
 		t.Errorf("a function reserving nothing under a quota of 10: %v", err)
+	}
+}
+
+// TestConformancePackNeedsRecorders: an organization conformance pack is
+// deployed to every account of the organization in its region, and fails
+// while one of them, not excluded, has no configuration recorder there.
+func TestConformancePackNeedsRecorders(t *testing.T) {
+	emu := start(t)
+	ctx := context.Background()
+	cfg := config(emu)
+	organization(t, ctx, cfg, security, workload)
+	if _, err := organizations.NewFromConfig(cfg).EnableAWSServiceAccess(ctx, &organizations.EnableAWSServiceAccessInput{
+		ServicePrincipal: aws.String("config-multiaccountsetup.amazonaws.com")}); err != nil {
+		t.Fatal(err)
+	}
+	recorder := func(account string) {
+		t.Helper()
+		if _, err := configservice.NewFromConfig(as(cfg, account)).PutConfigurationRecorder(ctx, &configservice.PutConfigurationRecorderInput{
+			ConfigurationRecorder: &configtypes.ConfigurationRecorder{Name: aws.String("default"), RoleARN: aws.String("arn:aws:iam::" + account + ":role/config")},
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	recorder(management)
+	recorder(security)
+	pack := func(excluded ...string) string {
+		body := `{"Resources": {"Versioning": {"Type": "AWS::Config::ConfigRule", "Properties": {"ConfigRuleName": "s3-bucket-versioning-enabled",
+		  "Source": {"Owner": "AWS", "SourceIdentifier": "S3_BUCKET_VERSIONING_ENABLED"}}}}}`
+		props := map[string]any{"OrganizationConformancePackName": "baseline", "TemplateBody": body}
+		if len(excluded) > 0 {
+			props["ExcludedAccounts"] = excluded
+		}
+		return stackTemplate(map[string]any{"Pack": map[string]any{"Type": "AWS::Config::OrganizationConformancePack", "Properties": props}})
+	}
+	err := deploy(ctx, cfg, "pack", pack())
+	if err == nil || !strings.Contains(err.Error(), "NoAvailableConfigurationRecorderException in 1 account(s)") {
+		t.Errorf("a pack while %s has no recorder: %v, want NoAvailableConfigurationRecorderException in 1 account", workload, err)
+	}
+	if err := deploy(ctx, cfg, "pack", pack(workload)); err != nil {
+		t.Errorf("a pack excluding the account without a recorder: %v", err)
+	}
+	recorder(workload)
+	if err := deploy(ctx, cfg, "pack", pack()); err != nil {
+		t.Errorf("a pack once every account has a recorder: %v", err)
 	}
 }
