@@ -3249,6 +3249,134 @@ def _refuse_reserved_concurrency_over_quota():
     lu.url_paths["{0}/(?P<api_version>[^/]+)/account-settings/?$"] = LambdaResponse.dispatch
 
 
+def _references(value):
+    """The logical ids a template value refers to (Ref, Fn::GetAtt, Fn::Sub)."""
+    out = set()
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k == "Ref" and isinstance(v, str):
+                out.add(v)
+            elif k == "Fn::GetAtt":
+                out.add(v[0] if isinstance(v, list) else str(v).split(".", 1)[0])
+            elif k == "Fn::Sub":
+                text = v[0] if isinstance(v, list) else v
+                out.update(x.split(".", 1)[0] for x in re.findall(r"\$\{([^}!]+)\}", str(text)))
+                if isinstance(v, list) and len(v) > 1:
+                    out.update(_references(v[1]))
+            else:
+                out.update(_references(v))
+    elif isinstance(value, list):
+        for v in value:
+            out.update(_references(v))
+    return out
+
+
+def _dependencies(resources, logical_id):
+    """Every resource of a template that logical_id waits for, directly or
+    not (DependsOn and references), as CloudFormation orders them."""
+    seen, todo = set(), [logical_id]
+    while todo:
+        r = resources.get(todo.pop()) or {}
+        deps = r.get("DependsOn") or []
+        direct = ({deps} if isinstance(deps, str) else set(deps)) | _references(r.get("Properties") or {})
+        for d in direct & set(resources):
+            if d not in seen:
+                seen.add(d)
+                todo.append(d)
+    return seen
+
+
+@_refusal
+def _refuse_concurrent_organizations_writes():
+    # AWS Organizations refuses a change that overlaps another change of the
+    # same organization: ConcurrentModificationException, "The target of the
+    # operation is currently being modified by a different request. Try again
+    # later." (AWS Organizations API Reference, Common errors of
+    # RegisterDelegatedAdministrator, EnableAWSServiceAccess, CreatePolicy,
+    # AttachPolicy, ...; seen in deploys: LZA#370, CfCT#175,
+    # terraform-provider-aws#5073). The services that register their own
+    # delegated administrator (GuardDuty EnableOrganizationAdminAccount,
+    # Inspector EnableDelegatedAdminAccount, Security Hub
+    # EnableOrganizationAdminAccount) make Organizations writes on the
+    # caller's behalf ("This enables GuardDuty as a trusted service in AWS
+    # Organizations"), so they count too; which error code they pass on the
+    # docs do not say: the emulator answers Organizations' own.
+    #
+    # Two models of "overlapping":
+    # - in one stack operation, deterministic: CloudFormation starts every
+    #   resource whose dependencies are done at once, so two resources that
+    #   write to Organizations and are not ordered (neither depends on the
+    #   other, through DependsOn or references) run together; the second
+    #   one moto creates fails. (moto creates a stack's resources one by one.)
+    # - across callers (parallel stacks, direct calls), in time: each write
+    #   stays in flight for organizationsWriteSeconds (it sleeps that long),
+    #   and a write of another caller that starts meanwhile fails.
+    import time
+
+    from moto.guardduty.models import GuardDutyBackend
+    from moto.inspector2.models import Inspector2Backend
+    from moto.organizations.models import OrganizationsBackend
+    from moto.securityhub.models import SecurityHubBackend
+
+    lock = threading.Lock()
+    in_flight = {}  # management account -> {caller: until (monotonic)}
+
+    def conflict(what):
+        log.warning("Organizations: %s overlaps another write of the organization: ConcurrentModificationException", what)
+        return _json_error("ConcurrentModificationException",
+                           "The target of the operation is currently being modified by a different request. Try again later.")
+
+    def write(backend, what):
+        try:
+            _, mgmt = _org_of(backend.account_id)
+        except ValueError:
+            return  # no organization: the call fails on its own
+        res = getattr(_OP, "resource", None)
+        caller = id(res[0]) if res else object()
+        window = float(SETTINGS["organizationsWriteSeconds"])
+        with lock:
+            if res:
+                rm, logical_id, _ = res
+                writers = rm.__dict__.setdefault("_palisade_org_writers", set())
+                unordered = [w for w in writers if w != logical_id and w not in _dependencies(rm._resource_json_map, logical_id)]
+                if unordered:
+                    raise conflict(f"{what} of {logical_id} (not ordered after {', '.join(sorted(unordered))} in stack {rm['AWS::StackName']})")
+                writers.add(logical_id)
+            now = time.monotonic()
+            flights = in_flight.setdefault(mgmt, {})
+            for c, until in list(flights.items()):
+                if until <= now:
+                    del flights[c]
+            if any(c != caller for c in flights):
+                raise conflict(what)
+            flights[caller] = now + window
+        time.sleep(window)
+
+    for cls, methods in (
+        (OrganizationsBackend, ("enable_aws_service_access", "disable_aws_service_access", "register_delegated_administrator",
+                                "deregister_delegated_administrator", "create_policy", "update_policy", "delete_policy",
+                                "attach_policy", "detach_policy", "enable_policy_type", "disable_policy_type",
+                                "create_organizational_unit", "update_organizational_unit", "delete_organizational_unit",
+                                "move_account", "tag_resource", "untag_resource")),
+        (GuardDutyBackend, ("enable_organization_admin_account",)),
+        (Inspector2Backend, ("enable_delegated_admin_account",)),
+        (SecurityHubBackend, ("enable_organization_admin_account",)),
+    ):
+        for m in methods:
+            _guard(cls, m, lambda backend, args, what=f"{cls.__name__.removesuffix('Backend')}.{m}": write(backend, what))
+
+    # A stack operation's writers start afresh with each operation.
+    import moto.cloudformation.parsing as cfp
+
+    for m in ("create", "update", "delete"):
+        def fresh(orig):
+            def run(self, *args, **kwargs):
+                self.__dict__["_palisade_org_writers"] = set()
+                return orig(self, *args, **kwargs)
+            return run
+        setattr(cfp.ResourceMap, m, fresh(getattr(cfp.ResourceMap, m)))
+
+
 def _exit_with_parent(parent_pid):
     # The Go side starts the server in a process group of its own, so a
     # terminal's Ctrl-C or a killed test binary would leave it running: poll

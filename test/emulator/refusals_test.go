@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
@@ -531,5 +532,51 @@ func TestConformancePackNeedsRecorders(t *testing.T) {
 	recorder(workload)
 	if err := deploy(ctx, cfg, "pack", pack()); err != nil {
 		t.Errorf("a pack once every account has a recorder: %v", err)
+	}
+}
+
+// TestConcurrentOrganizationsWrites: Organizations refuses a write that
+// starts while another one of the same organization is in flight
+// (ConcurrentModificationException). CloudFormation starts the resources of
+// a stack that do not depend on each other at once, so two delegations of
+// one stack without an order between them overlap; ordered, they deploy.
+// Two writes from parallel callers overlap while the first is in flight.
+func TestConcurrentOrganizationsWrites(t *testing.T) {
+	emu := start(t)
+	ctx := context.Background()
+	cfg := config(emu)
+	organization(t, ctx, cfg, security)
+	access := func(sp string, dependsOn ...string) map[string]any {
+		return sdkCall("Organizations", "enableAWSServiceAccess", map[string]any{"ServicePrincipal": sp}, nil, dependsOn...)
+	}
+	parallel := stackTemplate(map[string]any{"Config": access("config.amazonaws.com"), "Hub": access("securityhub.amazonaws.com")})
+	if err := deploy(ctx, cfg, "parallel", parallel); err == nil || !strings.Contains(err.Error(), "ConcurrentModificationException") {
+		t.Errorf("two unordered Organizations writes in one stack: %v, want ConcurrentModificationException", err)
+	}
+	serial := stackTemplate(map[string]any{"Config": access("config.amazonaws.com"), "Hub": access("securityhub.amazonaws.com", "Config"),
+		"Analyzer": access("access-analyzer.amazonaws.com", "Hub")})
+	if err := deploy(ctx, cfg, "serial", serial); err != nil {
+		t.Errorf("Organizations writes ordered by DependsOn: %v", err)
+	}
+
+	if err := emu.Set(ctx, map[string]any{"organizationsWriteSeconds": 1.0}); err != nil {
+		t.Fatal(err)
+	}
+	orgs := organizations.NewFromConfig(cfg)
+	first := make(chan error, 1)
+	go func() {
+		_, err := orgs.EnableAWSServiceAccess(ctx, &organizations.EnableAWSServiceAccessInput{ServicePrincipal: aws.String("guardduty.amazonaws.com")})
+		first <- err
+	}()
+	time.Sleep(300 * time.Millisecond)
+	_, err := orgs.EnableAWSServiceAccess(ctx, &organizations.EnableAWSServiceAccessInput{ServicePrincipal: aws.String("inspector2.amazonaws.com")})
+	if code(err) != "ConcurrentModificationException" {
+		t.Errorf("a write while another is in flight: %v, want ConcurrentModificationException", err)
+	}
+	if err := <-first; err != nil {
+		t.Errorf("the write in flight: %v", err)
+	}
+	if _, err := orgs.EnableAWSServiceAccess(ctx, &organizations.EnableAWSServiceAccessInput{ServicePrincipal: aws.String("inspector2.amazonaws.com")}); err != nil {
+		t.Errorf("the same write once the other one finished: %v", err)
 	}
 }
