@@ -133,6 +133,28 @@ Also:
   organization file's real ids can be created as they are.
   A backend crash (HTTP 500) is logged with its traceback; moto's debug-mode
   app logged nothing.
+
+What AWS refuses and moto accepted (issue 15), each a @_refusal function
+near the end, named with its AWS doc, tested in refusals_test.go:
+
+  a failed stack operation rolls back   ROLLBACK_COMPLETE / UPDATE_ROLLBACK_COMPLETE,
+                                        the failed resource's event with the error
+  GuardDuty delegation                  enables the admin's detector in that
+                                        region; a second detector fails
+  organization trail                    CloudTrailAccessNotEnabledException
+                                        without trusted access for cloudtrail
+  overlapping Organizations writes      ConcurrentModificationException
+  delegated administrator twice         AccountAlreadyRegisteredException
+  reserved concurrency                  leaves 100 of the account's quota
+                                        (setting lambdaConcurrencyQuota)
+  organization conformance pack         fails while an account has no recorder
+  policy sizes                          bucket, key, destination, trust policy
+
+  Settings: GET/POST /moto-api/palisade/settings (lambdaConcurrencyQuota,
+  organizationsWriteSeconds). Fault injection: POST /moto-api/palisade/faults
+  makes the Nth matching call (an SDK call of a Custom::AWS resource, a
+  direct API call, or a resource type CloudFormation creates) fail once;
+  GET lists what fired. A reset restores both.
   The server exits when the process that started it goes
   (PALISADE_EMULATOR_PARENT_PID), and refuses to start on a moto other than
   5.2.1.
