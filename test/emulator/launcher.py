@@ -557,6 +557,12 @@ def _register_models():
 
         __module__ = MOTO_MODULE  # moto's model registry keys on moto.<service>
 
+        def __init_subclass__(cls, **kwargs):
+            # every model, too (a class defined in a function takes the
+            # launcher's module otherwise)
+            super().__init_subclass__(**kwargs)
+            cls.__module__ = MOTO_MODULE
+
         TYPE = ""
         ATTRS = {}  # Fn::GetAtt name -> instance attribute
 
@@ -604,7 +610,6 @@ def _register_models():
             pass
 
     class NetworkAcl(Model):
-        __module__ = MOTO_MODULE  # moto's model registry keys on moto.<service>
         TYPE = "AWS::EC2::NetworkAcl"
         ATTRS = {"Id": "id", "VpcId": "vpc_id"}
 
@@ -618,7 +623,6 @@ def _register_models():
             ec2_backends[account_id][region_name].delete_network_acl(self.id)
 
     class NetworkAclEntry(Model):
-        __module__ = MOTO_MODULE  # moto's model registry keys on moto.<service>
         TYPE = "AWS::EC2::NetworkAclEntry"
         ATTRS = {"Id": "id"}
 
@@ -649,7 +653,6 @@ def _register_models():
             ec2_backends[account_id][region_name].delete_network_acl_entry(self.acl_id, self.rule, self.egress)
 
     class SubnetNetworkAclAssociation(Model):
-        __module__ = MOTO_MODULE  # moto's model registry keys on moto.<service>
         TYPE = "AWS::EC2::SubnetNetworkAclAssociation"
         ATTRS = {"AssociationId": "id"}
 
@@ -677,7 +680,6 @@ def _register_models():
             backend.replace_network_acl_association(self._association_of(backend, self.subnet_id).id, default.id)
 
     class VPCBlockPublicAccessOptions(Model):
-        __module__ = MOTO_MODULE  # moto's model registry keys on moto.<service>
         # moto 5.2.1 has no VPC Block Public Access API: the settings are
         # recorded on the resource only, so a stack that asks for them deploys.
         TYPE = "AWS::EC2::VPCBlockPublicAccessOptions"
@@ -689,7 +691,6 @@ def _register_models():
             return cls(account_id, account_id, region_name, mode=p.get("InternetGatewayBlockMode"), exclusions_allowed="allowed")
 
     class BucketPolicy(Model):
-        __module__ = MOTO_MODULE  # moto's model registry keys on moto.<service>
         TYPE = "AWS::S3::BucketPolicy"
         ATTRS = {"Id": "id"}
 
@@ -708,7 +709,6 @@ def _register_models():
     _patch_bucket_policy_conditions()
 
     class VpcRestrictDefaultSG(Model):
-        __module__ = MOTO_MODULE  # moto's model registry keys on moto.<service>
         # aws-cdk-lib's Custom::VpcRestrictDefaultSG Lambda handler revokes the
         # default security group's ingress rule (the group itself) and its
         # allow-all egress rule on Create, and puts them back on Delete. moto
@@ -742,7 +742,6 @@ def _register_models():
     from moto.logs.models import logs_backends
 
     class LogStream(Model):
-        __module__ = MOTO_MODULE
         TYPE = "AWS::Logs::LogStream"
 
         @classmethod
@@ -756,7 +755,6 @@ def _register_models():
             logs_backends[account_id][region_name].delete_log_stream(self.group, self.id)
 
     class DeliveryStream(Model):
-        __module__ = MOTO_MODULE
         TYPE = "AWS::KinesisFirehose::DeliveryStream"
         ATTRS = {"Arn": "arn"}
 
@@ -781,7 +779,6 @@ def _register_models():
             firehose_backends[account_id][region_name].delete_delivery_stream(self.id)
 
     class Destination(Model):
-        __module__ = MOTO_MODULE
         TYPE = "AWS::Logs::Destination"
         ATTRS = {"Arn": "arn"}
 
@@ -801,7 +798,6 @@ def _register_models():
         # moto's PutSubscriptionFilter takes a CloudWatch Logs destination ARN
         # for a log group and fails; a destination, possibly in another
         # account (the point of one), is checked to exist and then attached.
-        __module__ = MOTO_MODULE
         TYPE = "AWS::Logs::SubscriptionFilter"
 
         @classmethod
@@ -827,7 +823,6 @@ def _register_models():
             logs_backends[account_id][region_name].delete_subscription_filter(self.group, self.id)
 
     class Trail(Model):
-        __module__ = MOTO_MODULE
         TYPE = "AWS::CloudTrail::Trail"
         ATTRS = {"Arn": "arn", "SnsTopicArn": "topic_arn"}
 
@@ -1399,7 +1394,6 @@ def _security_models(Model):
     from moto.sns.models import sns_backends
 
     class AwsCustomResource(Model):
-        __module__ = MOTO_MODULE
         # aws-cdk-lib's AwsCustomResource: a Lambda that makes one SDK call per
         # lifecycle event, described as JSON in Create/Update/Delete. moto
         # would run the Lambda in Docker; the launcher makes the call itself
@@ -1478,7 +1472,6 @@ def _security_models(Model):
                 self._call(self.props["Delete"], account_id, region_name, "Delete")
 
     class GuardDutyDetector(Model):
-        __module__ = MOTO_MODULE
         TYPE = "AWS::GuardDuty::Detector"
         ATTRS = {"Id": "id"}
 
@@ -1497,7 +1490,6 @@ def _security_models(Model):
             guardduty_backends[account_id][region_name].delete_detector(self.id)
 
     class GuardDutyPublishingDestination(Model):
-        __module__ = MOTO_MODULE
         # moto has no publishing destinations: kept on the detector and served
         # by ListPublishingDestinations/DescribePublishingDestination. As
         # GuardDuty does, the bucket and the KMS key must exist.
@@ -1542,7 +1534,6 @@ def _security_models(Model):
             raise ValueError(f"{what}: {account_id} is not the Security Hub delegated administrator (that is {admin})")
 
     class SecurityHubDelegatedAdmin(Model):
-        __module__ = MOTO_MODULE
         TYPE = "AWS::SecurityHub::DelegatedAdmin"
         ATTRS = {"DelegatedAdminIdentifier": "id", "Status": "status"}
 
@@ -1556,7 +1547,6 @@ def _security_models(Model):
             hub(account_id, region_name)._get_org_config()["admin_account_id"] = None
 
     class SecurityHubFindingAggregator(Model):
-        __module__ = MOTO_MODULE
         TYPE = "AWS::SecurityHub::FindingAggregator"
         ATTRS = {"FindingAggregatorArn": "id", "FindingAggregationRegion": "region_name"}
 
@@ -1578,7 +1568,6 @@ def _security_models(Model):
             getattr(hub(account_id, region_name), "finding_aggregators", {}).pop(self.id, None)
 
     class SecurityHubOrganizationConfiguration(Model):
-        __module__ = MOTO_MODULE
         TYPE = "AWS::SecurityHub::OrganizationConfiguration"
         ATTRS = {"OrganizationConfigurationIdentifier": "id", "Status": "status", "StatusMessage": "message",
                  "MemberAccountLimitReached": "limit"}
@@ -1596,7 +1585,6 @@ def _security_models(Model):
             return cls(f"{account_id}/{region_name}", account_id, region_name, status="ENABLED", message="", limit=False)
 
     class SecurityHubConfigurationPolicy(Model):
-        __module__ = MOTO_MODULE
         TYPE = "AWS::SecurityHub::ConfigurationPolicy"
         ATTRS = {"Arn": "arn", "Id": "id", "ServiceEnabled": "service_enabled"}
 
@@ -1624,7 +1612,6 @@ def _security_models(Model):
             getattr(hub(account_id, region_name), "configuration_policies", {}).pop(self.id, None)
 
     class SecurityHubPolicyAssociation(Model):
-        __module__ = MOTO_MODULE
         # Central configuration: associating a policy with ServiceEnabled to a
         # target enables Security Hub in every account under it, in the home
         # region and the aggregator's linked regions. The target must exist.
@@ -1662,7 +1649,6 @@ def _security_models(Model):
             return cls(f"{target}/{policy['Id']}", account_id, region_name, status="SUCCESS", assoc_type="APPLIED")
 
     class AccessAnalyzer(Model):
-        __module__ = MOTO_MODULE
         # moto has no Access Analyzer: the analyzer is recorded (RECORDS). An
         # ORGANIZATION analyzer needs, as in AWS, trusted access for
         # access-analyzer.amazonaws.com and the account to be the management
@@ -1692,7 +1678,6 @@ def _security_models(Model):
             _unrecord("analyzers", account_id, region_name, self.id)
 
     class OrganizationsPolicy(Model):
-        __module__ = MOTO_MODULE
         # Organizations create_policy + attach_policy in the stack's account's
         # organization; every target must exist, as in AWS.
         TYPE = "AWS::Organizations::Policy"
@@ -1727,7 +1712,6 @@ def _security_models(Model):
             org.delete_policy(PolicyId=self.id)
 
     class TopicPolicy(Model):
-        __module__ = MOTO_MODULE
         TYPE = "AWS::SNS::TopicPolicy"
         ATTRS = {"Id": "id"}
 
@@ -1740,7 +1724,6 @@ def _security_models(Model):
             return cls(resource_name, account_id, region_name)
 
     class Subscription(Model):
-        __module__ = MOTO_MODULE
         TYPE = "AWS::SNS::Subscription"
         ATTRS = {"Arn": "id"}
 
@@ -1773,7 +1756,6 @@ def _compliance_models(Model):
     from moto.ssm.models import FakeMaintenanceWindowTask, ssm_backends
 
     class PutModel(Model):
-        __module__ = MOTO_MODULE
         # A resource whose API is an idempotent put by name: an update puts
         # again under the same name (in place, as CloudFormation updates
         # these types) unless the template names it differently, which
@@ -1803,7 +1785,6 @@ def _compliance_models(Model):
         return config_backends[account_id][region_name]
 
     class ServiceLinkedRole(Model):
-        __module__ = MOTO_MODULE
         # IAM CreateServiceLinkedRole: AWSServiceRoleFor<Service> under
         # /aws-service-role/<service principal>/. A second one fails, as in
         # AWS ("has been taken in this account").
@@ -1858,7 +1839,6 @@ def _compliance_models(Model):
             _iam(account_id).delete_service_linked_role(self.id)
 
     class ConfigurationRecorder(PutModel):
-        __module__ = MOTO_MODULE
         # Config PutConfigurationRecorder; the role must exist. Started once a
         # delivery channel exists too.
         TYPE = "AWS::Config::ConfigurationRecorder"
@@ -1885,7 +1865,6 @@ def _compliance_models(Model):
                 b.delete_configuration_recorder(self.id)
 
     class DeliveryChannel(PutModel):
-        __module__ = MOTO_MODULE
         # Config PutDeliveryChannel: needs a recorder and an existing bucket
         # (any account's). Deleting it stops the recorder first, as
         # CloudFormation does (Config refuses otherwise).
@@ -1911,7 +1890,6 @@ def _compliance_models(Model):
                 b.delete_delivery_channel(self.id)
 
     class ConfigRule(PutModel):
-        __module__ = MOTO_MODULE
         # Config PutConfigRule: a recorder must exist in the account and
         # region; managed source identifiers and their parameters are checked
         # against moto's list; a CUSTOM_LAMBDA function must exist and allow
@@ -1944,7 +1922,6 @@ def _compliance_models(Model):
             _state(b, "palisade_remediations").pop(self.id, None)
 
     class ConfigurationAggregator(PutModel):
-        __module__ = MOTO_MODULE
         # Config PutConfigurationAggregator. An organization source needs, as
         # in AWS, the organization's trusted access for config.amazonaws.com,
         # the caller to be its management account or delegated administrator,
@@ -1973,7 +1950,6 @@ def _compliance_models(Model):
             config(account_id, region_name).delete_configuration_aggregator(self.id)
 
     class OrganizationConformancePack(PutModel):
-        __module__ = MOTO_MODULE
         # Config PutOrganizationConformancePack, from the management account
         # or the delegated administrator for config-multiaccountsetup, with
         # trusted access for it. The template must parse and hold only
@@ -2077,7 +2053,6 @@ def _compliance_models(Model):
             _unrecord("ConformancePacks", account_id, region_name, self.id)
 
     class RemediationConfiguration(PutModel):
-        __module__ = MOTO_MODULE
         # Config PutRemediationConfigurations (moto has none: kept on the
         # config backend, read by DescribeRemediationConfigurations). The rule
         # must exist; the target SSM document must exist (AWS-owned ones are
@@ -2132,7 +2107,6 @@ def _compliance_models(Model):
     COMPLIANCE = {"CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNSPECIFIED"}
 
     class PatchBaseline(Model):
-        __module__ = MOTO_MODULE
         # SSM CreatePatchBaseline (+ RegisterPatchBaselineForPatchGroup for
         # PatchGroups). Operating system, compliance levels and ApproveAfterDays
         # are checked; patch filter keys are not.
@@ -2211,7 +2185,6 @@ def _compliance_models(Model):
             b.baselines.pop(self.id, None)
 
     class MaintenanceWindow(Model):
-        __module__ = MOTO_MODULE
         # SSM CreateMaintenanceWindow; checks Duration 1-24, Cutoff below it,
         # the schedule and the IANA time zone, as SSM does.
         TYPE = "AWS::SSM::MaintenanceWindow"
@@ -2258,7 +2231,6 @@ def _compliance_models(Model):
                 raise ApiError("ValidationException", f"{what}: target {t} is not a valid key and values")
 
     class MaintenanceWindowTarget(Model):
-        __module__ = MOTO_MODULE
         TYPE = "AWS::SSM::MaintenanceWindowTarget"
         ATTRS = {"WindowTargetId": "id"}
 
@@ -2294,7 +2266,6 @@ def _compliance_models(Model):
                   "MaintenanceWindowStepFunctionsParameters": "StepFunctions", "MaintenanceWindowLambdaParameters": "Lambda"}
 
     class MaintenanceWindowTask(Model):
-        __module__ = MOTO_MODULE
         # SSM RegisterTaskWithMaintenanceWindow. The window and every
         # WindowTargetIds target must exist; a RUN_COMMAND or AUTOMATION
         # task's document must exist (AWS-owned ones are taken as existing).
@@ -2351,7 +2322,6 @@ def _compliance_models(Model):
     SEVERITY = {"CRITICAL", "HIGH", "MEDIUM", "LOW", "UNSPECIFIED"}
 
     class Association(Model):
-        __module__ = MOTO_MODULE
         # SSM CreateAssociation (moto has none: kept on the SSM backend, read
         # by ListAssociations/DescribeAssociation). The document must exist
         # (AWS-owned ones are taken as existing); a customer document's
@@ -2420,7 +2390,6 @@ def _compliance_models(Model):
     # --- CloudWatch Logs metric filters and CloudWatch alarms
 
     class MetricFilter(PutModel):
-        __module__ = MOTO_MODULE
         # Logs PutMetricFilter: the log group must exist; one transformation.
         TYPE = "AWS::Logs::MetricFilter"
         NAME_PROP = "FilterName"
@@ -2453,7 +2422,6 @@ def _compliance_models(Model):
     STATISTICS = {"SampleCount", "Average", "Sum", "Minimum", "Maximum"}
 
     class Alarm(PutModel):
-        __module__ = MOTO_MODULE
         # CloudWatch PutMetricAlarm, with its checks on the operator,
         # statistic, period and evaluation periods. Actions are not checked
         # (CloudWatch does not check SNS topics either).
