@@ -580,6 +580,21 @@ def start_launcher():
     raise RuntimeError(f"launcher.py did not answer on {url}; see {log.name}")
 
 
+def check_lambda_settings():
+    # GetAccountSettings (the launcher's; moto has none) reports the
+    # concurrency quota and what reserved concurrency leaves of it, as a
+    # preflight reads them (AWS Lambda API Reference, GetAccountSettings).
+    urllib.request.urlopen(urllib.request.Request(ENDPOINT + "/moto-api/palisade/settings", method="POST",
+                                                  data=b'{"lambdaConcurrencyQuota": 10}'))
+    try:
+        limit = client("lambda", WORKLOAD, "eu-central-1").get_account_settings()["AccountLimit"]
+        check(limit["ConcurrentExecutions"] == 10 and limit["UnreservedConcurrentExecutions"] == 10,
+              f"Lambda account settings under a quota of 10: {limit}")
+    finally:
+        urllib.request.urlopen(urllib.request.Request(ENDPOINT + "/moto-api/palisade/settings", method="POST",
+                                                      data=b'{"lambdaConcurrencyQuota": 1000}'))
+
+
 def main(argv):
     global ENDPOINT, LOG, VERBOSE
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -597,7 +612,7 @@ def main(argv):
     try:
         urllib.request.urlopen(urllib.request.Request(ENDPOINT + "/moto-api/reset", method="POST"))
         setup()
-        for step in (check_config, check_custom, check_ssm, check_alarms, check_config_delete):
+        for step in (check_config, check_custom, check_ssm, check_alarms, check_config_delete, check_lambda_settings):
             try:
                 step()
             except Exception as e:
