@@ -3072,7 +3072,9 @@ def _refuse_second_guardduty_detector():
     def enable_admin_detector(backend, out, admin_account_id):
         admin = guardduty_backends[admin_account_id][backend.region_name]
         if not admin.detectors:
-            # GuardDuty's defaults for a detector it enables itself
+            # How the detector GuardDuty enables itself is configured (its
+            # finding frequency, features) the docs do not say: CreateDetector's
+            # defaults (SIX_HOURS, no data sources) are taken.
             admin.create_detector(True, "SIX_HOURS", {}, {}, [])
             log.info("GuardDuty: designating %s as delegated administrator enabled its detector in %s",
                      admin_account_id, backend.region_name)
