@@ -78,11 +78,17 @@ func TestDeploy(t *testing.T) {
 		l.logf("%s", lastLines(out, 1))
 		return nil
 	}))
-	must(t, l.step(ctx, "deploy", func(ctx context.Context) error {
+	// Rerun after a failure (rerun_test.go): the first deploy fails at an
+	// injected fault, and the deploy is rerun to green with nothing left behind.
+	must(t, l.step(ctx, "deploy, failing at "+l.rerunReport(), func(ctx context.Context) error { return l.deployFailingOnce(ctx, asm) }))
+	must(t, l.step(ctx, "deploy again", func(ctx context.Context) error {
 		if err := l.deployWaves(ctx, asm); err != nil {
 			return err
 		}
-		return l.deployed(ctx, asm)
+		if err := l.deployed(ctx, asm); err != nil {
+			return err
+		}
+		return l.nothingLeftBehind(ctx, asm)
 	}))
 
 	policies, err := executionPolicies(l.root)

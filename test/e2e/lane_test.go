@@ -104,7 +104,13 @@ func (l *lane) startEmulator(ctx context.Context) error {
 		return err
 	}
 	l.emu = emu
-	return emu.Reset(ctx)
+	if err := emu.Reset(ctx); err != nil {
+		return err
+	}
+	// The lane's accounts are new accounts: Lambda's concurrency quota of a
+	// new account is often 10, not the default 1,000 (issue 15, point 5;
+	// AWS Lambda Developer Guide, "Lambda quotas").
+	return emu.Set(ctx, map[string]any{"lambdaConcurrencyQuota": 10})
 }
 
 // createOrganization creates the management account's operator, the

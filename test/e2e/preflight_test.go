@@ -21,11 +21,12 @@ import (
 	"github.com/palisade-sec/palisade/internal/preflight"
 )
 
-// emulatorLacks are the checks the lane's preflight skips, because moto
-// 5.2.1 does not implement their read: Lambda's GetAccountSettings (404)
-// and Systems Manager's GetServiceSetting (500). Both are tested against
-// fakes in internal/preflight.
-const emulatorLacks = "lambda-concurrency,default-host-management-setting"
+// emulatorLacks are the checks the lane's preflight skips, because the
+// emulator does not implement their read: Systems Manager's
+// GetServiceSetting (moto 5.2.1 answers 500). It is tested against fakes
+// in internal/preflight. (Lambda's GetAccountSettings, which moto lacks
+// too, is served by the launcher with the lane's quota.)
+const emulatorLacks = "default-host-management-setting"
 
 // manualPrerequisites does what the README's "Deploying for real" leaves
 // to the operator before the first deploy, with the management account's

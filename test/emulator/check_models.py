@@ -232,6 +232,12 @@ def check_config():
     # The conformance pack, from the delegated administrator only.
     must_refuse(WORKLOAD, "us-east-1", "PackNotAdmin", template("ConformancePack"), "not the delegated administrator",
                 "OrganizationAccessDeniedException")
+    # ... and only once every account of the organization (the management
+    # account has none yet) records in the pack's region.
+    must_refuse(SECURITY, "us-east-1", "PackMissingRecorder", template("ConformancePack"),
+                "the management account has no configuration recorder", "NoAvailableConfigurationRecorderException in 1 account(s)")
+    mgmt_config = client("config", MGMT)
+    mgmt_config.put_configuration_recorder(ConfigurationRecorder={"name": "default", "roleARN": f"arn:aws:iam::{MGMT}:role/config"})
     must_deploy(SECURITY, "us-east-1", "ConformancePack", template("ConformancePack"))
     packs = client("config", SECURITY).describe_organization_conformance_packs(
         OrganizationConformancePackNames=["palisade-baseline"])["OrganizationConformancePacks"]
@@ -254,6 +260,7 @@ def check_config():
     check(after and after[0]["ExcludedAccounts"] == ["555555555555", "666666666666"]
           and after[0]["OrganizationConformancePackArn"] == packs[0]["OrganizationConformancePackArn"],
           f"conformance pack after update {after}")
+    mgmt_config.delete_configuration_recorder(ConfigurationRecorderName="default")
 
 
 # --- custom rule, remediation, account hardening (no construct yet) -----------
@@ -573,6 +580,21 @@ def start_launcher():
     raise RuntimeError(f"launcher.py did not answer on {url}; see {log.name}")
 
 
+def check_lambda_settings():
+    # GetAccountSettings (the launcher's; moto has none) reports the
+    # concurrency quota and what reserved concurrency leaves of it, as a
+    # preflight reads them (AWS Lambda API Reference, GetAccountSettings).
+    urllib.request.urlopen(urllib.request.Request(ENDPOINT + "/moto-api/palisade/settings", method="POST",
+                                                  data=b'{"lambdaConcurrencyQuota": 10}'))
+    try:
+        limit = client("lambda", WORKLOAD, "eu-central-1").get_account_settings()["AccountLimit"]
+        check(limit["ConcurrentExecutions"] == 10 and limit["UnreservedConcurrentExecutions"] == 10,
+              f"Lambda account settings under a quota of 10: {limit}")
+    finally:
+        urllib.request.urlopen(urllib.request.Request(ENDPOINT + "/moto-api/palisade/settings", method="POST",
+                                                      data=b'{"lambdaConcurrencyQuota": 1000}'))
+
+
 def main(argv):
     global ENDPOINT, LOG, VERBOSE
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -590,7 +612,7 @@ def main(argv):
     try:
         urllib.request.urlopen(urllib.request.Request(ENDPOINT + "/moto-api/reset", method="POST"))
         setup()
-        for step in (check_config, check_custom, check_ssm, check_alarms, check_config_delete):
+        for step in (check_config, check_custom, check_ssm, check_alarms, check_config_delete, check_lambda_settings):
             try:
                 step()
             except Exception as e:

@@ -22,6 +22,7 @@ import (
 	"bytes"
 	"context"
 	_ "embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -155,6 +156,77 @@ func (e *Emulator) Reset(ctx context.Context) error {
 	}
 	if status != http.StatusOK {
 		return fmt.Errorf("resetting the emulator: HTTP %d", status)
+	}
+	return nil
+}
+
+// Set changes the emulator's settings (POST /moto-api/palisade/settings):
+// lambdaConcurrencyQuota (1000 by default) and organizationsWriteSeconds
+// (how long one AWS Organizations write stays in flight, 0.25 by default).
+// A reset restores the defaults.
+func (e *Emulator) Set(ctx context.Context, settings map[string]any) error {
+	return e.post(ctx, "/moto-api/palisade/settings", settings)
+}
+
+// Fault makes one call fail once (POST /moto-api/palisade/faults).
+type Fault struct {
+	// Call is an SDK call of a Custom::AWS resource or a direct API call
+	// ("Organizations:RegisterDelegatedAdministrator"), or a resource type
+	// CloudFormation creates or updates ("AWS::GuardDuty::Detector").
+	Call string `json:"call"`
+	// Nth is which matching call fails (1, the first, when zero).
+	Nth int `json:"nth,omitempty"`
+	// Account, Region and Stack (a substring of the stack's name) narrow
+	// the calls that match; empty matches any.
+	Account string `json:"account,omitempty"`
+	Region  string `json:"region,omitempty"`
+	Stack   string `json:"stack,omitempty"`
+	// Code and Message are the error's (InternalFailure when empty).
+	Code    string `json:"code,omitempty"`
+	Message string `json:"message,omitempty"`
+
+	// Seen and Fired are the emulator's: how many matching calls it has
+	// seen, whether the fault fired, and where.
+	Seen    int               `json:"seen,omitempty"`
+	Fired   bool              `json:"fired,omitempty"`
+	FiredIn map[string]string `json:"firedIn,omitempty"`
+}
+
+// InjectFault adds a fault; a reset clears every fault.
+func (e *Emulator) InjectFault(ctx context.Context, f Fault) error {
+	return e.post(ctx, "/moto-api/palisade/faults", f)
+}
+
+// Faults lists the injected faults with what each has seen.
+func (e *Emulator) Faults(ctx context.Context) ([]Fault, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.Endpoint+"/moto-api/palisade/faults", nil)
+	if err != nil {
+		return nil, err
+	}
+	status, body, err := Call(req)
+	if err != nil || status != http.StatusOK {
+		return nil, fmt.Errorf("GET /moto-api/palisade/faults: HTTP %d: %v %s", status, err, body)
+	}
+	var out []Fault
+	return out, json.Unmarshal(body, &out)
+}
+
+func (e *Emulator) post(ctx context.Context, path string, v any) error {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.Endpoint+path, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	status, answer, err := Call(req)
+	if err != nil {
+		return fmt.Errorf("POST %s: %w", path, err)
+	}
+	if status != http.StatusOK {
+		return fmt.Errorf("POST %s: HTTP %d: %s", path, status, answer)
 	}
 	return nil
 }

@@ -272,6 +272,11 @@ func TestLogPipelineModels(t *testing.T) {
 	emu := start(t)
 	ctx := context.Background()
 	cfg := config(emu)
+	// The organization trail needs an organization with CloudTrail's trusted access.
+	organization(t, ctx, cfg)
+	if _, err := organizations.NewFromConfig(cfg).EnableAWSServiceAccess(ctx, &organizations.EnableAWSServiceAccessInput{ServicePrincipal: aws.String("cloudtrail.amazonaws.com")}); err != nil {
+		t.Fatal(err)
+	}
 	cfn := cloudformation.NewFromConfig(cfg)
 	if _, err := cfn.CreateStack(ctx, &cloudformation.CreateStackInput{StackName: aws.String("logs"), TemplateBody: aws.String(logTemplate)}); err != nil {
 		t.Fatal(err)

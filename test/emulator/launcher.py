@@ -133,6 +133,28 @@ Also:
   organization file's real ids can be created as they are.
   A backend crash (HTTP 500) is logged with its traceback; moto's debug-mode
   app logged nothing.
+
+What AWS refuses and moto accepted (issue 15), each a @_refusal function
+near the end, named with its AWS doc, tested in refusals_test.go:
+
+  a failed stack operation rolls back   ROLLBACK_COMPLETE / UPDATE_ROLLBACK_COMPLETE,
+                                        the failed resource's event with the error
+  GuardDuty delegation                  enables the admin's detector in that
+                                        region; a second detector fails
+  organization trail                    CloudTrailAccessNotEnabledException
+                                        without trusted access for cloudtrail
+  overlapping Organizations writes      ConcurrentModificationException
+  delegated administrator twice         AccountAlreadyRegisteredException
+  reserved concurrency                  leaves 100 of the account's quota
+                                        (setting lambdaConcurrencyQuota)
+  organization conformance pack         fails while an account has no recorder
+  policy sizes                          bucket, key, destination, trust policy
+
+  Settings: GET/POST /moto-api/palisade/settings (lambdaConcurrencyQuota,
+  organizationsWriteSeconds). Fault injection: POST /moto-api/palisade/faults
+  makes the Nth matching call (an SDK call of a Custom::AWS resource, a
+  direct API call, or a resource type CloudFormation creates) fail once;
+  GET lists what fired. A reset restores both.
   The server exits when the process that started it goes
   (PALISADE_EMULATOR_PARENT_PID), and refuses to start on a moto other than
   5.2.1.
@@ -164,6 +186,8 @@ def patch():
     _patch_security_apis()
     _patch_compliance_apis()
     _patch_organizations()
+    for refusal in REFUSALS:
+        refusal()
 
 
 def _log_crashes():
@@ -533,6 +557,12 @@ def _register_models():
 
         __module__ = MOTO_MODULE  # moto's model registry keys on moto.<service>
 
+        def __init_subclass__(cls, **kwargs):
+            # every model, too (a class defined in a function takes the
+            # launcher's module otherwise)
+            super().__init_subclass__(**kwargs)
+            cls.__module__ = MOTO_MODULE
+
         TYPE = ""
         ATTRS = {}  # Fn::GetAtt name -> instance attribute
 
@@ -580,7 +610,6 @@ def _register_models():
             pass
 
     class NetworkAcl(Model):
-        __module__ = MOTO_MODULE  # moto's model registry keys on moto.<service>
         TYPE = "AWS::EC2::NetworkAcl"
         ATTRS = {"Id": "id", "VpcId": "vpc_id"}
 
@@ -594,7 +623,6 @@ def _register_models():
             ec2_backends[account_id][region_name].delete_network_acl(self.id)
 
     class NetworkAclEntry(Model):
-        __module__ = MOTO_MODULE  # moto's model registry keys on moto.<service>
         TYPE = "AWS::EC2::NetworkAclEntry"
         ATTRS = {"Id": "id"}
 
@@ -625,7 +653,6 @@ def _register_models():
             ec2_backends[account_id][region_name].delete_network_acl_entry(self.acl_id, self.rule, self.egress)
 
     class SubnetNetworkAclAssociation(Model):
-        __module__ = MOTO_MODULE  # moto's model registry keys on moto.<service>
         TYPE = "AWS::EC2::SubnetNetworkAclAssociation"
         ATTRS = {"AssociationId": "id"}
 
@@ -653,7 +680,6 @@ def _register_models():
             backend.replace_network_acl_association(self._association_of(backend, self.subnet_id).id, default.id)
 
     class VPCBlockPublicAccessOptions(Model):
-        __module__ = MOTO_MODULE  # moto's model registry keys on moto.<service>
         # moto 5.2.1 has no VPC Block Public Access API: the settings are
         # recorded on the resource only, so a stack that asks for them deploys.
         TYPE = "AWS::EC2::VPCBlockPublicAccessOptions"
@@ -665,7 +691,6 @@ def _register_models():
             return cls(account_id, account_id, region_name, mode=p.get("InternetGatewayBlockMode"), exclusions_allowed="allowed")
 
     class BucketPolicy(Model):
-        __module__ = MOTO_MODULE  # moto's model registry keys on moto.<service>
         TYPE = "AWS::S3::BucketPolicy"
         ATTRS = {"Id": "id"}
 
@@ -684,7 +709,6 @@ def _register_models():
     _patch_bucket_policy_conditions()
 
     class VpcRestrictDefaultSG(Model):
-        __module__ = MOTO_MODULE  # moto's model registry keys on moto.<service>
         # aws-cdk-lib's Custom::VpcRestrictDefaultSG Lambda handler revokes the
         # default security group's ingress rule (the group itself) and its
         # allow-all egress rule on Create, and puts them back on Delete. moto
@@ -718,7 +742,6 @@ def _register_models():
     from moto.logs.models import logs_backends
 
     class LogStream(Model):
-        __module__ = MOTO_MODULE
         TYPE = "AWS::Logs::LogStream"
 
         @classmethod
@@ -732,7 +755,6 @@ def _register_models():
             logs_backends[account_id][region_name].delete_log_stream(self.group, self.id)
 
     class DeliveryStream(Model):
-        __module__ = MOTO_MODULE
         TYPE = "AWS::KinesisFirehose::DeliveryStream"
         ATTRS = {"Arn": "arn"}
 
@@ -757,7 +779,6 @@ def _register_models():
             firehose_backends[account_id][region_name].delete_delivery_stream(self.id)
 
     class Destination(Model):
-        __module__ = MOTO_MODULE
         TYPE = "AWS::Logs::Destination"
         ATTRS = {"Arn": "arn"}
 
@@ -777,7 +798,6 @@ def _register_models():
         # moto's PutSubscriptionFilter takes a CloudWatch Logs destination ARN
         # for a log group and fails; a destination, possibly in another
         # account (the point of one), is checked to exist and then attached.
-        __module__ = MOTO_MODULE
         TYPE = "AWS::Logs::SubscriptionFilter"
 
         @classmethod
@@ -803,7 +823,6 @@ def _register_models():
             logs_backends[account_id][region_name].delete_subscription_filter(self.group, self.id)
 
     class Trail(Model):
-        __module__ = MOTO_MODULE
         TYPE = "AWS::CloudTrail::Trail"
         ATTRS = {"Arn": "arn", "SnsTopicArn": "topic_arn"}
 
@@ -928,6 +947,25 @@ def _gd_update_org_config(account_id, region_name, p):
     return {}
 
 
+def _gd_list_detectors(account_id, region_name, p):
+    # GuardDuty API Reference, ListDetectors: the account's detector ids in
+    # the region (at most one: one detector per account and Region).
+    from moto.guardduty.models import guardduty_backends
+
+    return {"DetectorIds": guardduty_backends[account_id][region_name].list_detectors()}
+
+
+def _gd_update_detector(account_id, region_name, p):
+    # GuardDuty API Reference, UpdateDetector: sets what is given of enable,
+    # finding publishing frequency, data sources and features on the
+    # account's own detector (BadRequestException for another id).
+    from moto.guardduty.models import guardduty_backends
+
+    guardduty_backends[account_id][region_name].update_detector(
+        p["DetectorId"], p.get("Enable"), p.get("FindingPublishingFrequency"), p.get("DataSources"), p.get("Features"))
+    return {}
+
+
 def _org_enable_service_access(account_id, region_name, p):
     org, mgmt = _org_of(account_id)
     if account_id != mgmt:
@@ -943,14 +981,21 @@ def _org_register_admin(account_id, region_name, p):
     if not any(s["ServicePrincipal"] == p["ServicePrincipal"] for s in org.services):
         # AWS: "You must enable AWS service access ... before registering".
         raise ValueError(f"Organizations RegisterDelegatedAdministrator: trusted access for {p['ServicePrincipal']} is not enabled")
-    if not any(a.account.id == p["AccountId"] and p["ServicePrincipal"] in a.services for a in org.admins):
-        org.register_delegated_administrator(AccountId=p["AccountId"], ServicePrincipal=p["ServicePrincipal"])
+    # A second registration of the same account for the same service fails
+    # with AccountAlreadyRegisteredException (AWS Organizations API Reference,
+    # RegisterDelegatedAdministrator, Errors: "The specified account is
+    # already a delegated administrator for this Amazon Web Services service"): moto's own
+    # backend raises it. A create-only delegation rerun after a rollback
+    # meets it (issue 15, point 4).
+    org.register_delegated_administrator(AccountId=p["AccountId"], ServicePrincipal=p["ServicePrincipal"])
     return {}
 
 
 SDK_CALLS = {
     ("guardduty", "enableorganizationadminaccount"): _gd_enable_admin,
     ("guardduty", "updateorganizationconfiguration"): _gd_update_org_config,
+    ("guardduty", "listdetectors"): _gd_list_detectors,
+    ("guardduty", "updatedetector"): _gd_update_detector,
     ("organizations", "enableawsserviceaccess"): _org_enable_service_access,
     ("organizations", "registerdelegatedadministrator"): _org_register_admin,
 }
@@ -1370,7 +1415,6 @@ def _security_models(Model):
     from moto.sns.models import sns_backends
 
     class AwsCustomResource(Model):
-        __module__ = MOTO_MODULE
         # aws-cdk-lib's AwsCustomResource: a Lambda that makes one SDK call per
         # lifecycle event, described as JSON in Create/Update/Delete. moto
         # would run the Lambda in Docker; the launcher makes the call itself
@@ -1449,7 +1493,6 @@ def _security_models(Model):
                 self._call(self.props["Delete"], account_id, region_name, "Delete")
 
     class GuardDutyDetector(Model):
-        __module__ = MOTO_MODULE
         TYPE = "AWS::GuardDuty::Detector"
         ATTRS = {"Id": "id"}
 
@@ -1458,8 +1501,8 @@ def _security_models(Model):
             p = cloudformation_json["Properties"]
             tags = {t["Key"]: t["Value"] for t in p.get("Tags") or []}
             backend = guardduty_backends[account_id][region_name]
-            if backend.detectors:
-                raise ValueError(f"AWS::GuardDuty::Detector: {account_id} {region_name} already has a detector")
+            # one detector per account and region: CreateDetector refuses a
+            # second (_refuse_second_guardduty_detector)
             did = backend.create_detector(_bool(p.get("Enable", True)), p.get("FindingPublishingFrequency"),
                                           _lower_keys(p.get("DataSources") or {}), tags, _lower_keys(p.get("Features") or []))
             return cls(did, account_id, region_name)
@@ -1468,7 +1511,6 @@ def _security_models(Model):
             guardduty_backends[account_id][region_name].delete_detector(self.id)
 
     class GuardDutyPublishingDestination(Model):
-        __module__ = MOTO_MODULE
         # moto has no publishing destinations: kept on the detector and served
         # by ListPublishingDestinations/DescribePublishingDestination. As
         # GuardDuty does, the bucket and the KMS key must exist.
@@ -1513,7 +1555,6 @@ def _security_models(Model):
             raise ValueError(f"{what}: {account_id} is not the Security Hub delegated administrator (that is {admin})")
 
     class SecurityHubDelegatedAdmin(Model):
-        __module__ = MOTO_MODULE
         TYPE = "AWS::SecurityHub::DelegatedAdmin"
         ATTRS = {"DelegatedAdminIdentifier": "id", "Status": "status"}
 
@@ -1527,7 +1568,6 @@ def _security_models(Model):
             hub(account_id, region_name)._get_org_config()["admin_account_id"] = None
 
     class SecurityHubFindingAggregator(Model):
-        __module__ = MOTO_MODULE
         TYPE = "AWS::SecurityHub::FindingAggregator"
         ATTRS = {"FindingAggregatorArn": "id", "FindingAggregationRegion": "region_name"}
 
@@ -1549,7 +1589,6 @@ def _security_models(Model):
             getattr(hub(account_id, region_name), "finding_aggregators", {}).pop(self.id, None)
 
     class SecurityHubOrganizationConfiguration(Model):
-        __module__ = MOTO_MODULE
         TYPE = "AWS::SecurityHub::OrganizationConfiguration"
         ATTRS = {"OrganizationConfigurationIdentifier": "id", "Status": "status", "StatusMessage": "message",
                  "MemberAccountLimitReached": "limit"}
@@ -1567,7 +1606,6 @@ def _security_models(Model):
             return cls(f"{account_id}/{region_name}", account_id, region_name, status="ENABLED", message="", limit=False)
 
     class SecurityHubConfigurationPolicy(Model):
-        __module__ = MOTO_MODULE
         TYPE = "AWS::SecurityHub::ConfigurationPolicy"
         ATTRS = {"Arn": "arn", "Id": "id", "ServiceEnabled": "service_enabled"}
 
@@ -1595,7 +1633,6 @@ def _security_models(Model):
             getattr(hub(account_id, region_name), "configuration_policies", {}).pop(self.id, None)
 
     class SecurityHubPolicyAssociation(Model):
-        __module__ = MOTO_MODULE
         # Central configuration: associating a policy with ServiceEnabled to a
         # target enables Security Hub in every account under it, in the home
         # region and the aggregator's linked regions. The target must exist.
@@ -1633,7 +1670,6 @@ def _security_models(Model):
             return cls(f"{target}/{policy['Id']}", account_id, region_name, status="SUCCESS", assoc_type="APPLIED")
 
     class AccessAnalyzer(Model):
-        __module__ = MOTO_MODULE
         # moto has no Access Analyzer: the analyzer is recorded (RECORDS). An
         # ORGANIZATION analyzer needs, as in AWS, trusted access for
         # access-analyzer.amazonaws.com and the account to be the management
@@ -1663,7 +1699,6 @@ def _security_models(Model):
             _unrecord("analyzers", account_id, region_name, self.id)
 
     class OrganizationsPolicy(Model):
-        __module__ = MOTO_MODULE
         # Organizations create_policy + attach_policy in the stack's account's
         # organization; every target must exist, as in AWS.
         TYPE = "AWS::Organizations::Policy"
@@ -1698,7 +1733,6 @@ def _security_models(Model):
             org.delete_policy(PolicyId=self.id)
 
     class TopicPolicy(Model):
-        __module__ = MOTO_MODULE
         TYPE = "AWS::SNS::TopicPolicy"
         ATTRS = {"Id": "id"}
 
@@ -1711,7 +1745,6 @@ def _security_models(Model):
             return cls(resource_name, account_id, region_name)
 
     class Subscription(Model):
-        __module__ = MOTO_MODULE
         TYPE = "AWS::SNS::Subscription"
         ATTRS = {"Arn": "id"}
 
@@ -1744,7 +1777,6 @@ def _compliance_models(Model):
     from moto.ssm.models import FakeMaintenanceWindowTask, ssm_backends
 
     class PutModel(Model):
-        __module__ = MOTO_MODULE
         # A resource whose API is an idempotent put by name: an update puts
         # again under the same name (in place, as CloudFormation updates
         # these types) unless the template names it differently, which
@@ -1774,7 +1806,6 @@ def _compliance_models(Model):
         return config_backends[account_id][region_name]
 
     class ServiceLinkedRole(Model):
-        __module__ = MOTO_MODULE
         # IAM CreateServiceLinkedRole: AWSServiceRoleFor<Service> under
         # /aws-service-role/<service principal>/. A second one fails, as in
         # AWS ("has been taken in this account").
@@ -1829,7 +1860,6 @@ def _compliance_models(Model):
             _iam(account_id).delete_service_linked_role(self.id)
 
     class ConfigurationRecorder(PutModel):
-        __module__ = MOTO_MODULE
         # Config PutConfigurationRecorder; the role must exist. Started once a
         # delivery channel exists too.
         TYPE = "AWS::Config::ConfigurationRecorder"
@@ -1856,7 +1886,6 @@ def _compliance_models(Model):
                 b.delete_configuration_recorder(self.id)
 
     class DeliveryChannel(PutModel):
-        __module__ = MOTO_MODULE
         # Config PutDeliveryChannel: needs a recorder and an existing bucket
         # (any account's). Deleting it stops the recorder first, as
         # CloudFormation does (Config refuses otherwise).
@@ -1882,7 +1911,6 @@ def _compliance_models(Model):
                 b.delete_delivery_channel(self.id)
 
     class ConfigRule(PutModel):
-        __module__ = MOTO_MODULE
         # Config PutConfigRule: a recorder must exist in the account and
         # region; managed source identifiers and their parameters are checked
         # against moto's list; a CUSTOM_LAMBDA function must exist and allow
@@ -1915,7 +1943,6 @@ def _compliance_models(Model):
             _state(b, "palisade_remediations").pop(self.id, None)
 
     class ConfigurationAggregator(PutModel):
-        __module__ = MOTO_MODULE
         # Config PutConfigurationAggregator. An organization source needs, as
         # in AWS, the organization's trusted access for config.amazonaws.com,
         # the caller to be its management account or delegated administrator,
@@ -1944,7 +1971,6 @@ def _compliance_models(Model):
             config(account_id, region_name).delete_configuration_aggregator(self.id)
 
     class OrganizationConformancePack(PutModel):
-        __module__ = MOTO_MODULE
         # Config PutOrganizationConformancePack, from the management account
         # or the delegated administrator for config-multiaccountsetup, with
         # trusted access for it. The template must parse and hold only
@@ -1988,12 +2014,34 @@ def _compliance_models(Model):
                 elif src.get("Owner") not in ("CUSTOM_LAMBDA", "CUSTOM_POLICY"):
                     raise ApiError("ValidationException", f"{what}: rule {lid}: Source.Owner {src.get('Owner')!r}")
 
+        @staticmethod
+        def _check_members(org, name, excluded, region_name):
+            # Config deploys the pack to every account of the organization in
+            # this region but ExcludedAccounts ("Deploys conformance packs
+            # across member accounts", PutOrganizationConformancePack; new
+            # accounts get it when they join), as a conformance pack of each
+            # account, and the pack fails (CREATE_FAILED) while an account has
+            # no configuration recorder there; CloudFormation's handler then
+            # fails the resource with "Failed to Create/Update
+            # OrganizationConformancePack <name>. Summary:
+            # [NoAvailableConfigurationRecorderException in N account(s), ]"
+            # (superwerker#291). Whether the management account is among the
+            # accounts when the delegated administrator deploys the pack the
+            # docs do not say: the emulator counts every account.
+            accounts = dict.fromkeys([org.org.master_account_id] + [a.id for a in org.accounts])
+            missing = [a for a in accounts if a not in excluded and not config_backends[a][region_name].recorders]
+            if missing:
+                log.warning("%s: no configuration recorder in %s (%s)", name, ", ".join(missing), region_name)
+                raise ApiError("NoAvailableConfigurationRecorderException",
+                               f"Failed to Create/Update OrganizationConformancePack {name}. "
+                               f"Summary: [NoAvailableConfigurationRecorderException in {len(missing)} account(s), ]")
+
         @classmethod
         def _put(cls, name, p, account_id, region_name, original):
             from moto.config.models import OrganizationConformancePack as Pack
 
             what = f"{cls.TYPE} {name}"
-            _require_org_admin(account_id, "config-multiaccountsetup.amazonaws.com", what)
+            org = _require_org_admin(account_id, "config-multiaccountsetup.amazonaws.com", what)
             body = p.get("TemplateBody")
             if not body:
                 # TemplateS3Uri would have to be fetched; palisade inlines.
@@ -2002,6 +2050,7 @@ def _compliance_models(Model):
             for a in p.get("ExcludedAccounts") or []:
                 if not re.fullmatch(r"[0-9]{12}", str(a)):
                     raise ApiError("ValidationException", f"{what}: excluded account {a!r} is not an account id")
+            cls._check_members(org, name, p.get("ExcludedAccounts") or [], region_name)
             b = config(account_id, region_name)
             params = p.get("ConformancePackInputParameters") or []
             pack = b.organization_conformance_packs.get(name)
@@ -2025,7 +2074,6 @@ def _compliance_models(Model):
             _unrecord("ConformancePacks", account_id, region_name, self.id)
 
     class RemediationConfiguration(PutModel):
-        __module__ = MOTO_MODULE
         # Config PutRemediationConfigurations (moto has none: kept on the
         # config backend, read by DescribeRemediationConfigurations). The rule
         # must exist; the target SSM document must exist (AWS-owned ones are
@@ -2080,7 +2128,6 @@ def _compliance_models(Model):
     COMPLIANCE = {"CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNSPECIFIED"}
 
     class PatchBaseline(Model):
-        __module__ = MOTO_MODULE
         # SSM CreatePatchBaseline (+ RegisterPatchBaselineForPatchGroup for
         # PatchGroups). Operating system, compliance levels and ApproveAfterDays
         # are checked; patch filter keys are not.
@@ -2159,7 +2206,6 @@ def _compliance_models(Model):
             b.baselines.pop(self.id, None)
 
     class MaintenanceWindow(Model):
-        __module__ = MOTO_MODULE
         # SSM CreateMaintenanceWindow; checks Duration 1-24, Cutoff below it,
         # the schedule and the IANA time zone, as SSM does.
         TYPE = "AWS::SSM::MaintenanceWindow"
@@ -2206,7 +2252,6 @@ def _compliance_models(Model):
                 raise ApiError("ValidationException", f"{what}: target {t} is not a valid key and values")
 
     class MaintenanceWindowTarget(Model):
-        __module__ = MOTO_MODULE
         TYPE = "AWS::SSM::MaintenanceWindowTarget"
         ATTRS = {"WindowTargetId": "id"}
 
@@ -2242,7 +2287,6 @@ def _compliance_models(Model):
                   "MaintenanceWindowStepFunctionsParameters": "StepFunctions", "MaintenanceWindowLambdaParameters": "Lambda"}
 
     class MaintenanceWindowTask(Model):
-        __module__ = MOTO_MODULE
         # SSM RegisterTaskWithMaintenanceWindow. The window and every
         # WindowTargetIds target must exist; a RUN_COMMAND or AUTOMATION
         # task's document must exist (AWS-owned ones are taken as existing).
@@ -2299,7 +2343,6 @@ def _compliance_models(Model):
     SEVERITY = {"CRITICAL", "HIGH", "MEDIUM", "LOW", "UNSPECIFIED"}
 
     class Association(Model):
-        __module__ = MOTO_MODULE
         # SSM CreateAssociation (moto has none: kept on the SSM backend, read
         # by ListAssociations/DescribeAssociation). The document must exist
         # (AWS-owned ones are taken as existing); a customer document's
@@ -2368,7 +2411,6 @@ def _compliance_models(Model):
     # --- CloudWatch Logs metric filters and CloudWatch alarms
 
     class MetricFilter(PutModel):
-        __module__ = MOTO_MODULE
         # Logs PutMetricFilter: the log group must exist; one transformation.
         TYPE = "AWS::Logs::MetricFilter"
         NAME_PROP = "FilterName"
@@ -2401,7 +2443,6 @@ def _compliance_models(Model):
     STATISTICS = {"SampleCount", "Average", "Sum", "Minimum", "Maximum"}
 
     class Alarm(PutModel):
-        __module__ = MOTO_MODULE
         # CloudWatch PutMetricAlarm, with its checks on the operator,
         # statistic, period and evaluation periods. Actions are not checked
         # (CloudWatch does not check SNS topics either).
@@ -2712,6 +2753,641 @@ def _patch_organizations():
                "cloudtrail.amazonaws.com", "detective.amazonaws.com", "backup.amazonaws.com"):
         if sp not in om.FakeDelegatedAdministrator.SUPPORTED_SERVICES:
             om.FakeDelegatedAdministrator.SUPPORTED_SERVICES.append(sp)
+
+
+# --- what AWS refuses (issue 15) --------------------------------------------
+#
+# moto accepts almost anything; AWS does not. Each function registered with
+# @_refusal below reproduces one refusal or side effect of a real service,
+# named beside it with the AWS document that states it, and each has its own
+# test in emulator_test.go. patch() applies them in order (REFUSALS); a
+# backend method is wrapped through _guard (one table row per method), so
+# the checks read as a table of what each call must satisfy.
+
+REFUSALS = []
+
+
+def _refusal(fn):
+    REFUSALS.append(fn)
+    return fn
+
+
+# Settings a test may change through POST /moto-api/palisade/settings (a JSON
+# object merged into these); a reset restores the defaults.
+SETTINGS_DEFAULTS = {
+    # Lambda's concurrent executions quota per account and region: 1,000 by
+    # default (AWS Lambda Developer Guide, "Lambda quotas"); new accounts may
+    # start lower (10 is common), which a test sets here.
+    "lambdaConcurrencyQuota": 1000,
+    # How long one AWS Organizations write stays in flight (seconds): a
+    # write that starts while another one of the same organization is in
+    # flight fails with ConcurrentModificationException (see
+    # _refuse_concurrent_organizations_writes).
+    "organizationsWriteSeconds": 0.25,
+}
+SETTINGS = dict(SETTINGS_DEFAULTS)
+
+
+def _guard(cls, method, check):
+    """Run check(backend, args) before cls.method, args being the call's
+    arguments by name (defaults filled in); check raises the service's
+    error to refuse the call."""
+    import inspect
+
+    orig = getattr(cls, method)
+    sig = inspect.signature(orig)
+
+    def guarded(self, *args, **kwargs):
+        bound = sig.bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        check(self, bound.arguments)
+        return orig(self, *args, **kwargs)
+
+    guarded.__wrapped__ = orig
+    setattr(cls, method, guarded)
+
+
+def _after(cls, method, effect):
+    """Run effect(backend, result, *args, **kwargs) once cls.method returned."""
+    orig = getattr(cls, method)
+
+    def wrapped(self, *args, **kwargs):
+        out = orig(self, *args, **kwargs)
+        effect(self, out, *args, **kwargs)
+        return out
+
+    wrapped.__wrapped__ = orig
+    setattr(cls, method, wrapped)
+
+
+def _json_error(code, message):
+    from moto.core.exceptions import JsonRESTError
+
+    return JsonRESTError(code, message)  # _error_code reads its error_type
+
+
+@_refusal
+def _settings_api():
+    import moto.moto_api._internal.urls as apiu
+    from moto.moto_api._internal.models import moto_api_backend
+
+    def settings(request, full_url, headers):
+        if request.method == "POST":
+            body = json.loads(request.get_data() or b"{}")
+            unknown = set(body) - set(SETTINGS_DEFAULTS)
+            if unknown:
+                return 400, {}, json.dumps({"message": f"unknown settings {sorted(unknown)}; known: {sorted(SETTINGS_DEFAULTS)}"})
+            SETTINGS.update(body)
+        return 200, {"Content-Type": "application/json"}, json.dumps(SETTINGS)
+
+    apiu.url_paths["{0}/moto-api/palisade/settings$"] = settings
+
+    orig_reset = type(moto_api_backend).reset
+
+    def reset(self):
+        SETTINGS.clear()
+        SETTINGS.update(SETTINGS_DEFAULTS)
+        return orig_reset(self)
+
+    type(moto_api_backend).reset = reset
+
+
+# The stack operation this thread is running, for the models that need to
+# know which resource of which stack makes a call: set around each resource
+# CloudFormation creates or updates (_track_resources).
+_OP = threading.local()
+# hook(logical_id, type, resources_map), run before each such resource.
+_RESOURCE_HOOKS = []
+
+
+@_refusal
+def _track_resources():
+    import moto.cloudformation.parsing as cfp
+
+    def tracked(orig):
+        def run(logical_id, resource_json, resources_map, *args, **kwargs):
+            outer = getattr(_OP, "resource", None)
+            _OP.resource = (resources_map, logical_id, resource_json.get("Type", ""))
+            try:
+                for hook in _RESOURCE_HOOKS:
+                    hook(logical_id, resource_json.get("Type", ""), resources_map)
+                return orig(logical_id, resource_json, resources_map, *args, **kwargs)
+            except Exception as e:
+                # the innermost resource that failed is the one CloudFormation names
+                if getattr(_OP, "failed", None) is None:
+                    _OP.failed = (logical_id, resource_json.get("Type", ""), e)
+                raise
+            finally:
+                _OP.resource = outer
+        return run
+
+    cfp.parse_and_create_resource = tracked(cfp.parse_and_create_resource)
+    cfp.parse_and_update_resource = tracked(cfp.parse_and_update_resource)
+
+
+@_refusal
+def _rollback_failed_operations():
+    # CloudFormation rolls a failed stack operation back: a failed create
+    # deletes what it created (except resources whose DeletionPolicy is
+    # Retain) and leaves the stack ROLLBACK_COMPLETE, which can only be
+    # deleted (the CDK CLI deletes it before creating the stack again); a
+    # failed update returns the stack to its previous template,
+    # UPDATE_ROLLBACK_COMPLETE. The operation's call itself succeeds (AWS
+    # runs it asynchronously); the failure is in the stack's status and its
+    # events (the failed resource's *_FAILED event with the service's error).
+    # CloudFormation User Guide, "Stack status codes" and "Choose how to
+    # handle failures when provisioning resources"; DeletionPolicy attribute
+    # (RetainExceptOnCreate: "If the stack operation that created the
+    # resource is rolled back, CloudFormation deletes the resource", unlike
+    # Retain). moto 5.2.1 raised the error out of ExecuteChangeSet (HTTP
+    # 500) and left the stack and its partial resources IN_PROGRESS.
+    import copy
+
+    import moto.cloudformation.models as cfm
+
+    def event(stack, logical_id, rtype, physical, status, reason):
+        stack.events.append(cfm.Event(stack_id=stack.stack_id, stack_name=stack.name, logical_resource_id=logical_id,
+                                      physical_resource_id=physical, resource_type=rtype, resource_status=status,
+                                      resource_status_reason=reason, resource_properties=None))
+
+    def roll_back(stack, kind, e, previous=None):
+        logical_id, rtype, err = getattr(_OP, "failed", None) or (stack.name, "AWS::CloudFormation::Stack", e)
+        _OP.failed = None
+        message = getattr(err, "message", None) if isinstance(getattr(err, "message", None), str) else str(err)
+        reason = message if message.startswith(_error_code(err)) else f"{_error_code(err)}: {message}"
+        log.warning("stack %s (%s %s): %s of %s failed, rolling back: %s", stack.name, stack.account_id,
+                    stack.region_name, kind.lower(), logical_id, reason)
+        event(stack, logical_id, rtype, "", f"{kind}_FAILED", reason)
+        prefix = "" if kind == "CREATE" else "UPDATE_"
+        why = f"The following resource(s) failed to {kind.lower()}: [{logical_id}]. "
+        stack.status = f"{prefix}ROLLBACK_IN_PROGRESS"
+        stack._add_stack_event(stack.status, resource_status_reason=why + "Rollback requested by user.")
+        try:
+            if kind == "CREATE":
+                stack.resource_map.delete()
+            else:
+                template, parameters = previous
+                stack.resource_map.update(template, parameters)
+                stack.template_dict = template
+        except Exception as de:
+            log.warning("stack %s: rollback failed: %s", stack.name, de)
+            stack.status = f"{prefix}ROLLBACK_FAILED"
+            stack.stack_status_reason = f"{why}Rollback failed: {de}"
+        else:
+            stack.status = f"{prefix}ROLLBACK_COMPLETE"
+            stack.stack_status_reason = why.strip()
+        stack._add_stack_event(stack.status)
+
+    orig_create = cfm.Stack.create_resources
+
+    def create_resources(self):
+        _OP.failed = None
+        try:
+            orig_create(self)
+        except Exception as e:
+            roll_back(self, "CREATE", e)
+
+    cfm.Stack.create_resources = create_resources
+
+    orig_execute = cfm.CloudFormationBackend.execute_change_set
+
+    def execute_change_set(self, change_set_name, stack_name=None):
+        cs = self.describe_change_set(change_set_name, stack_name)
+        stack = self.stacks[cs.stack_id]
+        previous = (copy.deepcopy(stack.template_dict), copy.deepcopy(stack.resource_map.input_parameters))
+        _OP.failed = None
+        try:
+            return orig_execute(self, change_set_name, stack_name)
+        except Exception as e:
+            cs.execution_status = "EXECUTE_FAILED"
+            self.change_sets.pop(cs.change_set_id, None)
+            roll_back(stack, "CREATE" if cs.change_set_type == "CREATE" else "UPDATE", e, previous)
+
+    cfm.CloudFormationBackend.execute_change_set = execute_change_set
+
+
+# Injected faults (POST /moto-api/palisade/faults), each failing one call
+# once: {"call": "Organizations:RegisterDelegatedAdministrator" (an SDK call
+# of a Custom::AWS resource, or a direct API call) or "AWS::GuardDuty::Detector"
+# (a resource CloudFormation creates or updates), "nth": 1 (the Nth matching
+# call fails; default 1), optional "account", "region" and "stack" (a
+# substring of the stack's name) to narrow it, "code" and "message" of the
+# error (default InternalFailure)}. GET lists them with how many calls each
+# has seen and whether it fired. A reset clears them.
+FAULTS = []
+
+
+def _call_key(call):
+    # Organizations:RegisterDelegatedAdministrator, organizations.registerDelegatedAdministrator,
+    # @aws-sdk/client-organizations RegisterDelegatedAdministratorCommand -> one key
+    if call.startswith("AWS::") or call.startswith("Custom::"):
+        return call.lower()
+    service, _, action = call.replace(".", ":").partition(":")
+    service = service.lower().removeprefix("@aws-sdk/client-").replace("-", "")
+    return f"{service}:{action.lower().removesuffix('command')}"
+
+
+def _inject(call, account_id, region_name):
+    """Fail this call if an injected fault says so."""
+    key = _call_key(call)
+    res = getattr(_OP, "resource", None)
+    stack = str(res[0]["AWS::StackName"]) if res else ""
+    with _FAULT_LOCK:
+        for f in FAULTS:
+            if f["key"] != key or f["fired"]:
+                continue
+            if f.get("account") not in (None, "", account_id) or f.get("region") not in (None, "", region_name):
+                continue
+            if f.get("stack") and f["stack"] not in stack:
+                continue
+            f["seen"] += 1
+            if f["seen"] == f.get("nth", 1):
+                f["fired"] = True
+                f["firedIn"] = {"account": account_id, "region": region_name, "stack": stack, "resource": res[1] if res else ""}
+                log.warning("injected fault: %s in %s %s %s fails with %s", call, account_id, region_name, stack or "(no stack)", f["code"])
+                raise ApiError(f["code"], f["message"])
+
+
+_FAULT_LOCK = threading.RLock()
+
+
+@_refusal
+def _fault_injection():
+    import moto.moto_api._internal.urls as apiu
+    from moto.core.responses import BaseResponse
+    from moto.moto_api._internal.models import moto_api_backend
+
+    def faults(request, full_url, headers):
+        if request.method == "POST":
+            f = json.loads(request.get_data() or b"{}")
+            if not f.get("call"):
+                return 400, {}, json.dumps({"message": "a fault needs a call"})
+            f.setdefault("nth", 1)
+            f.setdefault("code", "InternalFailure")
+            f.setdefault("message", f"injected fault: call {f['nth']} of {f['call']} fails")
+            f.update(key=_call_key(f["call"]), seen=0, fired=False)
+            with _FAULT_LOCK:
+                FAULTS.append(f)
+        with _FAULT_LOCK:
+            return 200, {"Content-Type": "application/json"}, json.dumps(FAULTS)
+
+    apiu.url_paths["{0}/moto-api/palisade/faults$"] = faults
+
+    orig_reset = type(moto_api_backend).reset
+
+    def reset(self):
+        with _FAULT_LOCK:
+            FAULTS.clear()
+        return orig_reset(self)
+
+    type(moto_api_backend).reset = reset
+
+    # SDK calls of Custom::AWS resources
+    for (service, action), fn in list(SDK_CALLS.items()):
+        def call(account_id, region_name, p, fn=fn, name=f"{service}:{action}"):
+            _inject(name, account_id, region_name)
+            return fn(account_id, region_name, p)
+        SDK_CALLS[(service, action)] = call
+
+    # resources CloudFormation creates or updates
+    _RESOURCE_HOOKS.append(lambda logical_id, rtype, rm: _inject(rtype, rm._account_id, rm._region_name))
+
+    # direct API calls
+    orig_call = BaseResponse.call_action
+
+    def call_action(self):
+        service = getattr(self, "service_name", None) or type(self).__name__.removesuffix("Response")
+        try:
+            _inject(f"{service}:{self._get_action()}", self.current_account, self.region)
+        except ApiError as e:
+            from moto.core.exceptions import JsonRESTError
+
+            raise JsonRESTError(e.code, str(e).split(": ", 1)[-1])
+        return orig_call(self)
+
+    BaseResponse.call_action = call_action
+
+
+@_refusal
+def _refuse_second_guardduty_detector():
+    # GuardDuty allows one detector per account and region: CreateDetector
+    # then fails with BadRequestException "The request is rejected because a
+    # detector already exists for the current account."
+    # (terraform-provider-aws#11780 shows the error). And designating the
+    # delegated administrator (EnableOrganizationAdminAccount, by the
+    # management account) "also enables GuardDuty for the delegated GuardDuty
+    # administrator account" in the current region (GuardDuty User Guide,
+    # "Permissions required to designate a delegated GuardDuty administrator
+    # account"; "Managing GuardDuty accounts with AWS Organizations"): it
+    # creates that account's detector there. A stack that then creates an
+    # AWS::GuardDuty::Detector in that account and region fails.
+    from moto.guardduty.models import GuardDutyBackend, guardduty_backends
+
+    def one_detector(backend, args):
+        if backend.detectors:
+            raise _json_error("BadRequestException",
+                              "The request is rejected because a detector already exists for the current account.")
+
+    _guard(GuardDutyBackend, "create_detector", one_detector)
+
+    def enable_admin_detector(backend, out, admin_account_id):
+        admin = guardduty_backends[admin_account_id][backend.region_name]
+        if not admin.detectors:
+            # How the detector GuardDuty enables itself is configured (its
+            # finding frequency, features) the docs do not say: CreateDetector's
+            # defaults (SIX_HOURS, no data sources) are taken.
+            admin.create_detector(True, "SIX_HOURS", {}, {}, [])
+            log.info("GuardDuty: designating %s as delegated administrator enabled its detector in %s",
+                     admin_account_id, backend.region_name)
+
+    _after(GuardDutyBackend, "enable_organization_admin_account", enable_admin_detector)
+
+
+@_refusal
+def _refuse_organization_trail_without_trusted_access():
+    # CreateTrail and UpdateTrail with IsOrganizationTrail fail with
+    # CloudTrailAccessNotEnabledException, "thrown when trusted access has not
+    # been enabled between CloudTrail and Organizations" (AWS CloudTrail API
+    # Reference, CreateTrail/UpdateTrail, Errors; CloudTrail User Guide,
+    # "Prepare for creating a trail for your organization"): the
+    # organization must have run EnableAWSServiceAccess for
+    # cloudtrail.amazonaws.com. An account in no organization gets
+    # OrganizationsNotInUseException.
+    from moto.cloudtrail.models import CloudTrailBackend
+
+    def trusted_access(backend, args):
+        if not (args.get("is_org_trail") or args.get("is_organization_trail")):
+            return
+        try:
+            org, _ = _org_of(backend.account_id)
+        except ValueError:
+            raise _json_error("OrganizationsNotInUseException",
+                              f"This exception is thrown when the request is made from an AWS account that is not a member of an organization ({backend.account_id}).")
+        if not any(s["ServicePrincipal"] == "cloudtrail.amazonaws.com" for s in org.services):
+            raise _json_error("CloudTrailAccessNotEnabledException",
+                              "This exception is thrown when trusted access has not been enabled between AWS CloudTrail and AWS Organizations "
+                              "(EnableAWSServiceAccess for cloudtrail.amazonaws.com).")
+
+    _guard(CloudTrailBackend, "create_trail", trusted_access)
+    _guard(CloudTrailBackend, "update_trail", trusted_access)
+
+
+# AWS's policy size limits, restated from gates/policylimits.go (the
+# project's one statement of them, with the doc of each; keep the two in
+# step). Measured as that file measures them: the document as compact JSON
+# (white space between tokens not counted), in bytes or characters.
+POLICY_LIMITS = {
+    # S3 User Guide, "Bucket policies and user policies": "Bucket policies
+    # are limited to 20 KB in size" (read as 20,000 bytes, the smaller).
+    "bucket": (20000, "bytes"),
+    # KMS Developer Guide, "Key policies": "Up to 32 kilobytes (32,768 bytes)".
+    "key": (32768, "bytes"),
+    # CloudWatch Logs API Reference, PutDestinationPolicy: accessPolicy "can
+    # be up to 5120 bytes".
+    "destination": (5120, "bytes"),
+    # IAM User Guide, "IAM and AWS STS quotas": role trust policy length,
+    # 2,048 characters by default; white space not counted.
+    "trust": (2048, "characters"),
+}
+
+
+def _policy_size(doc, unit):
+    if isinstance(doc, bytes):
+        doc = doc.decode()
+    if isinstance(doc, str):
+        try:
+            doc = json.loads(doc)
+        except ValueError:
+            return len(doc.encode()) if unit == "bytes" else len(doc)
+    compact = json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
+    return len(compact.encode()) if unit == "bytes" else len(compact)
+
+
+@_refusal
+def _refuse_oversized_policies():
+    # Each service refuses a policy over its limit (POLICY_LIMITS). The error
+    # codes: IAM answers LimitExceeded "Cannot exceed quota for
+    # ACLSizePerRole: 2048"; for S3 (MalformedPolicy), KMS
+    # (MalformedPolicyDocumentException) and CloudWatch Logs
+    # (InvalidParameterException) the API references list these codes for a
+    # policy they refuse but do not say which one an oversized policy gets:
+    # the docs do not settle the code, only that the call fails.
+    from moto.iam.models import IAMBackend
+    from moto.kms.models import KmsBackend
+    from moto.logs.models import LogsBackend
+    from moto.s3.exceptions import S3ClientError
+    from moto.s3.models import S3Backend
+
+    def check(kind, doc, error):
+        if doc is None:
+            return
+        limit, unit = POLICY_LIMITS[kind]
+        size = _policy_size(doc, unit)
+        if size > limit:
+            raise error(size, limit, unit)
+
+    def s3_error(size, limit, unit):
+        return S3ClientError("MalformedPolicy", f"Policy exceeds the maximum allowed document size ({size} {unit}, limit {limit}).")
+
+    def kms_error(size, limit, unit):
+        return _json_error("MalformedPolicyDocumentException", f"The key policy is {size} {unit}; the limit is {limit}.")
+
+    def logs_error(size, limit, unit):
+        return _json_error("InvalidParameterException", f"accessPolicy is {size} {unit}; it can be up to {limit}.")
+
+    def iam_error(size, limit, unit):
+        from moto.iam.exceptions import LimitExceededException
+
+        return LimitExceededException(f"Cannot exceed quota for ACLSizePerRole: {limit} (the trust policy is {size} {unit})")
+
+    # (backend, method, argument, which limit, the service's error)
+    for cls, method, arg, kind, error in (
+        (S3Backend, "put_bucket_policy", "policy", "bucket", s3_error),
+        (KmsBackend, "create_key", "policy", "key", kms_error),
+        (KmsBackend, "put_key_policy", "policy", "key", kms_error),
+        (LogsBackend, "put_destination_policy", "access_policy", "destination", logs_error),
+        (IAMBackend, "create_role", "assume_role_policy_document", "trust", iam_error),
+        (IAMBackend, "update_assume_role_policy", "policy_document", "trust", iam_error),
+    ):
+        _guard(cls, method, lambda backend, args, arg=arg, kind=kind, error=error: check(kind, args.get(arg), error))
+
+
+@_refusal
+def _refuse_reserved_concurrency_over_quota():
+    # Lambda keeps 100 of the account's concurrent executions (per region)
+    # unreserved: reserving concurrency for a function (CreateFunction or
+    # CloudFormation's ReservedConcurrentExecutions, PutFunctionConcurrency)
+    # fails when it would leave fewer, with InvalidParameterValueException
+    # "Specified ReservedConcurrentExecutions for function decreases account's
+    # UnreservedConcurrentExecution below its minimum value of [100]." (AWS
+    # Lambda Developer Guide, "Configuring reserved concurrency for a
+    # function": "You can reserve up to the Unreserved account concurrency
+    # value that is shown, minus 100 for functions that don't have reserved
+    # concurrency"; "Lambda quotas": concurrent executions 1,000 by default;
+    # new accounts may get less.) One reported account's message named a
+    # minimum of [50] (Gruntwork knowledge base #215): the docs say 100,
+    # which the emulator holds to.
+    # The quota is the setting lambdaConcurrencyQuota. moto enforces it only
+    # on PutFunctionConcurrency and only with MOTO_LAMBDA_CONCURRENCY_QUOTA.
+    # GetAccountSettings (moto has none) reports the quota and what is left.
+    import moto.awslambda.urls as lu
+    from moto.awslambda.exceptions import InvalidParameterValueException
+    from moto.awslambda.models import LambdaBackend
+    from moto.awslambda.responses import LambdaResponse
+
+    def reserved_elsewhere(backend, name):
+        return sum(int(f.reserved_concurrency or 0) for f in backend.list_functions() if f.function_name != name)
+
+    def check(backend, name, reserved):
+        if reserved in (None, ""):
+            return
+        quota = int(SETTINGS["lambdaConcurrencyQuota"])
+        if quota - reserved_elsewhere(backend, name) - int(reserved) < 100:
+            raise InvalidParameterValueException(
+                "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [100].")
+
+    _guard(LambdaBackend, "create_function", lambda b, a: check(b, a["spec"].get("FunctionName"), a["spec"].get("ReservedConcurrentExecutions")))
+    _guard(LambdaBackend, "put_function_concurrency", lambda b, a: check(b, a["function_name"].split(":")[-1], a["reserved_concurrency"]))
+
+    def get_account_settings(self):
+        b = self.backend
+        quota = int(SETTINGS["lambdaConcurrencyQuota"])
+        fns = b.list_functions()
+        return 200, {}, json.dumps({
+            "AccountLimit": {"ConcurrentExecutions": quota, "UnreservedConcurrentExecutions": quota - reserved_elsewhere(b, None),
+                             "TotalCodeSize": 80530636800, "CodeSizeUnzipped": 262144000, "CodeSizeZipped": 52428800},
+            "AccountUsage": {"FunctionCount": len(fns), "TotalCodeSize": sum(int(getattr(f, "code_size", 0) or 0) for f in fns)}})
+
+    LambdaResponse.get_account_settings = get_account_settings
+    lu.url_paths["{0}/(?P<api_version>[^/]+)/account-settings/?$"] = LambdaResponse.dispatch
+
+
+def _references(value):
+    """The logical ids a template value refers to (Ref, Fn::GetAtt, Fn::Sub)."""
+    out = set()
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k == "Ref" and isinstance(v, str):
+                out.add(v)
+            elif k == "Fn::GetAtt":
+                out.add(v[0] if isinstance(v, list) else str(v).split(".", 1)[0])
+            elif k == "Fn::Sub":
+                text = v[0] if isinstance(v, list) else v
+                out.update(x.split(".", 1)[0] for x in re.findall(r"\$\{([^}!]+)\}", str(text)))
+                if isinstance(v, list) and len(v) > 1:
+                    out.update(_references(v[1]))
+            else:
+                out.update(_references(v))
+    elif isinstance(value, list):
+        for v in value:
+            out.update(_references(v))
+    return out
+
+
+def _dependencies(resources, logical_id):
+    """Every resource of a template that logical_id waits for, directly or
+    not (DependsOn and references), as CloudFormation orders them."""
+    seen, todo = set(), [logical_id]
+    while todo:
+        r = resources.get(todo.pop()) or {}
+        deps = r.get("DependsOn") or []
+        direct = ({deps} if isinstance(deps, str) else set(deps)) | _references(r.get("Properties") or {})
+        for d in direct & set(resources):
+            if d not in seen:
+                seen.add(d)
+                todo.append(d)
+    return seen
+
+
+@_refusal
+def _refuse_concurrent_organizations_writes():
+    # AWS Organizations refuses a change that overlaps another change of the
+    # same organization: ConcurrentModificationException, "The target of the
+    # operation is currently being modified by a different request. Try again
+    # later." (AWS Organizations API Reference, Common errors of
+    # RegisterDelegatedAdministrator, EnableAWSServiceAccess, CreatePolicy,
+    # AttachPolicy, ...; seen in deploys: LZA#370, CfCT#175,
+    # terraform-provider-aws#5073). The services that register their own
+    # delegated administrator (GuardDuty EnableOrganizationAdminAccount,
+    # Inspector EnableDelegatedAdminAccount, Security Hub
+    # EnableOrganizationAdminAccount) make Organizations writes on the
+    # caller's behalf ("This enables GuardDuty as a trusted service in AWS
+    # Organizations"), so they count too; which error code they pass on the
+    # docs do not say: the emulator answers Organizations' own.
+    #
+    # Two models of "overlapping":
+    # - in one stack operation, deterministic: CloudFormation starts every
+    #   resource whose dependencies are done at once, so two resources that
+    #   write to Organizations and are not ordered (neither depends on the
+    #   other, through DependsOn or references) run together; the second
+    #   one moto creates fails. (moto creates a stack's resources one by one.)
+    # - across callers (parallel stacks, direct calls), in time: each write
+    #   stays in flight for organizationsWriteSeconds (it sleeps that long),
+    #   and a write of another caller that starts meanwhile fails.
+    import time
+
+    from moto.guardduty.models import GuardDutyBackend
+    from moto.inspector2.models import Inspector2Backend
+    from moto.organizations.models import OrganizationsBackend
+    from moto.securityhub.models import SecurityHubBackend
+
+    lock = threading.Lock()
+    in_flight = {}  # management account -> {caller: until (monotonic)}
+
+    def conflict(what):
+        log.warning("Organizations: %s overlaps another write of the organization: ConcurrentModificationException", what)
+        return _json_error("ConcurrentModificationException",
+                           "The target of the operation is currently being modified by a different request. Try again later.")
+
+    def write(backend, what):
+        try:
+            _, mgmt = _org_of(backend.account_id)
+        except ValueError:
+            return  # no organization: the call fails on its own
+        res = getattr(_OP, "resource", None)
+        caller = id(res[0]) if res else object()
+        window = float(SETTINGS["organizationsWriteSeconds"])
+        with lock:
+            if res:
+                rm, logical_id, _ = res
+                writers = rm.__dict__.setdefault("_palisade_org_writers", set())
+                unordered = [w for w in writers if w != logical_id and w not in _dependencies(rm._resource_json_map, logical_id)]
+                if unordered:
+                    raise conflict(f"{what} of {logical_id} (not ordered after {', '.join(sorted(unordered))} in stack {rm['AWS::StackName']})")
+                writers.add(logical_id)
+            now = time.monotonic()
+            flights = in_flight.setdefault(mgmt, {})
+            for c, until in list(flights.items()):
+                if until <= now:
+                    del flights[c]
+            if any(c != caller for c in flights):
+                raise conflict(what)
+            flights[caller] = now + window
+        time.sleep(window)
+
+    for cls, methods in (
+        (OrganizationsBackend, ("enable_aws_service_access", "disable_aws_service_access", "register_delegated_administrator",
+                                "deregister_delegated_administrator", "create_policy", "update_policy", "delete_policy",
+                                "attach_policy", "detach_policy", "enable_policy_type", "disable_policy_type",
+                                "create_organizational_unit", "update_organizational_unit", "delete_organizational_unit",
+                                "move_account", "tag_resource", "untag_resource")),
+        (GuardDutyBackend, ("enable_organization_admin_account",)),
+        (Inspector2Backend, ("enable_delegated_admin_account",)),
+        (SecurityHubBackend, ("enable_organization_admin_account",)),
+    ):
+        for m in methods:
+            _guard(cls, m, lambda backend, args, what=f"{cls.__name__.removesuffix('Backend')}.{m}": write(backend, what))
+
+    # A stack operation's writers start afresh with each operation.
+    import moto.cloudformation.parsing as cfp
+
+    for m in ("create", "update", "delete"):
+        def fresh(orig):
+            def run(self, *args, **kwargs):
+                self.__dict__["_palisade_org_writers"] = set()
+                return orig(self, *args, **kwargs)
+            return run
+        setattr(cfp.ResourceMap, m, fresh(getattr(cfp.ResourceMap, m)))
 
 
 def _exit_with_parent(parent_pid):
