@@ -20,6 +20,7 @@ import (
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 
 	"github.com/palisade-sec/palisade/config"
+	"github.com/palisade-sec/palisade/deployplan"
 	"github.com/palisade-sec/palisade/test/emulator"
 )
 
@@ -510,7 +511,11 @@ func (v *verifier) guardrails(ctx context.Context, h *held) (*target, error) {
 		if err != nil {
 			return nil, fmt.Errorf("guardrails: DescribePolicy %s: %w", id, err)
 		}
-		for _, a := range scpExemptDenies(aws.ToString(d.Policy.Content), []string{guardrailExemption}) {
+		// The security services' statement also exempts palisade's own
+		// deploy-time function (the one that adopts GuardDuty's detector),
+		// whose role only the deployment may create or change.
+		exemption := []string{guardrailExemption, "arn:aws:iam::*:role/" + deployplan.DeployFunctionName(v.org.Name, "*")}
+		for _, a := range scpExemptDenies(aws.ToString(d.Policy.Content), exemption) {
 			denied[a] = true
 		}
 		for _, a := range scpExemptDenies(aws.ToString(d.Policy.Content), deployPath) {
@@ -521,7 +526,7 @@ func (v *verifier) guardrails(ctx context.Context, h *held) (*target, error) {
 	for _, a := range guardrailActions {
 		if !denied[a] {
 			stack, _, _ := h.first(mgmt, home, "AWS::Organizations::Policy")
-			l.failIn(stack, "ProtectSecurityBaseline [AWS::Organizations::Policy]", "no guardrail denies %s with the exemption ArnNotLike aws:PrincipalArn %s", a, guardrailExemption)
+			l.failIn(stack, "ProtectSecurityBaseline [AWS::Organizations::Policy]", "no guardrail denies %s with the exemption ArnNotLike aws:PrincipalArn %s and palisade's deploy-time function role", a, guardrailExemption)
 		}
 	}
 	for _, a := range deployPathActions {
