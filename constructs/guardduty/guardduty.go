@@ -238,22 +238,7 @@ func New(scope constructs.Construct, id string, props *Props) *Detector {
 		}),
 	})
 	d.DetectorId = findDetector.GetResponseField(jsii.String("DetectorIds.0"))
-	var apiFeatures []map[string]any
-	for _, f := range features {
-		status := "DISABLED"
-		if slices.Contains(p.Features, f) {
-			status = "ENABLED"
-		}
-		feature := map[string]any{"Name": string(f), "Status": status}
-		if f == RuntimeMonitoring {
-			var agents []map[string]any
-			for _, a := range runtimeAgents {
-				agents = append(agents, map[string]any{"Name": a, "Status": status})
-			}
-			feature["AdditionalConfiguration"] = agents
-		}
-		apiFeatures = append(apiFeatures, feature)
-	}
+	apiFeatures := featureSettings(p.Features, "Status", "ENABLED", "DISABLED")
 	configure := &customresources.AwsSdkCall{
 		Service: jsii.String("GuardDuty"),
 		Action:  jsii.String("updateDetector"),
@@ -302,22 +287,7 @@ func New(scope constructs.Construct, id string, props *Props) *Detector {
 	// the detector at a time.
 	d.PublishingDestination.Node().AddDependency(d.ConfigureDetector)
 
-	var orgFeatures []map[string]any
-	for _, f := range features {
-		auto := "NONE"
-		if slices.Contains(p.Features, f) {
-			auto = "ALL"
-		}
-		feature := map[string]any{"Name": string(f), "AutoEnable": auto}
-		if f == RuntimeMonitoring {
-			var agents []map[string]any
-			for _, a := range runtimeAgents {
-				agents = append(agents, map[string]any{"Name": a, "AutoEnable": auto})
-			}
-			feature["AdditionalConfiguration"] = agents
-		}
-		orgFeatures = append(orgFeatures, feature)
-	}
+	orgFeatures := featureSettings(p.Features, "AutoEnable", "ALL", "NONE")
 	call := &customresources.AwsSdkCall{
 		Service: jsii.String("GuardDuty"),
 		Action:  jsii.String("updateOrganizationConfiguration"),
@@ -523,4 +493,28 @@ func withDefaults(props *Props) Props {
 
 func unresolved(s string) bool {
 	return s != "" && *awscdk.Token_IsUnresolved(s)
+}
+
+// featureSettings lists every GuardDuty feature as the API takes it, the
+// chosen ones set to on and the others to off under key ("Status" for a
+// detector, "AutoEnable" for the organization configuration), Runtime
+// Monitoring with its agents set the same way.
+func featureSettings(chosen []Feature, key, on, off string) []map[string]any {
+	var out []map[string]any
+	for _, f := range features {
+		v := off
+		if slices.Contains(chosen, f) {
+			v = on
+		}
+		feature := map[string]any{"Name": string(f), key: v}
+		if f == RuntimeMonitoring {
+			var agents []map[string]any
+			for _, a := range runtimeAgents {
+				agents = append(agents, map[string]any{"Name": a, key: v})
+			}
+			feature["AdditionalConfiguration"] = agents
+		}
+		out = append(out, feature)
+	}
+	return out
 }
