@@ -729,3 +729,77 @@ func TestStackSetResourceType(t *testing.T) {
 		t.Errorf("the resource with a TemplateBody over 51,200 bytes: %v, want the stack to fail", err)
 	}
 }
+
+// TestStackSetsAtScale: an organization of 200 and of 1,000 member
+// accounts under a target root: auto-deployment reaches each account as
+// it is created, and an update of the stack set reaches every instance in
+// one operation.
+func TestStackSetsAtScale(t *testing.T) {
+	for _, n := range []int{200, 1000} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			emu := start(t)
+			ctx := context.Background()
+			// CreateAccount attaches the default policies, two Organizations
+			// writes that stay in flight 0.25 s each by default: 500 s for
+			// 1,000 accounts, none of it StackSets'.
+			if err := emu.Set(ctx, map[string]any{"organizationsWriteSeconds": 0}); err != nil {
+				t.Fatal(err)
+			}
+			cfg := config(emu)
+			orgs := organizations.NewFromConfig(cfg)
+			if _, err := orgs.CreateOrganization(ctx, &organizations.CreateOrganizationInput{FeatureSet: orgtypes.OrganizationFeatureSetAll}); err != nil {
+				t.Fatal(err)
+			}
+			roots, err := orgs.ListRoots(ctx, &organizations.ListRootsInput{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			activate(t, ctx, cfg)
+			cfn := cloudformation.NewFromConfig(cfg)
+			body := `{"Parameters": {"Value": {"Type": "String", "Default": "v1"}},
+			  "Resources": {"Handle": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
+			  "Outputs": {"Value": {"Value": {"Ref": "Value"}}}}`
+			if err := createSet(ctx, cfn, "scale", body, &cfntypes.AutoDeployment{Enabled: aws.Bool(true)}, ""); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := cfn.CreateStackInstances(ctx, &cloudformation.CreateStackInstancesInput{
+				StackSetName: aws.String("scale"), Regions: []string{"us-east-1"},
+				DeploymentTargets: &cfntypes.DeploymentTargets{OrganizationalUnitIds: []string{aws.ToString(roots.Roots[0].Id)}},
+			}); err != nil {
+				t.Fatal(err)
+			}
+			for i := range n {
+				id := fmt.Sprintf("6%011d", i)
+				if _, err := orgs.CreateAccount(ctx, &organizations.CreateAccountInput{
+					AccountName: aws.String("m" + id), Email: aws.String(id + "@example.invalid"),
+					Tags: []orgtypes.Tag{{Key: aws.String("emulator:account-id"), Value: aws.String(id)}},
+				}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got := instances(t, ctx, cfn, "scale")
+			if len(got) != n {
+				t.Fatalf("%d instances after creating %d accounts, want %d", len(got), n, n)
+			}
+			op, err := cfn.UpdateStackSet(ctx, &cloudformation.UpdateStackSetInput{
+				StackSetName: aws.String("scale"), UsePreviousTemplate: aws.Bool(true),
+				Parameters: []cfntypes.Parameter{{ParameterKey: aws.String("Value"), ParameterValue: aws.String("v2")}},
+				OperationPreferences: &cfntypes.StackSetOperationPreferences{MaxConcurrentPercentage: aws.Int32(100),
+					FailureTolerancePercentage: aws.Int32(5), ConcurrencyMode: cfntypes.ConcurrencyModeSoftFailureTolerance},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, res := operation(t, ctx, cfn, "scale", aws.ToString(op.OperationId), "")
+			if st != cfntypes.StackSetOperationStatusSucceeded || len(res) != n {
+				t.Errorf("the update: %s with %d results, want SUCCEEDED with %d", st, len(res), n)
+			}
+			last := fmt.Sprintf("6%011d", n-1)
+			c := as(cfg, last)
+			d, err := cloudformation.NewFromConfig(c).DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(strings.Split(aws.ToString(got[last+"/us-east-1"].StackId), "/")[1])})
+			if err != nil || len(d.Stacks[0].Outputs) != 1 || aws.ToString(d.Stacks[0].Outputs[0].OutputValue) != "v2" {
+				t.Errorf("the last account's stack after the update: %+v %v, want output v2", d, err)
+			}
+		})
+	}
+}
