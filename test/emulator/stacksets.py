@@ -429,17 +429,27 @@ class OrgInstance:
             stack.stack_status_reason = f"The following resource(s) failed to update: [{logical_id}]."
 
     def remove(self, retain):
-        """Take the instance out of its stack set; its stack is deleted
-        unless retained ("RetainStacks: Removes the stack instances from the
-        specified stack set, but doesn't delete the stacks" (API Reference,
-        DeleteStackInstances))."""
-        if self.stack is not None and not retain and self.stack.status != "DELETE_COMPLETE":
-            saved = (getattr(L._OP, "failed", None), getattr(L._OP, "resource", None))
-            L._OP.resource = None
-            try:
-                self._backend().delete_stack(self.stack.stack_id)
-            finally:
-                L._OP.failed, L._OP.resource = saved
+        """Delete the instance's stack unless retained ("RetainStacks:
+        Removes the stack instances from the specified stack set, but
+        doesn't delete the stacks" (API Reference, DeleteStackInstances));
+        True when the instance may leave its stack set. A stack that fails
+        to delete leaves the instance INOPERABLE: "A DeleteStackInstances
+        operation has failed and left the stack in an unstable state"
+        (User Guide, "StackSets concepts", stack instance status codes)."""
+        if self.stack is None or retain or self.stack.status == "DELETE_COMPLETE":
+            return True
+        saved = (getattr(L._OP, "failed", None), getattr(L._OP, "resource", None))
+        L._OP.resource = None
+        try:
+            self._backend().delete_stack(self.stack.stack_id)
+            return True
+        except Exception as e:
+            self.status, self.detailed = "INOPERABLE", "FAILED"
+            self.reason = f"{L._error_code(e)}: {getattr(e, 'message', None) or e}"
+            log.warning("stack set instance %s %s: delete failed: %s", self.account_id, self.region_name, self.reason)
+            return False
+        finally:
+            L._OP.failed, L._OP.resource = saved
 
     def delete(self):  # moto's StackInstances.delete calls this
         self.remove(False)
@@ -680,7 +690,9 @@ def delete_stack_instances(caller, region, p):
 
 def _remove_job(ss, retain):
     def job(inst, op_id):
-        inst.remove(retain)
+        inst.operation_id = op_id
+        if not inst.remove(retain):
+            return False
         ss.instances.stack_instances.remove(inst)
         inst.detailed, inst.reason = "SUCCEEDED", None
         return True
@@ -1120,8 +1132,20 @@ def _register_resource_type():
             ss = create_stack_set(account_id, region_name, props, url_body=body)
             call_as = props.get("CallAs") or "SELF"
             groups = list(props.get("StackInstancesGroup") or [])
-            cls._apply_groups(account_id, region_name, ss.name, call_as, groups, props.get("OperationPreferences"))
-            return cls(ss.id, ss.name, account_id, region_name, call_as, groups)
+            res = cls(ss.id, ss.name, account_id, region_name, call_as, groups)
+            try:
+                cls._apply_groups(account_id, region_name, ss.name, call_as, groups, props.get("OperationPreferences"))
+            except Exception:
+                # The resource failed, so the stack rolls back without it:
+                # the stack set goes too, so that the next deploy can create
+                # it again. Whether AWS's handler leaves it behind on a
+                # failed create the docs do not say.
+                try:
+                    res.delete(account_id, region_name)
+                except Exception as e:
+                    log.warning("stack set %s: cleanup after the failed create: %s", ss.name, e)
+                raise
+            return res
 
         @classmethod
         def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
@@ -1172,9 +1196,12 @@ def _register_resource_type():
             except Exception:
                 return
             with _LOCK:
-                for inst in list(_instances(ss)):
-                    inst.remove(False)
-                    ss.instances.stack_instances.remove(inst)
+                left = [i for i in _instances(ss) if not i.remove(False)]
+                if left:
+                    # the handler's text the docs do not give
+                    raise _validation(f"Stack set {ss.name}: {len(left)} stack instance(s) failed to delete: " +
+                                      "; ".join(f"{i.account_id} {i.region_name}: {i.reason}" for i in left))
+                ss.instances.stack_instances.clear()
                 ss.targets.clear()
                 ss.delete()
 

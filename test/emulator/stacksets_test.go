@@ -717,6 +717,20 @@ func TestStackSetResourceType(t *testing.T) {
 	if n := len(stackSetStacks(t, ctx, cfg, later, "eu-west-1")); n != 0 {
 		t.Errorf("after deleting the stack the account has %d stack set stacks", n)
 	}
+	// an instance that fails fails the resource and the stack, which rolls
+	// back without leaving the stack set behind: the next deploy creates it
+	if err := emu.InjectFault(ctx, emulator.Fault{Call: "AWS::SSM::Parameter", Account: inSquad, Stack: "StackSet-retry-"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := deploy(ctx, cfg, "retry", stackSetResource("retry", tr.team, "x")); err == nil || !strings.Contains(err.Error(), "InternalFailure") {
+		t.Errorf("the resource with a failing instance: %v, want the stack to fail with the instance's error", err)
+	}
+	if _, err := cfn.DescribeStackSet(ctx, &cloudformation.DescribeStackSetInput{StackSetName: aws.String("retry")}); code(err) != "StackSetNotFoundException" {
+		t.Errorf("the stack set after its stack rolled back: %v, want StackSetNotFoundException", err)
+	}
+	if err := deploy(ctx, cfg, "retry", stackSetResource("retry", tr.team, "x")); err != nil {
+		t.Errorf("deploying again after the rollback: %v", err)
+	}
 	var tpl map[string]any
 	if err := json.Unmarshal([]byte(stackSetResource("huge", tr.team, "x")), &tpl); err != nil {
 		t.Fatal(err)
