@@ -866,22 +866,31 @@ def _patch_organizations():
 
     orig_move = om.OrganizationsBackend.move_account
 
+    def where(backend, account_id):
+        """(org, management account, the account's parent) or None, for
+        the call itself to fail as Organizations does."""
+        try:
+            org, mgmt = _org(backend.account_id)
+            return org, mgmt, org.get_account_by_id(account_id).parent_id
+        except Exception:
+            return None
+
     def move_account(self, **kwargs):
-        org, mgmt = _org(self.account_id)
-        before = org.get_account_by_id(kwargs["AccountId"]).parent_id
+        w = where(self, kwargs.get("AccountId"))
         out = orig_move(self, **kwargs)
-        with _LOCK:
-            _reconcile(org, mgmt, kwargs["AccountId"], before, kwargs["DestinationParentId"])
+        if w is not None:
+            with _LOCK:
+                _reconcile(w[0], w[1], kwargs["AccountId"], w[2], kwargs["DestinationParentId"])
         return out
 
     orig_remove = om.OrganizationsBackend.remove_account_from_organization
 
     def remove_account_from_organization(self, **kwargs):
-        org, mgmt = _org(self.account_id)
-        before = org.get_account_by_id(kwargs["AccountId"]).parent_id
+        w = where(self, kwargs.get("AccountId"))
         out = orig_remove(self, **kwargs)
-        with _LOCK:
-            _reconcile(org, mgmt, kwargs["AccountId"], before, None)
+        if w is not None:
+            with _LOCK:
+                _reconcile(w[0], w[1], kwargs["AccountId"], w[2], None)
         return out
 
     om.OrganizationsBackend.create_account = create_account
