@@ -397,8 +397,9 @@ class OrgInstance:
                             f"ResourceStatusReason:{getattr(self.stack, 'stack_status_reason', '') or ''}")
 
     def _failed_resource(self):
+        # the resource that failed, not the stack's own ROLLBACK_FAILED
         for e in reversed(self.stack.events):
-            if str(e.resource_status).endswith("_FAILED"):
+            if e.logical_resource_id != self.stack.name and str(e.resource_status) in ("CREATE_FAILED", "UPDATE_FAILED"):
                 return f"{e.logical_resource_id} ({e.resource_status_reason})"
         return self.stack.name
 
