@@ -289,8 +289,9 @@ def _preferences(p):
         raise _validation("You can specify either FailureToleranceCount or FailureTolerancePercentage, but not both")
     if mc is not None and mp is not None:
         raise _validation("You can specify either MaxConcurrentCount or MaxConcurrentPercentage, but not both")
+    # ranges: the AWS::CloudFormation::StackSet schema's OperationPreferences
     for name, v, lo, hi in (("FailureToleranceCount", fc, 0, None), ("FailureTolerancePercentage", fp, 0, 100),
-                            ("MaxConcurrentCount", mc, 1, None), ("MaxConcurrentPercentage", mp, 1, 100)):
+                            ("MaxConcurrentCount", mc, 1, None), ("MaxConcurrentPercentage", mp, 0, 100)):
         if v is not None and (v < lo or hi is not None and v > hi):
             raise _validation(f"{name}: {v} is out of range")
     mode = p.get("ConcurrencyMode") or "STRICT_FAILURE_TOLERANCE"
