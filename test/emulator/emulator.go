@@ -39,6 +39,12 @@ import (
 //go:embed launcher.py
 var launcher []byte
 
+// stacksets is the launcher's StackSets module, which it imports from its
+// own directory.
+//
+//go:embed stacksets.py
+var stacksets []byte
+
 // Emulator is a running, patched moto_server.
 type Emulator struct {
 	// Endpoint is the server's URL, http://localhost:PORT. Use localhost,
@@ -59,6 +65,9 @@ type Emulator struct {
 func Start(ctx context.Context, logPath string) (*Emulator, error) {
 	script := filepath.Join(filepath.Dir(logPath), "moto_launcher.py")
 	if err := os.WriteFile(script, launcher, 0o644); err != nil {
+		return nil, fmt.Errorf("writing the emulator launcher: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(filepath.Dir(logPath), "stacksets.py"), stacksets, 0o644); err != nil {
 		return nil, fmt.Errorf("writing the emulator launcher: %w", err)
 	}
 	python := os.Getenv("PYTHON")

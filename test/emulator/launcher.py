@@ -188,6 +188,8 @@ def patch():
     _patch_organizations()
     for refusal in REFUSALS:
         refusal()
+    import stacksets  # service-managed StackSets (issue 16): stacksets.py, beside this file
+    stacksets.patch(sys.modules[__name__])
 
 
 def _log_crashes():
