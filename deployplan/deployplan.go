@@ -1,12 +1,21 @@
-// Package deployplan is how palisade's stacks reach the accounts, as plain
-// Go data computed from the org file alone: which stacks exist (Stacks), in
-// which order they deploy (Waves: what the pipeline deploys stage by stage
-// and the deploy lane wave by wave), and how every account is bootstrapped
-// to trust the deploying account (Bootstrap).
+// Package deployplan is the org's plan, as plain Go data computed from the
+// org file alone (New): every stack with its account, region, description,
+// the props it reads, the stacks it deploys after and why, its phase and
+// wave and the logs it sends to the archive (plan.go: one entry per
+// purpose). Everything else reads it: stacks.Build renders each stack
+// through one CDK factory per purpose, the parallel synth splits it by
+// account (Partition) and merges with its dependencies, the pipeline and
+// the deploy lane deploy its waves (Waves), `palisade bootstrap-plan`
+// prints them with how every account is bootstrapped to trust the
+// deploying account (Bootstrap), and the diagram draws its log flows
+// (Flows).
 //
-// It never imports CDK: `palisade bootstrap-plan` prints the plan without
-// Node, and the tests check the synthesized assembly against it (the same
-// stacks, and every dependency inside a stage or on an earlier wave).
+// It never imports CDK (a test says so): whatever reads the plan runs
+// without Node, and its tests cover orgs of 200 and 1,000 accounts.
+//
+// A rollout mechanism (StackSets fan-out, say) is one more field of an
+// entry and of Stack, which Waves reads when it packs the phases into
+// waves: the plan stays the one table.
 package deployplan
 
 import (

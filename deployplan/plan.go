@@ -231,7 +231,6 @@ func (d after) String() string {
 // after what they deploy and what logs they send.
 type entry struct {
 	purpose  string
-	what     string // what the stacks hold (the README's table)
 	accounts accountSet
 	regions  regionSet
 	// forwarding: only when the org forwards log groups.
@@ -250,7 +249,7 @@ type entry struct {
 // stacks.Build's table.
 var purposes = []entry{
 	{
-		purpose: LogArchive, what: "the central log archive and the log drain",
+		purpose:  LogArchive,
 		accounts: securityAccount, regions: everyRegion,
 		logs: []string{LogGroups}, // the security account's own forwarded log groups
 		describe: func(o *config.Org, _ *config.Account, r string) string {
@@ -275,7 +274,7 @@ var purposes = []entry{
 		},
 	},
 	{
-		purpose: Network, what: "the VPC; flow logs to the region's archive",
+		purpose:  Network,
 		accounts: instanceAccounts, regions: vpcRegions,
 		after: []after{{LogArchive, "security", "same", "flow logs are delivered to the archive, whose policy must admit them first"}},
 		logs:  []string{FlowLogs},
@@ -292,7 +291,7 @@ var purposes = []entry{
 		},
 	},
 	{
-		purpose: Logs, what: "the log groups, subscribed to the drain",
+		purpose:  Logs,
 		accounts: workloadAccounts, regions: everyRegion, forwarding: true,
 		after: []after{{LogArchive, "security", "same", "the drain's destination must admit the subscription filters first"}},
 		logs:  []string{LogGroups},
@@ -308,7 +307,7 @@ var purposes = []entry{
 		},
 	},
 	{
-		purpose: OrgAdmin, what: "delegated admins, CloudTrail trusted access; home: guardrail SCPs",
+		purpose:  OrgAdmin,
 		accounts: managementAccount, regions: homeFirst, phase: "delegation",
 		after: []after{{OrgAdmin, "management", "home", "AWS Organizations refuses overlapping changes (ConcurrentModificationException): one region's delegations at a time"}},
 		describe: func(o *config.Org, _ *config.Account, r string) string {
@@ -317,7 +316,7 @@ var purposes = []entry{
 		props: orgAdminProps,
 	},
 	{
-		purpose: Trail, what: "the organization trail, to the home archive",
+		purpose:  Trail,
 		accounts: managementAccount, regions: homeRegion,
 		after: []after{
 			{LogArchive, "security", "home", "CloudTrail checks the archive's bucket and key policies when the trail is created"},
@@ -339,7 +338,7 @@ var purposes = []entry{
 		},
 	},
 	{
-		purpose: Detect, what: "GuardDuty (findings to the archive), Access Analyzer; home: Security Hub, alerts",
+		purpose:  Detect,
 		accounts: securityAccount, regions: everyRegion,
 		after: []after{
 			{OrgAdmin, "management", "same", "the security account must be the delegated administrator first"},
@@ -363,7 +362,7 @@ var purposes = []entry{
 		},
 	},
 	{
-		purpose: Baseline, what: "the AWS Config recorder, delivering to the region's archive",
+		purpose:  Baseline,
 		accounts: everyAccount, regions: homeFirst,
 		after: []after{
 			{LogArchive, "security", "same", "AWS Config checks the archive's policy when the delivery channel is created"},
@@ -382,7 +381,7 @@ var purposes = []entry{
 		},
 	},
 	{
-		purpose: Sessions, what: "Session Manager, patching, agents; home: the Default Host Management role",
+		purpose:  Sessions,
 		accounts: instanceAccounts, regions: homeFirst,
 		after: []after{
 			{LogArchive, "security", "same", "the archive's policy must admit the account's transcripts and command output"},
@@ -403,7 +402,7 @@ var purposes = []entry{
 		},
 	},
 	{
-		purpose: Compliance, what: "the organization conformance pack; home: the organization aggregator",
+		purpose:  Compliance,
 		accounts: securityAccount, regions: everyRegion, phase: "compliance",
 		after: []after{
 			{OrgAdmin, "management", "home", "the security account must be AWS Config's delegated administrator first"},
