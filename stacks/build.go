@@ -52,7 +52,11 @@ func BuildPlan(scope constructs.Construct, plan *deployplan.Plan, keep func(name
 		if keep != nil && !keep(s.Name) {
 			continue
 		}
-		st := factories[s.Purpose](r, s)
+		factory, ok := factories[s.Purpose]
+		if !ok {
+			panic(fmt.Sprintf("stacks: the plan has purpose %q (stack %s), which no factory renders: add one to factories", s.Purpose, s.Name))
+		}
+		st := factory(r, s)
 		built[s.Name] = st
 		out = append(out, st)
 		for _, d := range s.DependsOn {
