@@ -76,11 +76,11 @@ diagram: synth
 bench: lambdas
 	@go run ./cmd/bench $(if $(SIZES),-sizes $(SIZES)) $(if $(JOBS),-jobs $(JOBS))
 
-## cost: synthesize ORG (and ORG as profile lean into cdk.out.lean), then print the fixed monthly cost per account and region, the usage-based charges (prices: cost/prices.json) and what lean saves
+## cost: synthesize ORG (and ORG as profile lean into cdk.out.lean), then print the fixed monthly cost per account and region and per stack purpose of the plan, the usage-based charges (prices: cost/prices.json) and what lean saves
 cost: synth
 	@rm -rf cdk.out.lean
 	@$(CDK) synth --quiet -c org=$(ORG) -c profile=lean -o cdk.out.lean >/dev/null
-	@$(PALISADE) cost -compare cdk.out.lean cdk.out
+	@$(PALISADE) cost -org $(ORG) -compare cdk.out.lean cdk.out
 
 ## test: the whole suite
 test: setup moto lambdas

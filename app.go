@@ -30,6 +30,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/palisade-sec/palisade/config"
+	"github.com/palisade-sec/palisade/deployplan"
 	"github.com/palisade-sec/palisade/stacks"
 )
 
@@ -49,12 +50,16 @@ func main() {
 	if err == nil {
 		err = stacks.CheckLambdas()
 	}
+	var plan *deployplan.Plan
+	if err == nil {
+		plan = deployplan.New(org)
+	}
 	part := os.Getenv(partEnv)
 	if err == nil && !pipeline && part == "" && os.Getenv("CDK_OUTDIR") != "" {
 		var jobs int
-		if jobs, err = synthJobs(ctx, org); err == nil {
+		if jobs, err = synthJobs(ctx, plan); err == nil {
 			var done bool
-			if done, err = synthParallel(org, jobs, os.Getenv("CDK_OUTDIR")); done && err == nil {
+			if done, err = synthParallel(plan, jobs, os.Getenv("CDK_OUTDIR")); done && err == nil {
 				return
 			}
 		}
@@ -69,9 +74,9 @@ func main() {
 			stacks.AddChecks(app) // the pipeline stack; each stage checks its own stacks
 			_, err = stacks.NewPipeline(app, org)
 		} else if part != "" {
-			err = buildPart(app, org, part)
+			err = buildPart(app, plan, part)
 		} else {
-			stacks.AddStackChecks(stacks.Build(app, org))
+			stacks.AddStackChecks(stacks.BuildPlan(app, plan, nil))
 		}
 		if err == nil {
 			err = stacks.Synth(app)

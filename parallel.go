@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -16,7 +15,6 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 
-	"github.com/palisade-sec/palisade/config"
 	"github.com/palisade-sec/palisade/deployplan"
 	"github.com/palisade-sec/palisade/internal/assembly"
 	"github.com/palisade-sec/palisade/stacks"
@@ -25,21 +23,19 @@ import (
 // A parallel synth: the app starts copies of itself, each synthesizing the
 // stacks of some of the org's accounts (deployplan.Partition) with its own
 // Node process, and merges their cloud assemblies into CDK_OUTDIR
-// (assembly.Merge) with the dependencies between stacks of different parts.
+// (assembly.Merge) with the plan's dependencies (deployplan.New), those
+// between stacks of different parts included.
 // jsii runs one Node per process and Node runs one thread: this is how a
 // synth uses more than one core. The stacks are built by the same code with
 // the same props, so each template is the one a single process writes
 // (test/parallel_test.go compares them).
-const (
-	partEnv  = "PALISADE_SYNTH_PART"  // "i/n": this process synthesizes part i of n
-	edgesEnv = "PALISADE_SYNTH_EDGES" // where a part writes the dependencies it could not add
-)
+const partEnv = "PALISADE_SYNTH_PART" // "i/n": this process synthesizes part i of n
 
 // synthJobs is how many processes synthesize the org: the jobs context
 // (-c jobs=N; 1 turns the parallel synth off; at most one per account),
 // else the machine's cores, at most 4 (each process holds 0.5-1.5 GB), and
 // no more than one per deployplan.MinStacksPerPart stacks.
-func synthJobs(ctx map[string]string, org *config.Org) (int, error) {
+func synthJobs(ctx map[string]string, plan *deployplan.Plan) (int, error) {
 	if s, ok := ctx["jobs"]; ok {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 {
@@ -47,25 +43,24 @@ func synthJobs(ctx map[string]string, org *config.Org) (int, error) {
 		}
 		return n, nil
 	}
-	return max(1, min(runtime.NumCPU(), 4, len(deployplan.Stacks(org))/deployplan.MinStacksPerPart)), nil
+	return max(1, min(runtime.NumCPU(), 4, len(plan.Stacks)/deployplan.MinStacksPerPart)), nil
 }
 
 // partKeep is the keep function of part i/n (from partEnv) of the org: the
 // stacks of that part's accounts.
-func partKeep(org *config.Org, spec string) (func(string) bool, error) {
+func partKeep(plan *deployplan.Plan, spec string) (func(string) bool, error) {
 	i, n, err := parsePart(spec)
 	if err != nil {
 		return nil, err
 	}
-	parts := deployplan.Partition(org, n)
+	parts := plan.Partition(n)
 	if len(parts) != n || i >= n {
 		return nil, fmt.Errorf("%s=%s: the org splits into %d parts", partEnv, spec, len(parts))
 	}
-	account := map[string]string{} // stack name -> account name
-	for _, s := range deployplan.Stacks(org) {
-		account[s.Name] = s.Account.Name
-	}
-	return func(name string) bool { return slices.Contains(parts[i], account[name]) }, nil
+	return func(name string) bool {
+		s, _ := plan.Stack(name)
+		return s != nil && slices.Contains(parts[i], s.Account.Name)
+	}, nil
 }
 
 func parsePart(spec string) (i, n int, err error) {
@@ -78,28 +73,22 @@ func parsePart(spec string) (i, n int, err error) {
 	return i, n, nil
 }
 
-// buildPart builds part spec of the org in app and writes the dependencies
-// it could not add where edgesEnv says.
-func buildPart(app awscdk.App, org *config.Org, spec string) error {
-	keep, err := partKeep(org, spec)
+// buildPart builds part spec of the plan in app.
+func buildPart(app awscdk.App, plan *deployplan.Plan, spec string) error {
+	keep, err := partKeep(plan, spec)
 	if err != nil {
 		return err
 	}
-	built, edges := stacks.BuildPart(app, org, keep)
-	stacks.AddStackChecks(built)
-	raw, err := json.Marshal(edges)
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(os.Getenv(edgesEnv), raw, 0o644)
+	stacks.AddStackChecks(stacks.BuildPlan(app, plan, keep))
+	return nil
 }
 
 // synthParallel synthesizes org in parts, one process each, and merges them
 // into outdir. It returns false, having done nothing, when the org is too
 // small to split (jobs 1, or one account). A part that fails fails the synth with its own message;
 // outdir is then left as it was.
-func synthParallel(org *config.Org, jobs int, outdir string) (bool, error) {
-	parts := deployplan.Partition(org, jobs)
+func synthParallel(plan *deployplan.Plan, jobs int, outdir string) (bool, error) {
+	parts := plan.Partition(jobs)
 	if len(parts) < 2 {
 		return false, nil
 	}
@@ -129,8 +118,7 @@ func synthParallel(org *config.Org, jobs int, outdir string) (bool, error) {
 		cmd := exec.Command(exe, os.Args[1:]...)
 		cmd.Env = append(os.Environ(),
 			"CDK_OUTDIR="+dirs[i],
-			fmt.Sprintf("%s=%d/%d", partEnv, i, len(parts)),
-			edgesEnv+"="+filepath.Join(tmp, fmt.Sprintf("edges-%d.json", i)))
+			fmt.Sprintf("%s=%d/%d", partEnv, i, len(parts)))
 		cmd.Stdout, cmd.Stderr = os.Stdout, &stderr[i]
 		wg.Go(func() { errs[i] = cmd.Run() })
 	}
@@ -146,24 +134,16 @@ func synthParallel(org *config.Org, jobs int, outdir string) (bool, error) {
 		return true, errors.Join(failed...)
 	}
 
-	deps := map[string][]string{}
-	for i := range parts {
-		raw, err := os.ReadFile(filepath.Join(tmp, fmt.Sprintf("edges-%d.json", i)))
-		if err != nil {
-			return true, err
-		}
-		var edges []stacks.Edge
-		if err := json.Unmarshal(raw, &edges); err != nil {
-			return true, err
-		}
-		for _, e := range edges {
-			deps[e.Stack] = append(deps[e.Stack], e.DependsOn)
-		}
-	}
 	fmt.Fprintf(os.Stderr, "palisade: synthesized in %d processes (-c jobs=1 for one)\n", len(parts))
+	// The plan's order and dependencies: a part could add only those
+	// between its own stacks.
 	var order []string
-	for _, s := range deployplan.Stacks(org) {
+	deps := map[string][]string{}
+	for _, s := range plan.Stacks {
 		order = append(order, s.Name)
+		for _, d := range s.DependsOn {
+			deps[s.Name] = append(deps[s.Name], d.Stack)
+		}
 	}
 	// What a synth writes replaces what was there; the CDK CLI's lock files
 	// (*.lock) stay.

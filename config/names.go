@@ -30,8 +30,20 @@ func (o *Org) ArchiveKeyAliasArn(partition, region string) string {
 // every region of the security account.
 func (o *Org) LogDestinationName() string { return o.Name + "-log-drain" }
 
+// LogDestinationArn is the ARN of LogDestinationName in region (CloudWatch
+// Logs destinations are regional resources of the security account).
+func (o *Org) LogDestinationArn(partition, region string) string {
+	return fmt.Sprintf("arn:%s:logs:%s:%s:destination:%s", partition, region, o.account(RoleSecurity).ID, o.LogDestinationName())
+}
+
 // TrailName is the organization trail of the management account.
 func (o *Org) TrailName() string { return o.Name + "-org-trail" }
+
+// TrailArn is the ARN of the organization trail, which the management
+// account creates in the home region.
+func (o *Org) TrailArn(partition string) string {
+	return fmt.Sprintf("arn:%s:cloudtrail:%s:%s:trail/%s", partition, o.HomeRegion, o.account(RoleManagement).ID, o.TrailName())
+}
 
 // AccountIDs are the ids of every account of the file, in file order.
 func (o *Org) AccountIDs() []string {

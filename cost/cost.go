@@ -5,13 +5,16 @@
 // usage-based charges that depend on traffic the templates cannot show,
 // listed with their unit prices. Prices come from a dated PriceTable
 // (prices.json); an item the table cannot price is reported as unpriced,
-// never as zero. Pure Go: no CDK, no network.
+// never as zero. With the org's plan (ReportPlan) it also sums the fixed
+// charges per stack purpose. Pure Go: no CDK, no network.
 package cost
 
 import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/palisade-sec/palisade/deployplan"
 )
 
 // Estimate is the priced assembly. (Not named Report: that is the function
@@ -23,6 +26,17 @@ type Estimate struct {
 	Total    float64        // priced fixed charges, $/month
 	Unpriced int            // fixed lines without a price
 	Usage    []UsageLine    // in the price table's order
+	// Purposes sums the fixed charges per stack purpose of the org's plan
+	// (ReportPlan; nil from Report), in the plan's order.
+	Purposes []PurposeTotal
+}
+
+// PurposeTotal sums the stacks of one purpose of the plan.
+type PurposeTotal struct {
+	Purpose  string
+	Stacks   int
+	Total    float64
+	Unpriced int
 }
 
 // Env is one account and region: what its stacks create and cost.
@@ -66,9 +80,33 @@ type UsageLine struct {
 
 // Report prices the cloud assembly in assemblyDir with prices.
 func Report(assemblyDir string, prices PriceTable) (*Estimate, error) {
+	return report(assemblyDir, prices, nil)
+}
+
+// ReportPlan is Report of an assembly synthesized from the org whose plan
+// is plan: every stack of the assembly must be one of the plan's (else it
+// was synthesized from another org file, an error), and the estimate also
+// sums the fixed charges per purpose (Purposes).
+func ReportPlan(assemblyDir string, prices PriceTable, plan *deployplan.Plan) (*Estimate, error) {
+	return report(assemblyDir, prices, plan)
+}
+
+func report(assemblyDir string, prices PriceTable, plan *deployplan.Plan) (*Estimate, error) {
 	stacks, err := readAssembly(assemblyDir)
 	if err != nil {
 		return nil, err
+	}
+	var byPurpose counts // what the stacks of each purpose create; its types are not read
+	purposeStacks := map[string]int{}
+	if plan != nil {
+		for _, s := range stacks {
+			p, ok := plan.Stack(s.name)
+			if !ok {
+				return nil, fmt.Errorf("stack %s is not in the plan of %s: price the assembly synthesized from that org file", s.name, plan.Org.Source)
+			}
+			byPurpose.add(p.Purpose, s)
+			purposeStacks[p.Purpose]++
+		}
 	}
 	r := &Estimate{Prices: prices}
 	envs := map[string]*Env{}
@@ -108,6 +146,22 @@ func Report(assemblyDir string, prices PriceTable) (*Estimate, error) {
 			}
 		}
 		r.Total += e.Total
+	}
+
+	if plan != nil {
+		for _, s := range plan.Stacks {
+			if purposeStacks[s.Purpose] == 0 || slices.ContainsFunc(r.Purposes, func(t PurposeTotal) bool { return t.Purpose == s.Purpose }) {
+				continue
+			}
+			t := PurposeTotal{Purpose: s.Purpose, Stacks: purposeStacks[s.Purpose]}
+			for _, l := range byPurpose.lines(s.Purpose, prices) {
+				t.Total += l.Monthly
+				if !l.Priced() {
+					t.Unpriced++
+				}
+			}
+			r.Purposes = append(r.Purposes, t)
+		}
 	}
 
 	for _, u := range prices.Usage {

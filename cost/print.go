@@ -36,6 +36,15 @@ func (e *Estimate) Print(w io.Writer) {
 	fmt.Fprintf(tw, "  all accounts\t%10s\t%s\n", dollars(e.Total), unpricedNote(e.Unpriced))
 	tw.Flush()
 
+	if len(e.Purposes) > 0 {
+		fmt.Fprintln(w, "\nTotals per stack purpose of the org's plan ($/month)")
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		for _, p := range e.Purposes {
+			fmt.Fprintf(tw, "  %s (%d %s)\t%10s\t%s\n", p.Purpose, p.Stacks, plural(p.Stacks, "stack", "stacks"), dollars(p.Total), unpricedNote(p.Unpriced))
+		}
+		tw.Flush()
+	}
+
 	var unpriced []Line
 	for _, env := range e.Envs {
 		for _, l := range env.Lines {

@@ -1,12 +1,21 @@
-// Package deployplan is how palisade's stacks reach the accounts, as plain
-// Go data computed from the org file alone: which stacks exist (Stacks), in
-// which order they deploy (Waves: what the pipeline deploys stage by stage
-// and the deploy lane wave by wave), and how every account is bootstrapped
-// to trust the deploying account (Bootstrap).
+// Package deployplan is the org's plan, as plain Go data computed from the
+// org file alone (New): every stack with its account, region, description,
+// the props it reads, the stacks it deploys after and why, its phase and
+// wave and the logs it sends to the archive (plan.go: one entry per
+// purpose). Everything else reads it: stacks.Build renders each stack
+// through one CDK factory per purpose, the parallel synth splits it by
+// account (Partition) and merges with its dependencies, the pipeline and
+// the deploy lane deploy its waves (Waves), `palisade bootstrap-plan`
+// prints them with how every account is bootstrapped to trust the
+// deploying account (Bootstrap), and the diagram draws its log flows
+// (Flows).
 //
-// It never imports CDK: `palisade bootstrap-plan` prints the plan without
-// Node, and the tests check the synthesized assembly against it (the same
-// stacks, and every dependency inside a stage or on an earlier wave).
+// It never imports CDK (a test says so): whatever reads the plan runs
+// without Node, and its tests cover orgs of 200 and 1,000 accounts.
+//
+// A rollout mechanism (StackSets fan-out, say) is one more field of an
+// entry and of Stack, which Waves reads when it packs the phases into
+// waves: the plan stays the one table.
 package deployplan
 
 import (
@@ -32,14 +41,6 @@ const (
 	Compliance = "compliance"
 )
 
-// Stack is one stack of the org.
-type Stack struct {
-	Name    string // <org>-<purpose>-<account>-<region>
-	Purpose string
-	Account config.Account
-	Region  string
-}
-
 // DeployFunctionName is <org>-deploy-fn-<region>: the name of the security
 // account's deploy-time function (CDK's AwsCustomResource function of the
 // region's detect stack) and of its IAM role, which the guardrails exempt
@@ -54,77 +55,9 @@ func StackName(org, purpose, account, region string) string {
 	return org + "-" + purpose + "-" + account + "-" + region
 }
 
-// Stacks lists every stack the org file makes, in the order stacks.Build
-// creates them (the table in stacks/build.go):
-//
-//	security, every region                     logarchive
-//	security and workloads, regions with a VPC network
-//	workloads, every region, with forwarded log groups  logs
-//	management, every region (home first)      orgadmin
-//	management, home region                    trail (after the home orgadmin: CloudTrail's trusted access)
-//	security, every region                     detect
-//	every account, every region                baseline
-//	security and workloads, every region       sessions
-//	security, every region                     compliance
-func Stacks(org *config.Org) []Stack {
-	var out []Stack
-	add := func(purpose string, a *config.Account, region string) {
-		out = append(out, Stack{StackName(org.Name, purpose, a.Name, region), purpose, *a, region})
-	}
-	sec, mgmt := org.Security(), org.Management()
-	instanceAccounts := append([]*config.Account{sec}, org.Workloads()...)
-	if sec == nil {
-		instanceAccounts = org.Workloads()
-	}
-	if sec != nil {
-		for _, r := range org.Regions {
-			add(LogArchive, sec, r)
-		}
-	}
-	for _, a := range instanceAccounts {
-		for _, r := range org.Regions {
-			if a.VPCs[r] != nil {
-				add(Network, a, r)
-			}
-		}
-	}
-	if len(org.Logging.ForwardLogGroups) > 0 {
-		for _, a := range org.Workloads() {
-			for _, r := range org.Regions {
-				add(Logs, a, r)
-			}
-		}
-	}
-	if mgmt != nil {
-		for _, r := range HomeFirst(org) {
-			add(OrgAdmin, mgmt, r)
-		}
-	}
-	if mgmt != nil && slices.Contains(org.Regions, org.HomeRegion) {
-		add(Trail, mgmt, org.HomeRegion)
-	}
-	if sec != nil {
-		for _, r := range org.Regions {
-			add(Detect, sec, r)
-		}
-	}
-	for i := range org.Accounts {
-		for _, r := range HomeFirst(org) {
-			add(Baseline, &org.Accounts[i], r)
-		}
-	}
-	for _, a := range instanceAccounts {
-		for _, r := range HomeFirst(org) {
-			add(Sessions, a, r)
-		}
-	}
-	if sec != nil {
-		for _, r := range org.Regions {
-			add(Compliance, sec, r)
-		}
-	}
-	return out
-}
+// Stacks are the org's stacks, in the order stacks.Build creates them
+// (New(org).Stacks).
+func Stacks(org *config.Org) []Stack { return New(org).Stacks }
 
 // HomeFirst is the org's regions with the home region first, so that a
 // region's stack can depend on the home region's stack of its account.
@@ -160,20 +93,6 @@ func HomeFirst(org *config.Org) []string {
 // stage's detection needs the management account's delegation.
 var Phases = []string{"delegation", "security", "accounts", "compliance"}
 
-// PhaseOf is the phase a stack deploys in.
-func PhaseOf(s Stack) string {
-	switch {
-	case s.Purpose == OrgAdmin:
-		return "delegation"
-	case s.Purpose == Compliance:
-		return "compliance"
-	case s.Account.Role == config.RoleSecurity:
-		return "security"
-	default:
-		return "accounts"
-	}
-}
-
 // Stage is one account's stacks of one phase: a CDK Pipelines stage.
 type Stage struct {
 	Name       string // <account>, or <account>-<phase> for the management and security accounts' second stages
@@ -203,17 +122,27 @@ type Wave struct {
 // wave of CDK Pipelines becomes.
 const MaxActions = 50
 
-// Waves orders the org's stacks into waves of stages: the phases in order,
+// Waves is New(org).Waves(maxActions).
+func Waves(org *config.Org, maxActions int) ([]Wave, error) {
+	if maxActions == 0 || maxActions == MaxActions {
+		p := New(org)
+		return p.waves, p.wavesErr
+	}
+	return New(org).Waves(maxActions)
+}
+
+// Waves orders the plan's stacks into waves of stages: the phases in order,
 // the accounts phase split so that no wave exceeds maxActions (MaxActions
 // when 0). A stage alone over the limit is an error that says how to split.
-func Waves(org *config.Org, maxActions int) ([]Wave, error) {
+func (p *Plan) Waves(maxActions int) ([]Wave, error) {
 	if maxActions == 0 {
 		maxActions = MaxActions
 	}
+	org := p.Org
 	byPhase := map[string][]*Stage{}
 	index := map[string]*Stage{} // phase/account -> stage
-	for _, s := range Stacks(org) {
-		phase := PhaseOf(s)
+	for _, s := range p.Stacks {
+		phase := s.Phase
 		key := phase + "/" + s.Account.Name
 		st := index[key]
 		if st == nil {
@@ -337,9 +266,13 @@ func Bootstrap(org *config.Org, policyParts []string) []Command {
 // account's stacks stay together, as a detect stack needs its account's
 // logarchive stack in the same app. Parts are account names in the org
 // file's order; none is empty.
-func Partition(org *config.Org, n int) [][]string {
+func Partition(org *config.Org, n int) [][]string { return New(org).Partition(n) }
+
+// Partition is the plan's accounts in n parts (the function Partition).
+func (p *Plan) Partition(n int) [][]string {
+	org := p.Org
 	count := map[string]int{}
-	for _, s := range Stacks(org) {
+	for _, s := range p.Stacks {
 		count[s.Account.Name]++
 	}
 	n = max(1, min(n, len(org.Accounts)))

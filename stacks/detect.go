@@ -54,7 +54,7 @@ func NewOrgAdmin(scope constructs.Construct, id string, props *OrgAdminProps) aw
 	// terraform-provider-aws#5073), and CloudFormation creates independent
 	// resources in parallel. Each delegation, the trusted access and each
 	// guardrail policy waits for the one before; the other regions' stacks
-	// wait for the home region's (stacks.BuildPart). The AWS SDK retries
+	// wait for the home region's (deployplan: orgadmin after orgadmin (home region)). The AWS SDK retries
 	// TooManyRequestsException with backoff itself (it is a throttling
 	// error code of its standard retry strategy); CDK's AwsCustomResource
 	// gives no way to retry ConcurrentModificationException, which is why

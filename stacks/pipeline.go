@@ -69,8 +69,8 @@ const (
 // NewPipeline adds to app the pipeline stack of the org: a CDK pipeline in
 // the deploying account's home region that takes the org's repository from
 // the org file's deployment.pipeline, synthesizes and gates it, updates
-// itself, and deploys every stage of deployplan.Waves wave by wave, each
-// stage built by BuildSelected with exactly its stacks, production stages
+// itself, and deploys every stage of the org's plan (deployplan.New) wave
+// by wave, each stage built by BuildPlan with exactly its stacks, production stages
 // after a manual approval. It returns an error when the org file has no
 // pipeline or its waves cannot be planned.
 func NewPipeline(app awscdk.App, org *config.Org) (awscdk.Stack, error) {
@@ -79,7 +79,8 @@ func NewPipeline(app awscdk.App, org *config.Org) (awscdk.Stack, error) {
 		return nil, errors.New("deployment.pipeline: the org file names no pipeline; add deployment.pipeline " +
 			"(connectionArn and repository, or codeCommitRepository) or synthesize without -c pipeline=true")
 	}
-	waves, err := deployplan.Waves(org, 0)
+	plan := deployplan.New(org)
+	waves, err := plan.Waves(deployplan.MaxActions)
 	if err != nil {
 		return nil, fmt.Errorf("planning the pipeline's waves: %w", err)
 	}
@@ -158,7 +159,7 @@ func NewPipeline(app awscdk.App, org *config.Org) (awscdk.Stack, error) {
 			}
 			stage := awscdk.NewStage(app, jsii.String(st.Name), &awscdk.StageProps{StageName: jsii.String(st.Name)})
 			awscdk.Aspects_Of(stage).Add(&namesInStage{*stage.Node().Path() + "/"}, nil)
-			AddStackChecks(BuildSelected(stage, org, func(name string) bool { return keep[name] }))
+			AddStackChecks(BuildPlan(stage, plan, func(name string) bool { return keep[name] }))
 			var opts *pipelines.AddStageOpts
 			if st.Production {
 				opts = &pipelines.AddStageOpts{Pre: &[]pipelines.Step{

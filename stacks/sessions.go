@@ -34,11 +34,6 @@ type SessionsProps struct {
 	LogGroupRetentionDays int
 }
 
-// InstanceRoleName is the name of the instance role (and profile) of
-// Session Manager's stack in region, which remediation attaches to
-// instances that have no profile.
-func InstanceRoleName(region string) string { return "palisade-instance-" + region }
-
 // NewSessions creates an account's Session Manager stack of one region:
 // encrypted, logged sessions and Default Host Management, patch baselines
 // with a daily scan and a weekly install window, and the State Manager

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/palisade-sec/palisade/config"
 	"github.com/palisade-sec/palisade/cost"
+	"github.com/palisade-sec/palisade/deployplan"
 )
 
 // runCost prices a cloud assembly with the shipped price table and prints
@@ -16,6 +18,7 @@ func runCost(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("cost", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	compare := fs.String("compare", "", "another assembly of the same org (say, -c profile=lean) to compare with: per account, total and saving")
+	orgPath := fs.String("org", "", "the org file the assembly was synthesized from: the estimate also sums each stack purpose of its plan, and a stack outside the plan is an error")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: palisade cost [outdir]\n\nPrints the fixed monthly cost of what the cloud assembly's templates create (default cdk.out),\nper account and region, and the usage-based charges with their unit prices, from cost/prices.json.")
 		fs.PrintDefaults()
@@ -35,7 +38,18 @@ func runCost(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "palisade cost: one cloud assembly directory at most, got %d: %q\n", fs.NArg(), fs.Args())
 		return 2
 	}
-	estimate, err := cost.Report(dir, cost.DefaultPrices())
+	var estimate *cost.Estimate
+	var err error
+	if *orgPath != "" {
+		org, lerr := config.LoadFile(*orgPath)
+		if lerr != nil {
+			fmt.Fprintln(stderr, lerr)
+			return 1
+		}
+		estimate, err = cost.ReportPlan(dir, cost.DefaultPrices(), deployplan.New(org))
+	} else {
+		estimate, err = cost.Report(dir, cost.DefaultPrices())
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "palisade cost: %v\n", err)
 		return 1

@@ -17,6 +17,8 @@ func TestRunCostExitCodes(t *testing.T) {
 	}{
 		{"prices", []string{"../../cost/testdata/assembly"}, 0, "all accounts       99.04", ""},
 		{"no assembly", []string{"testdata/no-such-cdk.out"}, 1, "", "synthesize the app first"},
+		{"another org's assembly", []string{"-org", "../../organization.yaml", "../../cost/testdata/assembly"}, 1, "", "is not in the plan of ../../organization.yaml"},
+		{"bad org file", []string{"-org", "testdata/no-such-org.yaml", "../../cost/testdata/assembly"}, 1, "", "no-such-org.yaml"},
 		{"two outdirs", []string{"a", "b"}, 2, "", "one cloud assembly directory at most"},
 		{"unknown flag", []string{"-no-such-flag"}, 2, "", "usage: palisade cost"},
 	} {

@@ -4,6 +4,7 @@
 //
 //	palisade validate [organization.yaml]   check an org file; exit 0, or list every problem and exit 1
 //	palisade gates [cdk.out]                run cfn-lint and cfn-guard, read cdk-nag's reports, print a summary
+//	palisade plan [-table] [organization.yaml]   print every stack of the plan: account, region, wave, what it deploys after and why, the logs it sends (-table: the purposes table)
 //	palisade bootstrap-plan [organization.yaml]  print the bootstrap commands for every account and region, and the deploy waves
 //	palisade diagram [-org f] [-assembly d] [-o docs/organization.svg] [-format svg|dot]
 //	                                        draw accounts, regions, VPCs, log flows and deploy waves (SVG needs Graphviz)
@@ -20,6 +21,7 @@ import (
 const usage = `usage:
   palisade validate [org-file]   check an org file (default organization.yaml)
   palisade gates [outdir]        run the gates over a synthesized cloud assembly (default cdk.out)
+  palisade plan [-table] [org-file]  print every stack, its wave, what it deploys after and why, its logs (-table: the purposes)
   palisade bootstrap-plan [org-file]  print every account's bootstrap commands and the deploy waves
   palisade diagram [flags]       draw the org and its cloud assembly as SVG (needs Graphviz's dot) or DOT (-format dot)
   palisade cost [outdir]         print what the cloud assembly costs a month (default cdk.out)
@@ -37,6 +39,8 @@ func main() {
 		code = runValidate(os.Args[2:], os.Stdout, os.Stderr)
 	case "gates":
 		code = runGates(os.Args[2:], os.Stdout, os.Stderr)
+	case "plan":
+		code = runPlan(os.Args[2:], os.Stdout, os.Stderr)
 	case "bootstrap-plan":
 		code = runBootstrapPlan(os.Args[2:], os.Stdout, os.Stderr)
 	case "diagram":

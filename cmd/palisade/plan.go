@@ -27,7 +27,7 @@ func runBootstrapPlan(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "palisade:", err)
 		return 1
 	}
-	waves, err := deployplan.Waves(org, 0)
+	waves, err := deployplan.New(org).Waves(deployplan.MaxActions)
 	if err != nil {
 		fmt.Fprintln(stderr, "palisade:", err)
 		return 1
@@ -55,6 +55,51 @@ func runBootstrapPlan(args []string, stdout, stderr io.Writer) int {
 			stages = append(stages, stage)
 		}
 		fmt.Fprintf(stdout, "#   %-12s %s\n", w.Name, strings.Join(stages, ", "))
+	}
+	return 0
+}
+
+// runPlan prints the org's plan (deployplan.New): every stack with its
+// account, region and wave, the stacks it deploys after and why, and the
+// logs it sends to the archive; with -table, the purposes table the plan
+// is computed from (the README shows it).
+func runPlan(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "-table" {
+		if len(args) > 1 {
+			fmt.Fprintf(stderr, "palisade plan -table: no arguments expected, got %q\n", args[1:])
+			return 2
+		}
+		fmt.Fprint(stdout, deployplan.Table())
+		return 0
+	}
+	path := "organization.yaml"
+	switch len(args) {
+	case 0:
+	case 1:
+		path = args[0]
+	default:
+		fmt.Fprintf(stderr, "palisade plan: one org file at most, got %q\n", args)
+		return 2
+	}
+	org, err := config.LoadFile(path)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	plan := deployplan.New(org)
+	fmt.Fprintf(stdout, "# The plan of %s (%s): %d stacks, in the order they are created.\n", org.Name, path, len(plan.Stacks))
+	for _, s := range plan.Stacks {
+		wave := s.Wave
+		if wave == "" {
+			wave = s.Phase
+		}
+		fmt.Fprintf(stdout, "\n%s\n  %s (%s) %s, wave %s: %s\n", s.Name, s.Account.Name, s.Account.ID, s.Region, wave, s.Description)
+		for _, d := range s.DependsOn {
+			fmt.Fprintf(stdout, "  after %s: %s\n", d.Stack, d.Reason)
+		}
+		if len(s.Logs) > 0 {
+			fmt.Fprintf(stdout, "  logs to the archive in %s: %s\n", s.Region, strings.Join(s.Logs, ", "))
+		}
 	}
 	return 0
 }

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/palisade-sec/palisade/deployplan"
 )
 
 // The plan for the example org: every account's policies and bootstrap,
@@ -41,6 +43,37 @@ func TestBootstrapPlan(t *testing.T) {
 	out.Reset()
 	errOut.Reset()
 	if code := runBootstrapPlan([]string{"config/testdata/bad/deployment-account.yaml"}, &out, &errOut); code != 1 || out.Len() != 0 ||
+		!strings.Contains(errOut.String(), `deployment.account: "tooling" is not an account of this file`) {
+		t.Errorf("bad org: exit %d, stdout %q, stderr %q", code, out.String(), errOut.String())
+	}
+}
+
+// palisade plan prints every stack of the example with its wave, what it
+// deploys after and why, and its logs; -table is the purposes table; a bad
+// org file gets its error and exit 1.
+func TestPlanCommand(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := runPlan([]string{"../../organization.yaml"}, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	for _, want := range []string{
+		"33 stacks, in the order they are created",
+		"\nexample-trail-management-us-east-1\n  management (111111111111) us-east-1, wave accounts: palisade example: the organization trail, delivered to the log archive\n" +
+			"  after example-logarchive-security-us-east-1: CloudTrail checks the archive's bucket and key policies when the trail is created\n" +
+			"  after example-orgadmin-management-us-east-1: an organization trail needs CloudTrail's trusted access in AWS Organizations first\n" +
+			"  logs to the archive in us-east-1: CloudTrail\n",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("palisade plan lacks %q:\n%s", want, out.String())
+		}
+	}
+	out.Reset()
+	if code := runPlan([]string{"-table"}, &out, &errOut); code != 0 || out.String() != deployplan.Table() {
+		t.Errorf("palisade plan -table: exit %d, %q", code, out.String())
+	}
+	out.Reset()
+	errOut.Reset()
+	if code := runPlan([]string{"../../config/testdata/bad/deployment-account.yaml"}, &out, &errOut); code != 1 || out.Len() != 0 ||
 		!strings.Contains(errOut.String(), `deployment.account: "tooling" is not an account of this file`) {
 		t.Errorf("bad org: exit %d, stdout %q, stderr %q", code, out.String(), errOut.String())
 	}

@@ -18,59 +18,24 @@ import (
 )
 
 // The kinds of log that flow to the security account's archive, as the
-// arrows name them (short: one line per arrow reads best; the legend says
-// what each is).
+// arrows name them (the legend says what each is): the plan's.
 const (
-	FlowLogs    = "flow logs"  // VPC flow logs
-	LogGroups   = "log groups" // the forwarded log groups, through the log drain
-	CloudTrail  = "CloudTrail" // the organization trail
-	AWSConfig   = "Config"     // AWS Config snapshots and history
-	Transcripts = "sessions"   // Session Manager transcripts
-	GuardDuty   = "GuardDuty"  // GuardDuty findings
+	FlowLogs    = deployplan.FlowLogs
+	LogGroups   = deployplan.LogGroups
+	CloudTrail  = deployplan.CloudTrail
+	AWSConfig   = deployplan.AWSConfig
+	Transcripts = deployplan.Transcripts
+	GuardDuty   = deployplan.GuardDuty
 )
 
 // Flow is one arrow of the picture: the logs an account sends from a region
 // to the security account's archive of a region.
-type Flow struct {
-	Account string   // account name
-	Region  string   // where the logs come from
-	To      string   // the region of the archive they go to
-	Kinds   []string // FlowLogs, LogGroups, ... in that order
-}
+type Flow = deployplan.Flow
 
 // Flows are the org's log flows, accounts in file order, regions in file
-// order, the same derivation as stacks/build.go: every account sends AWS
-// Config to its region's archive; the security and workload accounts their
-// VPCs' flow logs, their forwarded log groups (through the log drain) and
-// Session Manager transcripts; the security account GuardDuty's findings;
-// the management account the organization trail, from the home region to
-// the home region's archive.
-func Flows(org *config.Org) []Flow {
-	var out []Flow
-	for _, acct := range org.Accounts {
-		for _, region := range org.Regions {
-			var kinds []string
-			if acct.VPCs[region] != nil {
-				kinds = append(kinds, FlowLogs)
-			}
-			if acct.Role != config.RoleManagement && len(org.Logging.ForwardLogGroups) > 0 {
-				kinds = append(kinds, LogGroups)
-			}
-			if acct.Role == config.RoleManagement && region == org.HomeRegion {
-				kinds = append(kinds, CloudTrail)
-			}
-			kinds = append(kinds, AWSConfig)
-			if acct.Role != config.RoleManagement {
-				kinds = append(kinds, Transcripts)
-			}
-			if acct.Role == config.RoleSecurity {
-				kinds = append(kinds, GuardDuty)
-			}
-			out = append(out, Flow{Account: acct.Name, Region: region, To: region, Kinds: kinds})
-		}
-	}
-	return out
-}
+// order: the plan's (deployplan.Plan.Flows), from the logs each of its
+// stacks sends.
+func Flows(org *config.Org) []Flow { return deployplan.New(org).Flows() }
 
 // DOT returns the picture of org as Graphviz DOT text: one cluster per
 // account and, inside, one per region holding a box that shows the VPC
@@ -81,7 +46,8 @@ func Flows(org *config.Org) []Flow {
 // regions means the assembly was synthesized from another org file, an
 // error.
 func DOT(org *config.Org, stacks []Stack) ([]byte, error) {
-	stacks, waveNames := planWaves(org, stacks)
+	plan := deployplan.New(org)
+	stacks, waveNames := planWaves(plan, stacks)
 	type key struct{ account, region string }
 	byPlace := map[key][]Stack{}
 	accountName := map[string]string{}
@@ -112,7 +78,8 @@ func DOT(org *config.Org, stacks []Stack) ([]byte, error) {
 			htmlLabel(fmt.Sprintf("<b>log archive</b><br/>s3://%s", esc(org.ArchiveBucketName(region)))))
 	}
 	flows := map[key][]Flow{}
-	for _, f := range Flows(org) {
+	planned := plan.Flows()
+	for _, f := range planned {
 		flows[key{f.Account, f.Region}] = append(flows[key{f.Account, f.Region}], f)
 	}
 	securityKept := false
@@ -146,7 +113,7 @@ func DOT(org *config.Org, stacks []Stack) ([]byte, error) {
 
 	// Each arrow leaves from the row of its box that names what it carries:
 	// labels on the arrows themselves land far from them in dot's layout.
-	for _, f := range Flows(org) {
+	for _, f := range planned {
 		w("  %s:%s:e -> %s [color=%s, tooltip=%s];\n",
 			quote(placeID(f.Account, f.Region)), quote(flowPort(f.To)), quote(archiveID(f.To)),
 			quote(regionColor(org, f.To)), quote(f.Account+" "+f.Region+" to the archive in "+f.To+": "+strings.Join(f.Kinds, ", ")))
@@ -242,12 +209,12 @@ func natText(n config.NATStrategy) string {
 	return "NAT " + string(n)
 }
 
-// planWaves numbers each stack by its wave in deployplan.Waves (what the
-// pipeline and the deploy lane follow), 1 first, keeping the assembly's
-// topological level for a stack the plan does not hold; it returns the
-// stacks ordered by that wave and name, and the waves' names.
-func planWaves(org *config.Org, stacks []Stack) ([]Stack, []string) {
-	waves, err := deployplan.Waves(org, 0)
+// planWaves numbers each stack by its wave in the plan (what the pipeline
+// and the deploy lane follow), 1 first, keeping the assembly's topological
+// level for a stack the plan does not hold; it returns the stacks ordered
+// by that wave and name, and the waves' names.
+func planWaves(plan *deployplan.Plan, stacks []Stack) ([]Stack, []string) {
+	waves, err := plan.Waves(deployplan.MaxActions)
 	if err != nil {
 		return stacks, nil
 	}
