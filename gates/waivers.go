@@ -85,13 +85,12 @@ const (
 	// orgtrail's trail.
 	orgTrail = "OrgTrail"
 	// CDK's singleton function behind every AwsCustomResource of a stack
-	// (the delegated-admin and GuardDuty organization calls), and its log group.
+	// (the delegated-admin and GuardDuty organization calls).
 	awsCustomResourceProvider = "AWS679f53fac002430cb0da5b7982bd2287"
 	// The baseline's custom Config rule function (package customrule).
 	sgIngressRuleFunction = "SgIngressRuleFunction"
 	// The baseline's default VPC deletion function (package hardening).
 	defaultVpcFunction = "HardeningDefaultVpcFunction"
-	defaultVpcLogs     = "HardeningDefaultVpcLogs"
 	// The pipeline stack (stacks/pipeline.go): its artifact bucket and that
 	// bucket's server access logs; in CodePipeline's support stack of each
 	// other region, the replication bucket CDK generates and the bucket
@@ -145,11 +144,6 @@ var Waivers = []Waiver{
 			"deploys and calls only the EC2 API; the VPC it would run in is the one it deletes",
 	},
 	{
-		Tool: "cfn-guard", Rule: "cloudwatch_log_group_encrypted_check", Resources: []string{defaultVpcLogs},
-		Reason: "the default VPC deletion's log holds only which VPC, gateway and subnets were deleted; CloudWatch Logs " +
-			"encrypts it with its service key, and a key of its own would cost more than the log is worth",
-	},
-	{
 		Tool: "cfn-guard", Rule: "lambda_inside_vpc_check", Resources: []string{sgIngressRuleFunction},
 		Reason: "the custom Config rule's function calls only the AWS Config API and reaches no private resource; " +
 			"inside a VPC it would need NAT or a Config endpoint in every account and region, and the management account has no VPC",
@@ -162,11 +156,6 @@ var Waivers = []Waiver{
 	{
 		Tool: "cfn-lint", Rule: "W3005", Resources: []string{awsCustomResourceProvider},
 		Reason: "CDK generates this function with a DependsOn that repeats its Fn::GetAtt; harmless and not ours to edit",
-	},
-	{
-		Tool: "cfn-guard", Rule: "cloudwatch_log_group_encrypted_check", Resources: []string{awsCustomResourceProvider + "LogGroup"},
-		Reason: "the log group of CDK's custom resource function holds only the outcome of its deploy-time SDK calls; " +
-			"CloudWatch Logs encrypts it with its service key",
 	},
 	{
 		Tool: "cfn-guard", Rule: "s3_bucket_default_encryption_kms_check", Resources: []string{pipelineAccessLogs, pipelineReplicationLogs},

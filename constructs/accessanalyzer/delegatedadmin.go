@@ -39,6 +39,7 @@ func NewDelegatedAdmin(scope constructs.Construct, id, adminAccountID string) co
 			OnCreate:            sdk,
 			OnUpdate:            sdk,
 			InstallLatestAwsSdk: jsii.Bool(false),
+			LogGroup:            customResourceLogs(c, nil),
 			Policy: customresources.AwsCustomResourcePolicy_FromStatements(&[]awsiam.PolicyStatement{
 				awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 					Actions: jsii.Strings(iamAction),
@@ -64,8 +65,7 @@ func NewDelegatedAdmin(scope constructs.Construct, id, adminAccountID string) co
 			"AwsSolutions-IAM4", "CDK's custom resource function logs through AWSLambdaBasicExecutionRole; it runs only while CloudFormation deploys",
 			"NIST.800.53.R5-LambdaConcurrency", "CDK's custom resource function runs once per deployment of its resources; CloudFormation is its only caller",
 			"NIST.800.53.R5-LambdaDLQ", "CDK's custom resource function is invoked synchronously by CloudFormation, which reports its failures",
-			"NIST.800.53.R5-LambdaInsideVPC", "CDK's custom resource function calls only AWS APIs, while CloudFormation deploys; the security and management accounts have no VPC for it",
-			"NIST.800.53.R5-CloudWatchLogGroupEncrypted", "the log group of CDK's custom resource function holds only the outcome of its deploy-time SDK calls; CloudWatch Logs encrypts it with its service key")
+			"NIST.800.53.R5-LambdaInsideVPC", "CDK's custom resource function calls only AWS APIs, while CloudFormation deploys; the security and management accounts have no VPC for it")
 	}
 	return c
 }

@@ -47,6 +47,11 @@
 // administrator with NewDelegatedAdmin, in every region: CloudFormation has
 // no resource type for it either, so it is also a custom resource.
 //
+// CDK's AwsCustomResource function, one per stack, logs to the stack's
+// CustomResourceLogs log group: KMS-encrypted (with the stack's CustomResourceLogKey), kept a year and
+// retained with its key; the first construct of the stack that needs it
+// makes it and every other shares it (customresourcelogs.go).
+//
 // The package imports nothing from palisade: copy it into any CDK app.
 package guardduty
 
@@ -211,6 +216,7 @@ func New(scope constructs.Construct, id string, props *Props) *Detector {
 		})
 		suppress(role, nagRule{"AwsSolutions-IAM4", "CDK's custom resource function logs through AWSLambdaBasicExecutionRole, as CDK's own role for it would; it runs only while CloudFormation deploys"})
 	}
+	logs := customResourceLogs(c, nil)
 	var fnName *string
 	if p.FunctionName != "" {
 		fnName = jsii.String(p.FunctionName)
@@ -226,6 +232,7 @@ func New(scope constructs.Construct, id string, props *Props) *Detector {
 		OnCreate:            find,
 		OnUpdate:            find,
 		InstallLatestAwsSdk: jsii.Bool(false),
+		LogGroup:            logs,
 		Role:                role,
 		FunctionName:        fnName,
 		Policy: customresources.AwsCustomResourcePolicy_FromStatements(&[]awsiam.PolicyStatement{
@@ -254,6 +261,7 @@ func New(scope constructs.Construct, id string, props *Props) *Detector {
 		OnCreate:            configure,
 		OnUpdate:            configure,
 		InstallLatestAwsSdk: jsii.Bool(false),
+		LogGroup:            logs,
 		Policy: customresources.AwsCustomResourcePolicy_FromStatements(&[]awsiam.PolicyStatement{
 			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 				Actions: jsii.Strings("guardduty:UpdateDetector"),
@@ -302,6 +310,7 @@ func New(scope constructs.Construct, id string, props *Props) *Detector {
 		OnCreate:            call,
 		OnUpdate:            call,
 		InstallLatestAwsSdk: jsii.Bool(false),
+		LogGroup:            logs,
 		Policy: customresources.AwsCustomResourcePolicy_FromStatements(&[]awsiam.PolicyStatement{
 			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 				Actions: jsii.Strings("guardduty:UpdateOrganizationConfiguration"),
@@ -356,10 +365,12 @@ func NewDelegatedAdmin(scope constructs.Construct, id, adminAccountID string) cu
 		IgnoreErrorCodesMatching: jsii.String("^BadRequestException$"),
 	}
 	stack := awscdk.Stack_Of(scope)
+	logs := customResourceLogs(scope, nil)
 	cr := customresources.NewAwsCustomResource(scope, jsii.String(id), &customresources.AwsCustomResourceProps{
 		OnCreate:            call,
 		OnUpdate:            call,
 		InstallLatestAwsSdk: jsii.Bool(false),
+		LogGroup:            logs,
 		// What the GuardDuty User Guide ("Permissions required to designate a
 		// delegated GuardDuty administrator account") lists, each scoped as
 		// far as the Service Authorization Reference (Amazon GuardDuty, AWS
@@ -445,7 +456,6 @@ func suppressProvider(cr customresources.AwsCustomResource, policyRules ...nagRu
 			nagRule{"NIST.800.53.R5-LambdaConcurrency", "CDK's custom resource function runs once per deployment of its resources; CloudFormation is its only caller"},
 			nagRule{"NIST.800.53.R5-LambdaDLQ", "CDK's custom resource function is invoked synchronously by CloudFormation, which reports its failures"},
 			nagRule{"NIST.800.53.R5-LambdaInsideVPC", "CDK's custom resource function calls only AWS APIs, while CloudFormation deploys; the security and management accounts have no VPC for it"},
-			nagRule{"NIST.800.53.R5-CloudWatchLogGroupEncrypted", "the log group of CDK's custom resource function holds only the outcome of its deploy-time SDK calls; CloudWatch Logs encrypts it with its service key"},
 		)
 	}
 }

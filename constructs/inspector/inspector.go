@@ -21,6 +21,11 @@
 // administrator in place: turning scanning off should never be a side
 // effect of a delete (call Disable yourself).
 //
+// CDK's AwsCustomResource function, one per stack, logs to the stack's
+// CustomResourceLogs log group: KMS-encrypted (with the stack's CustomResourceLogKey), kept a year and
+// retained with its key; the first construct of the stack that needs it
+// makes it and every other shares it (customresourcelogs.go).
+//
 // The package imports nothing from palisade: copy it into any CDK app.
 package inspector
 
@@ -210,6 +215,7 @@ func call(c constructs.Construct, id, action string, params map[string]any, phys
 		OnCreate:            sdk,
 		OnUpdate:            sdk,
 		InstallLatestAwsSdk: jsii.Bool(false),
+		LogGroup:            customResourceLogs(c, nil),
 		Policy:              customresources.AwsCustomResourcePolicy_FromStatements(&statements),
 	})
 	suppress(cr.Node().FindChild(jsii.String("CustomResourcePolicy")),
@@ -224,8 +230,7 @@ func suppressProvider(c constructs.Construct) {
 			"AwsSolutions-IAM4", "CDK's custom resource function logs through AWSLambdaBasicExecutionRole; it runs only while CloudFormation deploys",
 			"NIST.800.53.R5-LambdaConcurrency", "CDK's custom resource function runs once per deployment of its resources; CloudFormation is its only caller",
 			"NIST.800.53.R5-LambdaDLQ", "CDK's custom resource function is invoked synchronously by CloudFormation, which reports its failures",
-			"NIST.800.53.R5-LambdaInsideVPC", "CDK's custom resource function calls only AWS APIs, while CloudFormation deploys; the management and security accounts have no VPC for it",
-			"NIST.800.53.R5-CloudWatchLogGroupEncrypted", "the log group of CDK's custom resource function holds only the outcome of its deploy-time SDK calls; CloudWatch Logs encrypts it with its service key")
+			"NIST.800.53.R5-LambdaInsideVPC", "CDK's custom resource function calls only AWS APIs, while CloudFormation deploys; the management and security accounts have no VPC for it")
 	}
 }
 

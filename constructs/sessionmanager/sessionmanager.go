@@ -42,6 +42,11 @@
 // AmazonSSMManagedInstanceCore and CloudWatchAgentServerPolicy and the same
 // session logging policy.
 //
+// CDK's AwsCustomResource function, one per stack, logs to the stack's
+// CustomResourceLogs log group: KMS-encrypted (with this construct's Key, unless another construct of the stack made the log group first), kept a year and
+// retained with its key; the first construct of the stack that needs it
+// makes it and every other shares it (customresourcelogs.go).
+//
 // The package imports nothing from palisade: copy it into any CDK app.
 package sessionmanager
 
@@ -245,6 +250,10 @@ func New(scope constructs.Construct, id string, props *Props) *Manager {
 		m.SessionLoggingPolicy.AttachToRole(awsiam.Role_FromRoleName(c, jsii.String("ExistingDefaultHostManagementRole"), jsii.String(DefaultHostManagementRoleName), nil))
 	}
 
+	// The stack's AwsCustomResource function logs to a log group encrypted
+	// with this construct's key, unless another construct of the stack made
+	// that log group first.
+	logs := customResourceLogs(c, m.Key)
 	setting := &customresources.AwsSdkCall{
 		Service: jsii.String("SSM"),
 		Action:  jsii.String("updateServiceSetting"),
@@ -258,6 +267,7 @@ func New(scope constructs.Construct, id string, props *Props) *Manager {
 		OnCreate:            setting,
 		OnUpdate:            setting,
 		InstallLatestAwsSdk: jsii.Bool(false),
+		LogGroup:            logs,
 		Policy: customresources.AwsCustomResourcePolicy_FromStatements(&[]awsiam.PolicyStatement{
 			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 				Actions:   jsii.Strings("ssm:UpdateServiceSetting"),
@@ -277,13 +287,13 @@ func New(scope constructs.Construct, id string, props *Props) *Manager {
 
 	keyID := *m.Key.KeyId()
 	m.Preferences = SessionPreferences(&p, account, keyID, *m.LogGroup.LogGroupName())
-	m.document(c, partition, region, account)
+	m.document(c, logs, partition, region, account)
 	return m
 }
 
 // document creates SSM-SessionManagerRunShell if it is missing, puts
 // Preferences as its latest version and makes that the default.
-func (m *Manager) document(c constructs.Construct, partition, region, account string) {
+func (m *Manager) document(c constructs.Construct, logs awslogs.ILogGroup, partition, region, account string) {
 	content, err := json.Marshal(m.Preferences)
 	if err != nil {
 		panic(err)
@@ -308,6 +318,7 @@ func (m *Manager) document(c constructs.Construct, partition, region, account st
 			IgnoreErrorCodesMatching: jsii.String("DocumentAlreadyExists"),
 		},
 		InstallLatestAwsSdk: jsii.Bool(false),
+		LogGroup:            logs,
 		Policy:              policy("ssm:CreateDocument"),
 	})
 	// Content already the latest version (just created, or unchanged) is
@@ -323,6 +334,7 @@ func (m *Manager) document(c constructs.Construct, partition, region, account st
 	update := customresources.NewAwsCustomResource(c, jsii.String("UpdateDocument"), &customresources.AwsCustomResourceProps{
 		OnCreate: updateCall, OnUpdate: updateCall,
 		InstallLatestAwsSdk: jsii.Bool(false),
+		LogGroup:            logs,
 		Policy:              policy("ssm:UpdateDocument"),
 	})
 	update.Node().AddDependency(create)
@@ -344,6 +356,7 @@ func (m *Manager) document(c constructs.Construct, partition, region, account st
 			OutputPaths:        jsii.Strings("Document.LatestVersion"),
 		},
 		InstallLatestAwsSdk: jsii.Bool(false),
+		LogGroup:            logs,
 		Policy:              policy("ssm:DescribeDocument"),
 	})
 	latest.Node().AddDependency(update)
@@ -357,6 +370,7 @@ func (m *Manager) document(c constructs.Construct, partition, region, account st
 	def := customresources.NewAwsCustomResource(c, jsii.String("DefaultVersion"), &customresources.AwsCustomResourceProps{
 		OnCreate: setDefault, OnUpdate: setDefault,
 		InstallLatestAwsSdk: jsii.Bool(false),
+		LogGroup:            logs,
 		Policy:              policy("ssm:UpdateDocumentDefaultVersion"),
 	})
 	for _, cr := range []customresources.AwsCustomResource{create, update, latest, def} {
@@ -457,7 +471,6 @@ func suppressProvider(cr customresources.AwsCustomResource) {
 			nagRule{"NIST.800.53.R5-LambdaConcurrency", "CDK's custom resource function runs once per deployment of its resources; CloudFormation is its only caller"},
 			nagRule{"NIST.800.53.R5-LambdaDLQ", "CDK's custom resource function is invoked synchronously by CloudFormation, which reports its failures"},
 			nagRule{"NIST.800.53.R5-LambdaInsideVPC", "CDK's custom resource function calls only AWS APIs, while CloudFormation deploys"},
-			nagRule{"NIST.800.53.R5-CloudWatchLogGroupEncrypted", "the log group of CDK's custom resource function holds only the outcome of its deploy-time SDK calls; CloudWatch Logs encrypts it with its service key"},
 		)
 	}
 }

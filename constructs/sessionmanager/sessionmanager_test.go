@@ -112,9 +112,24 @@ func TestKeyAndLogGroup(t *testing.T) {
 	if strings.Contains(policy, "logs.amazonaws.com") || strings.Contains(policy, ":us-") {
 		t.Errorf("key policy names another region: %s", policy)
 	}
-	_, lg := only(t, rs, "AWS::Logs::LogGroup")
-	if str(lg.Properties["KmsKeyId"]) != `{"Fn::GetAtt":["`+keyID+`","Arn"]}` || lg.Properties["RetentionInDays"] != 365.0 || lg.DeletionPolicy != "Retain" {
-		t.Errorf("log group: %s, deletion %q", str(lg.Properties), lg.DeletionPolicy)
+	// The transcripts' log group, and the stack's AwsCustomResource
+	// function's, which the construct makes with the same key.
+	groups := ofType(rs, "AWS::Logs::LogGroup")
+	if len(groups) != 2 {
+		t.Fatalf("%d log groups, want the transcripts' and the custom resource function's: %v", len(groups), groups)
+	}
+	for id, lg := range groups {
+		if str(lg.Properties["KmsKeyId"]) != `{"Fn::GetAtt":["`+keyID+`","Arn"]}` || lg.Properties["RetentionInDays"] != 365.0 || lg.DeletionPolicy != "Retain" {
+			t.Errorf("log group %s: %s, deletion %q", id, str(lg.Properties), lg.DeletionPolicy)
+		}
+	}
+	fnID, fn := only(t, rs, "AWS::Lambda::Function")
+	if !strings.HasPrefix(fnID, "AWS679f53fac002430cb0da5b7982bd2287") {
+		t.Fatalf("the only function is %s, want CDK's custom resource function", fnID)
+	}
+	lgRef := str(fn.Properties["LoggingConfig"])
+	if !strings.Contains(lgRef, `"Ref":"CustomResourceLogs`) || strings.Contains(lgRef, `"Ref":"`+*awscdk.Stack_Of(m.LogGroup).GetLogicalId(m.LogGroup.Node().DefaultChild().(awscdk.CfnElement))+`"`) {
+		t.Errorf("the custom resource function logs to %s, want the stack's CustomResourceLogs", lgRef)
 	}
 }
 
@@ -135,9 +150,9 @@ func TestSessionPreferences(t *testing.T) {
 }
 
 func TestDocument(t *testing.T) {
-	rs, _ := synth(t, &sessionmanager.Props{ArchiveBucketName: archive})
+	rs, m := synth(t, &sessionmanager.Props{ArchiveBucketName: archive})
 	keyID, _ := only(t, rs, "AWS::KMS::Key")
-	lgID, _ := only(t, rs, "AWS::Logs::LogGroup")
+	lgID := *awscdk.Stack_Of(m.LogGroup).GetLogicalId(m.LogGroup.Node().DefaultChild().(awscdk.CfnElement))
 	create := call(t, rs, "createDocument")
 	c := str(create.Properties["Create"])
 	for _, w := range []string{`SSM-SessionManagerRunShell`, `\"DocumentType\":\"Session\"`, `DocumentAlreadyExists`,
