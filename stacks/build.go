@@ -222,6 +222,9 @@ func BuildPart(scope constructs.Construct, org *config.Org, keep func(name strin
 					// GuardDuty's detector (DeployFunctionName).
 					FunctionRoleArns: []string{"arn:aws:iam::*:role/" + DeployFunctionName(org.Name, "*")},
 					FunctionNames:    []string{DeployFunctionName(org.Name, "*")},
+
+					// What they call that ProtectSecurityBaseline denies: only that.
+					FunctionRoleActions: []string{"guardduty:UpdateDetector"},
 				}
 				if dep := org.Deployer(); dep.ID != m.ID {
 					rails.DeployingAccounts = []string{dep.ID}
