@@ -84,8 +84,7 @@ const (
 	archiveBucket = "LogArchiveBucket"
 	// orgtrail's trail.
 	orgTrail = "OrgTrail"
-	// CDK's singleton function behind every AwsCustomResource of a stack
-	// (the delegated-admin and GuardDuty organization calls).
+	// CDK's singleton function behind every AwsCustomResource of a stack.
 	awsCustomResourceProvider = "AWS679f53fac002430cb0da5b7982bd2287"
 	// The baseline's custom Config rule function (package customrule).
 	sgIngressRuleFunction = "SgIngressRuleFunction"
@@ -110,7 +109,9 @@ var Waivers = []Waiver{
 	},
 	{
 		Tool: "cfn-lint", Rule: "W3005", Resources: []string{restrictDefaultSGProvider},
-		Reason: "CDK generates this provider with a DependsOn that repeats its Fn::GetAtt; harmless and not ours to edit",
+		Reason: "CDK renders the handler's DependsOn on its role, which its Role Fn::GetAtt already orders; the warning is " +
+			"only that the DependsOn is redundant, and deleting it with an override would also drop, silently, any " +
+			"dependency CDK or a later construct adds to the same resource",
 	},
 	{
 		Tool: "cfn-guard", Rule: "s3_bucket_default_encryption_kms_check", Resources: []string{archiveAccessLogs},
@@ -150,12 +151,16 @@ var Waivers = []Waiver{
 	},
 	{
 		Tool: "cfn-guard", Rule: "lambda_inside_vpc_check", Resources: []string{awsCustomResourceProvider},
-		Reason: "CDK's function behind the delegated-admin and GuardDuty organization calls runs only while CloudFormation " +
-			"deploys and calls only AWS APIs; the management and security accounts have no VPC for it",
+		Reason: "CDK's function behind palisade's AwsCustomResources (the delegations, trusted access, GuardDuty adoption, " +
+			"account hardening, the Session Manager document) runs only while CloudFormation deploys and calls only AWS " +
+			"APIs; the management and security accounts have no VPC for it, and the baseline and sessions stacks do not " +
+			"wait for the network stack, whose private subnets would need NAT or endpoints for every API it calls",
 	},
 	{
 		Tool: "cfn-lint", Rule: "W3005", Resources: []string{awsCustomResourceProvider},
-		Reason: "CDK generates this function with a DependsOn that repeats its Fn::GetAtt; harmless and not ours to edit",
+		Reason: "CDK renders the shared function's DependsOn on its role, which its Role Fn::GetAtt already orders; the " +
+			"warning is only that the DependsOn is redundant, and deleting it with an override would also drop, silently, " +
+			"any dependency CDK or another construct of the stack adds to the one function they share",
 	},
 	{
 		Tool: "cfn-guard", Rule: "s3_bucket_default_encryption_kms_check", Resources: []string{pipelineAccessLogs, pipelineReplicationLogs},
