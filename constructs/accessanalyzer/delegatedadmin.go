@@ -33,13 +33,15 @@ func NewDelegatedAdmin(scope constructs.Construct, id, adminAccountID string) co
 	}
 	c := constructs.NewConstruct(scope, &id)
 	const principal = "access-analyzer.amazonaws.com"
+	logs := customResourceLogs(c, nil)
 	call := func(id, action, iamAction string, params map[string]any) customresources.AwsCustomResource {
 		sdk := sdkCall(action, principal, adminAccountID, params)
 		return customresources.NewAwsCustomResource(c, jsii.String(id), &customresources.AwsCustomResourceProps{
 			OnCreate:            sdk,
 			OnUpdate:            sdk,
 			InstallLatestAwsSdk: jsii.Bool(false),
-			LogGroup:            customResourceLogs(c, nil),
+			LogGroup:            logs,
+			Role:                customResourceRole(c, logs),
 			Policy: customresources.AwsCustomResourcePolicy_FromStatements(&[]awsiam.PolicyStatement{
 				awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 					Actions: jsii.Strings(iamAction),
@@ -60,9 +62,9 @@ func NewDelegatedAdmin(scope constructs.Construct, id, adminAccountID string) co
 			"AwsSolutions-IAM5", "AWS Organizations has no resource-level permissions for enabling trusted access or registering a delegated administrator",
 			"NIST.800.53.R5-IAMNoInlinePolicy", "CDK attaches the custom resource's one-statement policy inline to its own function's role, which nothing else uses")
 	}
+	customResourceFunctionWaits(c)
 	if fn := awscdk.Stack_Of(c).Node().TryFindChild(jsii.String(providerID)); fn != nil {
 		suppress(fn,
-			"AwsSolutions-IAM4", "CDK's custom resource function logs through AWSLambdaBasicExecutionRole; it runs only while CloudFormation deploys",
 			"NIST.800.53.R5-LambdaConcurrency", "CDK's custom resource function runs once per deployment of its resources; CloudFormation is its only caller",
 			"NIST.800.53.R5-LambdaDLQ", "CDK's custom resource function is invoked synchronously by CloudFormation, which reports its failures",
 			"NIST.800.53.R5-LambdaInsideVPC", "CDK's custom resource function calls only AWS APIs, while CloudFormation deploys; the security and management accounts have no VPC for it")

@@ -50,7 +50,10 @@
 // CDK's AwsCustomResource function, one per stack, logs to the stack's
 // CustomResourceLogs log group: KMS-encrypted (with the stack's CustomResourceLogKey), kept a year and
 // retained with its key; the first construct of the stack that needs it
-// makes it and every other shares it (customresourcelogs.go).
+// makes it and every other shares it (customresourcelogs.go). The
+// function's role may write only that log group (not CDK's
+// AWSLambdaBasicExecutionRole, which covers every log group of the
+// account), besides each custom resource's own calls.
 //
 // The package imports nothing from palisade: copy it into any CDK app.
 package guardduty
@@ -207,16 +210,19 @@ func New(scope constructs.Construct, id string, props *Props) *Detector {
 		if awscdk.Stack_Of(c).Node().TryFindChild(jsii.String(providerID)) != nil {
 			panic("guardduty: Props.FunctionRoleName: the stack's AwsCustomResource function exists already, with its own role; build the Detector before any other AwsCustomResource of the stack")
 		}
-		role = awsiam.NewRole(c, jsii.String("FunctionRole"), &awsiam.RoleProps{
+	}
+	logs := customResourceLogs(c, nil)
+	if p.FunctionRoleName != "" {
+		named := awsiam.NewRole(c, jsii.String("FunctionRole"), &awsiam.RoleProps{
 			RoleName:    jsii.String(p.FunctionRoleName),
 			Description: jsii.String("The deploy-time function that adopts and configures the GuardDuty administrator's detector"),
 			AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
-			// What CDK gives the function's role when it makes it.
-			ManagedPolicies: &[]awsiam.IManagedPolicy{awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("service-role/AWSLambdaBasicExecutionRole"))},
 		})
-		suppress(role, nagRule{"AwsSolutions-IAM4", "CDK's custom resource function logs through AWSLambdaBasicExecutionRole, as CDK's own role for it would; it runs only while CloudFormation deploys"})
+		customResourceLogsPolicy(awscdk.Stack_Of(c), named, logs)
+		role = named
+	} else {
+		role = customResourceRole(c, logs)
 	}
-	logs := customResourceLogs(c, nil)
 	var fnName *string
 	if p.FunctionName != "" {
 		fnName = jsii.String(p.FunctionName)
@@ -371,6 +377,7 @@ func NewDelegatedAdmin(scope constructs.Construct, id, adminAccountID string) cu
 		OnUpdate:            call,
 		InstallLatestAwsSdk: jsii.Bool(false),
 		LogGroup:            logs,
+		Role:                customResourceRole(scope, logs),
 		// What the GuardDuty User Guide ("Permissions required to designate a
 		// delegated GuardDuty administrator account") lists, each scoped as
 		// far as the Service Authorization Reference (Amazon GuardDuty, AWS
@@ -448,11 +455,11 @@ const providerID = "AWS679f53fac002430cb0da5b7982bd2287"
 // suppressProvider records why the custom resource's policy and CDK's shared
 // function break cdk-nag rules.
 func suppressProvider(cr customresources.AwsCustomResource, policyRules ...nagRule) {
+	customResourceFunctionWaits(cr)
 	suppress(cr.Node().FindChild(jsii.String("CustomResourcePolicy")), append(policyRules, nagRule{"NIST.800.53.R5-IAMNoInlinePolicy",
 		"CDK attaches the custom resource's policy inline to its own function's role, which nothing else uses"})...)
 	if fn := awscdk.Stack_Of(cr).Node().TryFindChild(jsii.String(providerID)); fn != nil {
 		suppress(fn,
-			nagRule{"AwsSolutions-IAM4", "CDK's custom resource function logs through AWSLambdaBasicExecutionRole; it runs only while CloudFormation deploys"},
 			nagRule{"NIST.800.53.R5-LambdaConcurrency", "CDK's custom resource function runs once per deployment of its resources; CloudFormation is its only caller"},
 			nagRule{"NIST.800.53.R5-LambdaDLQ", "CDK's custom resource function is invoked synchronously by CloudFormation, which reports its failures"},
 			nagRule{"NIST.800.53.R5-LambdaInsideVPC", "CDK's custom resource function calls only AWS APIs, while CloudFormation deploys; the security and management accounts have no VPC for it"},

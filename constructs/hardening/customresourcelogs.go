@@ -95,3 +95,60 @@ func customResourceLogKey(stack awscdk.Stack) awskms.IKey {
 	}), nil)
 	return key
 }
+
+// customResourceRoleID is the id, at the stack's root, of the role the
+// stack's AwsCustomResource function runs as when no construct names one.
+const customResourceRoleID = "CustomResourceRole"
+
+// customResourceRole returns the role to give an AwsCustomResource that
+// scope makes, or nil when the stack's function exists already: CDK then
+// reuses it, with its role, and ignores the Role prop like the LogGroup
+// prop (aws-cdk-lib 2.276, SingletonFunction.ensureLambda). The role is
+// assumed by Lambda and may only write to logs; each AwsCustomResource adds
+// its own calls to it (its CustomResourcePolicy). Call
+// customResourceFunctionWaits after making the AwsCustomResource.
+func customResourceRole(scope constructs.Construct, logs awslogs.ILogGroup) awsiam.IRole {
+	stack := awscdk.Stack_Of(scope)
+	if stack.Node().TryFindChild(jsii.String(providerID)) != nil {
+		return nil
+	}
+	if role, ok := stack.Node().TryFindChild(jsii.String(customResourceRoleID)).(awsiam.IRole); ok {
+		return role
+	}
+	role := awsiam.NewRole(stack, jsii.String(customResourceRoleID), &awsiam.RoleProps{
+		Description: jsii.String("CDK's AwsCustomResource function of this stack: its deploy-time SDK calls, and its log"),
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+	})
+	customResourceLogsPolicy(stack, role, logs)
+	return role
+}
+
+// customResourceLogsPolicy lets role write the stack's AwsCustomResource
+// function's log, in place of AWSLambdaBasicExecutionRole (which CDK would
+// attach, and which lets it write any log group of the account), and
+// returns that policy.
+func customResourceLogsPolicy(stack awscdk.Stack, role awsiam.IRole, logs awslogs.ILogGroup) awsiam.ManagedPolicy {
+	return awsiam.NewManagedPolicy(stack, jsii.String(customResourceRoleID+"Logs"), &awsiam.ManagedPolicyProps{
+		Description: jsii.String("CDK's AwsCustomResource function of this stack writes its own log group"),
+		Roles:       &[]awsiam.IRole{role},
+		Statements: &[]awsiam.PolicyStatement{
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Actions: jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
+				// The log group's ARN (Fn::GetAtt Arn ends in :*, its streams).
+				Resources: &[]*string{logs.LogGroupArn()},
+			}),
+		},
+	})
+}
+
+// customResourceFunctionWaits makes the stack's AwsCustomResource function,
+// once it exists, wait for its log policy: the role's other policies are
+// waited for by each custom resource, this one by nobody else.
+func customResourceFunctionWaits(scope constructs.Construct) {
+	stack := awscdk.Stack_Of(scope)
+	fn := stack.Node().TryFindChild(jsii.String(providerID))
+	policy := stack.Node().TryFindChild(jsii.String(customResourceRoleID + "Logs"))
+	if fn != nil && policy != nil {
+		fn.Node().AddDependency(policy)
+	}
+}

@@ -39,7 +39,10 @@
 // CDK's AwsCustomResource function, one per stack, logs to the stack's
 // CustomResourceLogs log group: KMS-encrypted (with Props.LogKey), kept a year and
 // retained with its key; the first construct of the stack that needs it
-// makes it and every other shares it (customresourcelogs.go).
+// makes it and every other shares it (customresourcelogs.go). The
+// function's role may write only that log group (not CDK's
+// AWSLambdaBasicExecutionRole, which covers every log group of the
+// account), besides each custom resource's own calls.
 //
 // The package imports nothing from palisade: copy it into any CDK app.
 package hardening
@@ -187,6 +190,7 @@ func call(c constructs.Construct, logs awslogs.ILogGroup, id, service, action, i
 		OnUpdate:            sdk,
 		InstallLatestAwsSdk: jsii.Bool(false),
 		LogGroup:            logs,
+		Role:                customResourceRole(c, logs),
 		Policy: customresources.AwsCustomResourcePolicy_FromStatements(&[]awsiam.PolicyStatement{
 			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 				Actions:   jsii.Strings(iamAction),
@@ -322,9 +326,9 @@ const providerID = "AWS679f53fac002430cb0da5b7982bd2287"
 func suppressProvider(cr customresources.AwsCustomResource, policy ...nagRule) {
 	suppress(cr.Node().FindChild(jsii.String("CustomResourcePolicy")), append(policy, nagRule{"NIST.800.53.R5-IAMNoInlinePolicy",
 		"CDK attaches the custom resource's one-statement policy inline to its own function's role, which nothing else uses"})...)
+	customResourceFunctionWaits(cr)
 	if fn := awscdk.Stack_Of(cr).Node().TryFindChild(jsii.String(providerID)); fn != nil {
 		suppress(fn,
-			nagRule{"AwsSolutions-IAM4", "CDK's custom resource function logs through AWSLambdaBasicExecutionRole; it runs only while CloudFormation deploys"},
 			nagRule{"NIST.800.53.R5-LambdaConcurrency", "CDK's custom resource function runs once per deployment of its resources; CloudFormation is its only caller"},
 			nagRule{"NIST.800.53.R5-LambdaDLQ", "CDK's custom resource function is invoked synchronously by CloudFormation, which reports its failures"},
 			nagRule{"NIST.800.53.R5-LambdaInsideVPC", "CDK's custom resource function calls only AWS APIs, while CloudFormation deploys"},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -292,9 +293,23 @@ func TestProviderSuppressions(t *testing.T) {
 			}
 		}
 	}
-	for id, role := range ofType(rs, "AWS::IAM::Role") {
-		if !strings.Contains(str(role.Metadata), "AwsSolutions-IAM4") {
-			t.Errorf("CDK's function role %s: no reason for AwsSolutions-IAM4", id)
+	// The function's role has no AWS managed policy (no
+	// AWSLambdaBasicExecutionRole, whose logs:* covers every log group):
+	// one policy of the stack's lets it write its own log group only, and
+	// the function waits for it.
+	roleID, role := only(t, rs, "AWS::IAM::Role")
+	if role.Properties["ManagedPolicyArns"] != nil || strings.Contains(str(role.Metadata), "AwsSolutions-IAM4") {
+		t.Errorf("CDK's function role %s: %s, metadata %s", roleID, str(role.Properties), str(role.Metadata))
+	}
+	policyID, policy := only(t, rs, "AWS::IAM::ManagedPolicy")
+	doc := str(policy.Properties["PolicyDocument"])
+	if !strings.HasPrefix(policyID, "CustomResourceRoleLogs") || str(policy.Properties["Roles"]) != `[{"Ref":"`+roleID+`"}]` ||
+		!strings.Contains(doc, `"Statement":[{"Action":["logs:CreateLogStream","logs:PutLogEvents"],"Effect":"Allow","Resource":{"Fn::GetAtt":["CustomResourceLogs`) {
+		t.Errorf("the function role's log policy %s = %s", policyID, str(policy.Properties))
+	}
+	for id, fn := range fns {
+		if !slices.Contains(fn.DependsOn, policyID) {
+			t.Errorf("CDK's function %s does not wait for its log policy: DependsOn %v", id, fn.DependsOn)
 		}
 	}
 }

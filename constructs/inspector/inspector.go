@@ -24,7 +24,10 @@
 // CDK's AwsCustomResource function, one per stack, logs to the stack's
 // CustomResourceLogs log group: KMS-encrypted (with the stack's CustomResourceLogKey), kept a year and
 // retained with its key; the first construct of the stack that needs it
-// makes it and every other shares it (customresourcelogs.go).
+// makes it and every other shares it (customresourcelogs.go). The
+// function's role may write only that log group (not CDK's
+// AWSLambdaBasicExecutionRole, which covers every log group of the
+// account), besides each custom resource's own calls.
 //
 // The package imports nothing from palisade: copy it into any CDK app.
 package inspector
@@ -211,11 +214,13 @@ func call(c constructs.Construct, id, action string, params map[string]any, phys
 	if ignore != "" {
 		sdk.IgnoreErrorCodesMatching = jsii.String(ignore)
 	}
+	logs := customResourceLogs(c, nil)
 	cr := customresources.NewAwsCustomResource(c, jsii.String(id), &customresources.AwsCustomResourceProps{
 		OnCreate:            sdk,
 		OnUpdate:            sdk,
 		InstallLatestAwsSdk: jsii.Bool(false),
-		LogGroup:            customResourceLogs(c, nil),
+		LogGroup:            logs,
+		Role:                customResourceRole(c, logs),
 		Policy:              customresources.AwsCustomResourcePolicy_FromStatements(&statements),
 	})
 	suppress(cr.Node().FindChild(jsii.String("CustomResourcePolicy")),
@@ -225,9 +230,9 @@ func call(c constructs.Construct, id, action string, params map[string]any, phys
 }
 
 func suppressProvider(c constructs.Construct) {
+	customResourceFunctionWaits(c)
 	if fn := awscdk.Stack_Of(c).Node().TryFindChild(jsii.String(providerID)); fn != nil {
 		suppress(fn,
-			"AwsSolutions-IAM4", "CDK's custom resource function logs through AWSLambdaBasicExecutionRole; it runs only while CloudFormation deploys",
 			"NIST.800.53.R5-LambdaConcurrency", "CDK's custom resource function runs once per deployment of its resources; CloudFormation is its only caller",
 			"NIST.800.53.R5-LambdaDLQ", "CDK's custom resource function is invoked synchronously by CloudFormation, which reports its failures",
 			"NIST.800.53.R5-LambdaInsideVPC", "CDK's custom resource function calls only AWS APIs, while CloudFormation deploys; the management and security accounts have no VPC for it")

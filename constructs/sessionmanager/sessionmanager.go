@@ -45,7 +45,10 @@
 // CDK's AwsCustomResource function, one per stack, logs to the stack's
 // CustomResourceLogs log group: KMS-encrypted (with this construct's Key, unless another construct of the stack made the log group first), kept a year and
 // retained with its key; the first construct of the stack that needs it
-// makes it and every other shares it (customresourcelogs.go).
+// makes it and every other shares it (customresourcelogs.go). The
+// function's role may write only that log group (not CDK's
+// AWSLambdaBasicExecutionRole, which covers every log group of the
+// account), besides each custom resource's own calls.
 //
 // The package imports nothing from palisade: copy it into any CDK app.
 package sessionmanager
@@ -268,6 +271,7 @@ func New(scope constructs.Construct, id string, props *Props) *Manager {
 		OnUpdate:            setting,
 		InstallLatestAwsSdk: jsii.Bool(false),
 		LogGroup:            logs,
+		Role:                customResourceRole(c, logs),
 		Policy: customresources.AwsCustomResourcePolicy_FromStatements(&[]awsiam.PolicyStatement{
 			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 				Actions:   jsii.Strings("ssm:UpdateServiceSetting"),
@@ -319,6 +323,7 @@ func (m *Manager) document(c constructs.Construct, logs awslogs.ILogGroup, parti
 		},
 		InstallLatestAwsSdk: jsii.Bool(false),
 		LogGroup:            logs,
+		Role:                customResourceRole(c, logs),
 		Policy:              policy("ssm:CreateDocument"),
 	})
 	// Content already the latest version (just created, or unchanged) is
@@ -335,6 +340,7 @@ func (m *Manager) document(c constructs.Construct, logs awslogs.ILogGroup, parti
 		OnCreate: updateCall, OnUpdate: updateCall,
 		InstallLatestAwsSdk: jsii.Bool(false),
 		LogGroup:            logs,
+		Role:                customResourceRole(c, logs),
 		Policy:              policy("ssm:UpdateDocument"),
 	})
 	update.Node().AddDependency(create)
@@ -357,6 +363,7 @@ func (m *Manager) document(c constructs.Construct, logs awslogs.ILogGroup, parti
 		},
 		InstallLatestAwsSdk: jsii.Bool(false),
 		LogGroup:            logs,
+		Role:                customResourceRole(c, logs),
 		Policy:              policy("ssm:DescribeDocument"),
 	})
 	latest.Node().AddDependency(update)
@@ -371,6 +378,7 @@ func (m *Manager) document(c constructs.Construct, logs awslogs.ILogGroup, parti
 		OnCreate: setDefault, OnUpdate: setDefault,
 		InstallLatestAwsSdk: jsii.Bool(false),
 		LogGroup:            logs,
+		Role:                customResourceRole(c, logs),
 		Policy:              policy("ssm:UpdateDocumentDefaultVersion"),
 	})
 	for _, cr := range []customresources.AwsCustomResource{create, update, latest, def} {
@@ -465,9 +473,9 @@ const providerID = "AWS679f53fac002430cb0da5b7982bd2287"
 func suppressProvider(cr customresources.AwsCustomResource) {
 	suppress(cr.Node().FindChild(jsii.String("CustomResourcePolicy")), nagRule{"NIST.800.53.R5-IAMNoInlinePolicy",
 		"CDK attaches the custom resource's one-statement policy inline to its own function's role, which nothing else uses"})
+	customResourceFunctionWaits(cr)
 	if fn := awscdk.Stack_Of(cr).Node().TryFindChild(jsii.String(providerID)); fn != nil {
 		suppress(fn,
-			nagRule{"AwsSolutions-IAM4", "CDK's custom resource function logs through AWSLambdaBasicExecutionRole; it runs only while CloudFormation deploys"},
 			nagRule{"NIST.800.53.R5-LambdaConcurrency", "CDK's custom resource function runs once per deployment of its resources; CloudFormation is its only caller"},
 			nagRule{"NIST.800.53.R5-LambdaDLQ", "CDK's custom resource function is invoked synchronously by CloudFormation, which reports its failures"},
 			nagRule{"NIST.800.53.R5-LambdaInsideVPC", "CDK's custom resource function calls only AWS APIs, while CloudFormation deploys"},

@@ -232,7 +232,7 @@ func TestDefaultHostManagement(t *testing.T) {
 				t.Errorf("host role: %s", p)
 			}
 		}
-		_, mp := only(t, rs, "AWS::IAM::ManagedPolicy")
+		mp := sessionLoggingPolicy(t, rs)
 		if !strings.Contains(str(mp.Properties["Roles"]), hostRef) {
 			t.Errorf("session logging policy not attached to the host role: %s", str(mp.Properties["Roles"]))
 		}
@@ -270,7 +270,7 @@ func TestInstanceProfile(t *testing.T) {
 			t.Errorf("instance role lacks %s: %s", w, p)
 		}
 	}
-	_, mp := only(t, rs, "AWS::IAM::ManagedPolicy")
+	mp := sessionLoggingPolicy(t, rs)
 	doc := str(mp.Properties["PolicyDocument"])
 	for _, w := range []string{`:s3:::example-log-archive/ssm/333333333333/*"]]}`, `"s3:GetEncryptionConfiguration"`,
 		`"Resource":"arn:aws:kms:eu-west-1:444444444444:key/abcd"`, `"kms:ViaService":"s3.eu-west-1.amazonaws.com"`, `"logs:PutLogEvents"`} {
@@ -291,7 +291,7 @@ func TestInstanceProfile(t *testing.T) {
 // other key.
 func TestArchiveKeyByAlias(t *testing.T) {
 	rs, _ := synth(t, &sessionmanager.Props{ArchiveBucketName: archive, ArchiveKeyAliasArn: "arn:aws:kms:eu-west-1:444444444444:alias/example-log-archive"})
-	_, mp := only(t, rs, "AWS::IAM::ManagedPolicy")
+	mp := sessionLoggingPolicy(t, rs)
 	doc := str(mp.Properties["PolicyDocument"])
 	want := `{"Action":"kms:GenerateDataKey","Condition":{"ForAnyValue:StringEquals":{"kms:ResourceAliases":"alias/example-log-archive"},` +
 		`"StringEquals":{"kms:ViaService":"s3.eu-west-1.amazonaws.com"}},"Effect":"Allow","Resource":"arn:aws:kms:eu-west-1:444444444444:key/*","Sid":"EncryptArchivedTranscriptsByAlias"}`
@@ -366,4 +366,20 @@ func TestDocumentIdsAreStable(t *testing.T) {
 			t.Error("new preferences keep the describeDocument custom resource: the default version would not move")
 		}
 	}
+}
+
+// sessionLoggingPolicy is the construct's one managed policy besides the
+// stack's custom resource function's log policy.
+func sessionLoggingPolicy(t *testing.T, rs map[string]resource) resource {
+	t.Helper()
+	var out []resource
+	for id, r := range ofType(rs, "AWS::IAM::ManagedPolicy") {
+		if !strings.HasPrefix(id, "CustomResourceRoleLogs") {
+			out = append(out, r)
+		}
+	}
+	if len(out) != 1 {
+		t.Fatalf("%d managed policies besides the custom resource function's, want the session logging policy", len(out))
+	}
+	return out[0]
 }
