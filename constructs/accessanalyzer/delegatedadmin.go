@@ -65,8 +65,8 @@ func NewDelegatedAdmin(scope constructs.Construct, id, adminAccountID string) co
 	customResourceFunctionWaits(c)
 	if fn := awscdk.Stack_Of(c).Node().TryFindChild(jsii.String(providerID)); fn != nil {
 		suppress(fn,
-			"NIST.800.53.R5-LambdaConcurrency", "CDK's custom resource function runs once per deployment of its resources; CloudFormation is its only caller",
-			"NIST.800.53.R5-LambdaDLQ", "CDK's custom resource function is invoked synchronously by CloudFormation, which reports its failures",
+			"NIST.800.53.R5-LambdaConcurrency", "CDK's custom resource function runs once per deployment of each of its resources; reserving concurrency would fail the deployment in new accounts, whose Lambda concurrency quota starts as low as 10 while Lambda keeps 100 unreserved",
+			"NIST.800.53.R5-LambdaDLQ", "CloudFormation invokes CDK's custom resource function asynchronously and waits for its answer at the event's callback URL (Lambda Developer Guide, Using AWS Lambda with CloudFormation); a failed or lost invocation fails the stack operation, which CloudFormation reports, and the next deployment sends the request again: a dead-letter queue would hold only a copy of it",
 			"NIST.800.53.R5-LambdaInsideVPC", "CDK's custom resource function calls only AWS APIs, while CloudFormation deploys; the security and management accounts have no VPC for it")
 	}
 	return c

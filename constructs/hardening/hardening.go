@@ -262,7 +262,7 @@ func (h *Hardening) defaultVpc(c constructs.Construct, p Props, partition, regio
 		// Reserving concurrency fails in new accounts whose Lambda quota is
 		// still 10: AWS keeps the whole of it unreserved.
 		nagRule{"NIST.800.53.R5-LambdaConcurrency", "CloudFormation is the function's only caller, once per deployment of its custom resource; reserving concurrency would fail in new accounts whose Lambda quota is still 10"},
-		nagRule{"NIST.800.53.R5-LambdaDLQ", "CloudFormation invokes the function synchronously, once per deployment of its custom resource, and reports its failures"},
+		nagRule{"NIST.800.53.R5-LambdaDLQ", "CloudFormation invokes the function asynchronously, once per deployment of its custom resource, and waits for its answer at the event's callback URL (Lambda Developer Guide, Using AWS Lambda with CloudFormation); a failed invocation fails the stack operation, and the next deployment sends the request again: a dead-letter queue would hold only a copy of it"},
 		nagRule{"NIST.800.53.R5-LambdaInsideVPC", "the function calls only the EC2 API, to delete the default VPC; it has no VPC to run in"},
 	)
 
@@ -329,8 +329,8 @@ func suppressProvider(cr customresources.AwsCustomResource, policy ...nagRule) {
 	customResourceFunctionWaits(cr)
 	if fn := awscdk.Stack_Of(cr).Node().TryFindChild(jsii.String(providerID)); fn != nil {
 		suppress(fn,
-			nagRule{"NIST.800.53.R5-LambdaConcurrency", "CDK's custom resource function runs once per deployment of its resources; CloudFormation is its only caller"},
-			nagRule{"NIST.800.53.R5-LambdaDLQ", "CDK's custom resource function is invoked synchronously by CloudFormation, which reports its failures"},
+			nagRule{"NIST.800.53.R5-LambdaConcurrency", "CDK's custom resource function runs once per deployment of each of its resources; reserving concurrency would fail the deployment in new accounts, whose Lambda concurrency quota starts as low as 10 while Lambda keeps 100 unreserved"},
+			nagRule{"NIST.800.53.R5-LambdaDLQ", "CloudFormation invokes CDK's custom resource function asynchronously and waits for its answer at the event's callback URL (Lambda Developer Guide, Using AWS Lambda with CloudFormation); a failed or lost invocation fails the stack operation, which CloudFormation reports, and the next deployment sends the request again: a dead-letter queue would hold only a copy of it"},
 			nagRule{"NIST.800.53.R5-LambdaInsideVPC", "CDK's custom resource function calls only AWS APIs, while CloudFormation deploys"},
 		)
 	}
