@@ -102,6 +102,7 @@ type (
 	GuardrailsProps struct {
 		TargetIds, ProtectedStackNames, ForwardedLogGroups, LogDestinations []string
 		FunctionRoleArns, FunctionNames, DeployingAccounts, AllowedRegions  []string
+		FunctionRoleActions                                                 []string
 	}
 	TrailProps struct {
 		TrailName, BucketName, KeyAliasArn string
@@ -436,6 +437,8 @@ func orgAdminProps(o *config.Org, a *config.Account, r string) any {
 			// GuardDuty's detector (DeployFunctionName).
 			FunctionRoleArns: []string{"arn:aws:iam::*:role/" + DeployFunctionName(o.Name, "*")},
 			FunctionNames:    []string{DeployFunctionName(o.Name, "*")},
+			// What they call that ProtectSecurityBaseline denies: only that.
+			FunctionRoleActions: []string{"guardduty:UpdateDetector"},
 		}
 		if dep := o.Deployer(); dep.ID != a.ID {
 			g.DeployingAccounts = []string{dep.ID}

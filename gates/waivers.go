@@ -84,14 +84,12 @@ const (
 	archiveBucket = "LogArchiveBucket"
 	// orgtrail's trail.
 	orgTrail = "OrgTrail"
-	// CDK's singleton function behind every AwsCustomResource of a stack
-	// (the delegated-admin and GuardDuty organization calls), and its log group.
+	// CDK's singleton function behind every AwsCustomResource of a stack.
 	awsCustomResourceProvider = "AWS679f53fac002430cb0da5b7982bd2287"
 	// The baseline's custom Config rule function (package customrule).
 	sgIngressRuleFunction = "SgIngressRuleFunction"
 	// The baseline's default VPC deletion function (package hardening).
 	defaultVpcFunction = "HardeningDefaultVpcFunction"
-	defaultVpcLogs     = "HardeningDefaultVpcLogs"
 	// The pipeline stack (stacks/pipeline.go): its artifact bucket and that
 	// bucket's server access logs; in CodePipeline's support stack of each
 	// other region, the replication bucket CDK generates and the bucket
@@ -111,7 +109,9 @@ var Waivers = []Waiver{
 	},
 	{
 		Tool: "cfn-lint", Rule: "W3005", Resources: []string{restrictDefaultSGProvider},
-		Reason: "CDK generates this provider with a DependsOn that repeats its Fn::GetAtt; harmless and not ours to edit",
+		Reason: "CDK renders the handler's DependsOn on its role, which its Role Fn::GetAtt already orders; the warning is " +
+			"only that the DependsOn is redundant, and deleting it with an override would also drop, silently, any " +
+			"dependency CDK or a later construct adds to the same resource",
 	},
 	{
 		Tool: "cfn-guard", Rule: "s3_bucket_default_encryption_kms_check", Resources: []string{archiveAccessLogs},
@@ -145,28 +145,22 @@ var Waivers = []Waiver{
 			"deploys and calls only the EC2 API; the VPC it would run in is the one it deletes",
 	},
 	{
-		Tool: "cfn-guard", Rule: "cloudwatch_log_group_encrypted_check", Resources: []string{defaultVpcLogs},
-		Reason: "the default VPC deletion's log holds only which VPC, gateway and subnets were deleted; CloudWatch Logs " +
-			"encrypts it with its service key, and a key of its own would cost more than the log is worth",
-	},
-	{
 		Tool: "cfn-guard", Rule: "lambda_inside_vpc_check", Resources: []string{sgIngressRuleFunction},
 		Reason: "the custom Config rule's function calls only the AWS Config API and reaches no private resource; " +
 			"inside a VPC it would need NAT or a Config endpoint in every account and region, and the management account has no VPC",
 	},
 	{
 		Tool: "cfn-guard", Rule: "lambda_inside_vpc_check", Resources: []string{awsCustomResourceProvider},
-		Reason: "CDK's function behind the delegated-admin and GuardDuty organization calls runs only while CloudFormation " +
-			"deploys and calls only AWS APIs; the management and security accounts have no VPC for it",
+		Reason: "CDK's function behind palisade's AwsCustomResources (the delegations, trusted access, GuardDuty adoption, " +
+			"account hardening, the Session Manager document) runs only while CloudFormation deploys and calls only AWS " +
+			"APIs; the management and security accounts have no VPC for it, and the baseline and sessions stacks do not " +
+			"wait for the network stack, whose private subnets would need NAT or endpoints for every API it calls",
 	},
 	{
 		Tool: "cfn-lint", Rule: "W3005", Resources: []string{awsCustomResourceProvider},
-		Reason: "CDK generates this function with a DependsOn that repeats its Fn::GetAtt; harmless and not ours to edit",
-	},
-	{
-		Tool: "cfn-guard", Rule: "cloudwatch_log_group_encrypted_check", Resources: []string{awsCustomResourceProvider + "LogGroup"},
-		Reason: "the log group of CDK's custom resource function holds only the outcome of its deploy-time SDK calls; " +
-			"CloudWatch Logs encrypts it with its service key",
+		Reason: "CDK renders the shared function's DependsOn on its role, which its Role Fn::GetAtt already orders; the " +
+			"warning is only that the DependsOn is redundant, and deleting it with an override would also drop, silently, " +
+			"any dependency CDK or another construct of the stack adds to the one function they share",
 	},
 	{
 		Tool: "cfn-guard", Rule: "s3_bucket_default_encryption_kms_check", Resources: []string{pipelineAccessLogs, pipelineReplicationLogs},

@@ -133,6 +133,7 @@ var factories = map[string]func(r *renderer, s *deployplan.Stack) awscdk.Stack{
 				LogDestinations:     g.LogDestinations,
 				FunctionRoleArns:    g.FunctionRoleArns,
 				FunctionNames:       g.FunctionNames,
+				FunctionRoleActions: g.FunctionRoleActions,
 				DeployingAccounts:   g.DeployingAccounts,
 				AllowedRegions:      g.AllowedRegions,
 			}

@@ -75,6 +75,9 @@ func NewBaseline(scope constructs.Construct, id string, props *BaselineProps) aw
 		PasswordMaxAgeDays: c.PasswordMaxAgeDays,
 		DeleteDefaultVpc:   c.DeleteDefaultVPCs,
 		DefaultVpcCodePath: LambdaDir("defaultvpc"),
+		// The Config rule's log key encrypts the deploy-time functions' log
+		// groups too: one key for the stack's logs, not one per construct.
+		LogKey: rule.Key,
 	})
 
 	off := func(name string) bool { _, ok := c.DisabledRemediations[name]; return ok }

@@ -338,3 +338,43 @@ func TestBaselineRuleNamesAgree(t *testing.T) {
 		t.Errorf("config.BaselineRules() = %v\nconformancepack.Baseline = %v", got, want)
 	}
 }
+
+// TestFunctionLogsEncrypted checks every Lambda function of the example org
+// logs to a log group of its own stack that is KMS-encrypted, keeps events
+// for a set time and is retained: a function with no log group in its
+// template logs to one Lambda creates on first use, unencrypted and kept
+// forever, which no gate sees. CDK's restrictDefaultSecurityGroup handler is
+// the one exception: CDK's CustomResourceProvider behind it takes no log
+// group (aws-cdk-lib 2.276, aws-ec2 Vpc restrictDefaultSecurityGroup).
+func TestFunctionLogsEncrypted(t *testing.T) {
+	const noLogGroupProp = "CustomVpcRestrictDefaultSGCustomResourceProviderHandler"
+	m := readManifest(t, outdir)
+	functions := 0
+	for _, name := range slices.Sorted(maps.Keys(m.Artifacts)) {
+		if m.Artifacts[name].Type != "aws:cloudformation:stack" {
+			continue
+		}
+		res := readTemplate(t, outdir, name).Resources
+		for id, r := range res {
+			if r.Type != "AWS::Lambda::Function" || strings.HasPrefix(id, noLogGroupProp) {
+				continue
+			}
+			functions++
+			cfg, _ := r.Properties["LoggingConfig"].(map[string]any)
+			ref, _ := cfg["LogGroup"].(map[string]any)
+			lgID, _ := ref["Ref"].(string)
+			lg, ok := res[lgID]
+			if !ok || lg.Type != "AWS::Logs::LogGroup" {
+				t.Errorf("%s %s logs to %s, not to a log group of its stack", name, id, js(r.Properties["LoggingConfig"]))
+				continue
+			}
+			if lg.Properties["KmsKeyId"] == nil || lg.Properties["RetentionInDays"] == nil || lg.DeletionPolicy != "Retain" {
+				t.Errorf("%s %s logs to %s: KmsKeyId %v, RetentionInDays %v, DeletionPolicy %q; want a key, a retention and Retain",
+					name, id, lgID, lg.Properties["KmsKeyId"], lg.Properties["RetentionInDays"], lg.DeletionPolicy)
+			}
+		}
+	}
+	if functions == 0 {
+		t.Fatal("no Lambda function in the example org: the check measured nothing")
+	}
+}

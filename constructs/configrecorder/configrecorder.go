@@ -33,6 +33,14 @@
 // they are deleted with the stack, which stops recording. The service-linked
 // role is retained: other regions' recorders use it.
 //
+// CDK's AwsCustomResource function, one per stack, logs to the stack's
+// CustomResourceLogs log group: KMS-encrypted (with the stack's CustomResourceLogKey), kept a year and
+// retained with its key; the first construct of the stack that needs it
+// makes it and every other shares it (customresourcelogs.go). The
+// function's role may write only that log group (not CDK's
+// AWSLambdaBasicExecutionRole, which covers every log group of the
+// account), besides each custom resource's own calls.
+//
 // The package imports nothing from palisade: copy it into any CDK app.
 package configrecorder
 

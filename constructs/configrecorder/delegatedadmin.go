@@ -36,12 +36,15 @@ func NewDelegatedAdmin(scope constructs.Construct, id, adminAccountID string) co
 		panic(fmt.Sprintf("configrecorder: NewDelegatedAdmin adminAccountID %q is not a 12-digit account id", adminAccountID))
 	}
 	c := constructs.NewConstruct(scope, &id)
+	logs := customResourceLogs(c, nil)
 	call := func(id, action, iamAction, principal string, params map[string]any) customresources.AwsCustomResource {
 		sdk := sdkCall(action, principal, adminAccountID, params)
 		cr := customresources.NewAwsCustomResource(c, jsii.String(id), &customresources.AwsCustomResourceProps{
 			OnCreate:            sdk,
 			OnUpdate:            sdk,
 			InstallLatestAwsSdk: jsii.Bool(false),
+			LogGroup:            logs,
+			Role:                customResourceRole(c, logs),
 			Policy: customresources.AwsCustomResourcePolicy_FromStatements(&[]awsiam.PolicyStatement{
 				awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 					Actions: jsii.Strings(iamAction),
@@ -69,13 +72,12 @@ func NewDelegatedAdmin(scope constructs.Construct, id, adminAccountID string) co
 		}
 		last = register
 	}
+	customResourceFunctionWaits(c)
 	if fn := awscdk.Stack_Of(c).Node().TryFindChild(jsii.String(providerID)); fn != nil {
 		suppress(fn,
-			nagRule{"AwsSolutions-IAM4", "CDK's custom resource function logs through AWSLambdaBasicExecutionRole; it runs only while CloudFormation deploys"},
-			nagRule{"NIST.800.53.R5-LambdaConcurrency", "CDK's custom resource function runs once per deployment of its resources; CloudFormation is its only caller"},
-			nagRule{"NIST.800.53.R5-LambdaDLQ", "CDK's custom resource function is invoked synchronously by CloudFormation, which reports its failures"},
-			nagRule{"NIST.800.53.R5-LambdaInsideVPC", "CDK's custom resource function calls only AWS APIs, while CloudFormation deploys; the management account has no VPC for it"},
-			nagRule{"NIST.800.53.R5-CloudWatchLogGroupEncrypted", "the log group of CDK's custom resource function holds only the outcome of its deploy-time SDK calls; CloudWatch Logs encrypts it with its service key"})
+			nagRule{"NIST.800.53.R5-LambdaConcurrency", "CDK's custom resource function runs once per deployment of each of its resources; reserving concurrency would fail the deployment in new accounts, whose Lambda concurrency quota starts as low as 10 while Lambda keeps 100 unreserved"},
+			nagRule{"NIST.800.53.R5-LambdaDLQ", "CloudFormation invokes CDK's custom resource function asynchronously and waits for its answer at the event's callback URL (Lambda Developer Guide, Using AWS Lambda with CloudFormation); a failed or lost invocation fails the stack operation, which CloudFormation reports, and the next deployment sends the request again: a dead-letter queue would hold only a copy of it"},
+			nagRule{"NIST.800.53.R5-LambdaInsideVPC", "CDK's custom resource function calls only AWS APIs, while CloudFormation deploys; the management account has no VPC for it"})
 	}
 	return c
 }

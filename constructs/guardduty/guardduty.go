@@ -47,6 +47,14 @@
 // administrator with NewDelegatedAdmin, in every region: CloudFormation has
 // no resource type for it either, so it is also a custom resource.
 //
+// CDK's AwsCustomResource function, one per stack, logs to the stack's
+// CustomResourceLogs log group: KMS-encrypted (with the stack's CustomResourceLogKey), kept a year and
+// retained with its key; the first construct of the stack that needs it
+// makes it and every other shares it (customresourcelogs.go). The
+// function's role may write only that log group (not CDK's
+// AWSLambdaBasicExecutionRole, which covers every log group of the
+// account), besides each custom resource's own calls.
+//
 // The package imports nothing from palisade: copy it into any CDK app.
 package guardduty
 
@@ -202,14 +210,18 @@ func New(scope constructs.Construct, id string, props *Props) *Detector {
 		if awscdk.Stack_Of(c).Node().TryFindChild(jsii.String(providerID)) != nil {
 			panic("guardduty: Props.FunctionRoleName: the stack's AwsCustomResource function exists already, with its own role; build the Detector before any other AwsCustomResource of the stack")
 		}
-		role = awsiam.NewRole(c, jsii.String("FunctionRole"), &awsiam.RoleProps{
+	}
+	logs := customResourceLogs(c, nil)
+	if p.FunctionRoleName != "" {
+		named := awsiam.NewRole(c, jsii.String("FunctionRole"), &awsiam.RoleProps{
 			RoleName:    jsii.String(p.FunctionRoleName),
 			Description: jsii.String("The deploy-time function that adopts and configures the GuardDuty administrator's detector"),
 			AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
-			// What CDK gives the function's role when it makes it.
-			ManagedPolicies: &[]awsiam.IManagedPolicy{awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("service-role/AWSLambdaBasicExecutionRole"))},
 		})
-		suppress(role, nagRule{"AwsSolutions-IAM4", "CDK's custom resource function logs through AWSLambdaBasicExecutionRole, as CDK's own role for it would; it runs only while CloudFormation deploys"})
+		customResourceLogsPolicy(awscdk.Stack_Of(c), named, logs)
+		role = named
+	} else {
+		role = customResourceRole(c, logs)
 	}
 	var fnName *string
 	if p.FunctionName != "" {
@@ -226,6 +238,7 @@ func New(scope constructs.Construct, id string, props *Props) *Detector {
 		OnCreate:            find,
 		OnUpdate:            find,
 		InstallLatestAwsSdk: jsii.Bool(false),
+		LogGroup:            logs,
 		Role:                role,
 		FunctionName:        fnName,
 		Policy: customresources.AwsCustomResourcePolicy_FromStatements(&[]awsiam.PolicyStatement{
@@ -254,6 +267,7 @@ func New(scope constructs.Construct, id string, props *Props) *Detector {
 		OnCreate:            configure,
 		OnUpdate:            configure,
 		InstallLatestAwsSdk: jsii.Bool(false),
+		LogGroup:            logs,
 		Policy: customresources.AwsCustomResourcePolicy_FromStatements(&[]awsiam.PolicyStatement{
 			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 				Actions: jsii.Strings("guardduty:UpdateDetector"),
@@ -302,6 +316,7 @@ func New(scope constructs.Construct, id string, props *Props) *Detector {
 		OnCreate:            call,
 		OnUpdate:            call,
 		InstallLatestAwsSdk: jsii.Bool(false),
+		LogGroup:            logs,
 		Policy: customresources.AwsCustomResourcePolicy_FromStatements(&[]awsiam.PolicyStatement{
 			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 				Actions: jsii.Strings("guardduty:UpdateOrganizationConfiguration"),
@@ -356,10 +371,13 @@ func NewDelegatedAdmin(scope constructs.Construct, id, adminAccountID string) cu
 		IgnoreErrorCodesMatching: jsii.String("^BadRequestException$"),
 	}
 	stack := awscdk.Stack_Of(scope)
+	logs := customResourceLogs(scope, nil)
 	cr := customresources.NewAwsCustomResource(scope, jsii.String(id), &customresources.AwsCustomResourceProps{
 		OnCreate:            call,
 		OnUpdate:            call,
 		InstallLatestAwsSdk: jsii.Bool(false),
+		LogGroup:            logs,
+		Role:                customResourceRole(scope, logs),
 		// What the GuardDuty User Guide ("Permissions required to designate a
 		// delegated GuardDuty administrator account") lists, each scoped as
 		// far as the Service Authorization Reference (Amazon GuardDuty, AWS
@@ -437,15 +455,14 @@ const providerID = "AWS679f53fac002430cb0da5b7982bd2287"
 // suppressProvider records why the custom resource's policy and CDK's shared
 // function break cdk-nag rules.
 func suppressProvider(cr customresources.AwsCustomResource, policyRules ...nagRule) {
+	customResourceFunctionWaits(cr)
 	suppress(cr.Node().FindChild(jsii.String("CustomResourcePolicy")), append(policyRules, nagRule{"NIST.800.53.R5-IAMNoInlinePolicy",
 		"CDK attaches the custom resource's policy inline to its own function's role, which nothing else uses"})...)
 	if fn := awscdk.Stack_Of(cr).Node().TryFindChild(jsii.String(providerID)); fn != nil {
 		suppress(fn,
-			nagRule{"AwsSolutions-IAM4", "CDK's custom resource function logs through AWSLambdaBasicExecutionRole; it runs only while CloudFormation deploys"},
-			nagRule{"NIST.800.53.R5-LambdaConcurrency", "CDK's custom resource function runs once per deployment of its resources; CloudFormation is its only caller"},
-			nagRule{"NIST.800.53.R5-LambdaDLQ", "CDK's custom resource function is invoked synchronously by CloudFormation, which reports its failures"},
+			nagRule{"NIST.800.53.R5-LambdaConcurrency", "CDK's custom resource function runs once per deployment of each of its resources; reserving concurrency would fail the deployment in new accounts, whose Lambda concurrency quota starts as low as 10 while Lambda keeps 100 unreserved"},
+			nagRule{"NIST.800.53.R5-LambdaDLQ", "CloudFormation invokes CDK's custom resource function asynchronously and waits for its answer at the event's callback URL (Lambda Developer Guide, Using AWS Lambda with CloudFormation); a failed or lost invocation fails the stack operation, which CloudFormation reports, and the next deployment sends the request again: a dead-letter queue would hold only a copy of it"},
 			nagRule{"NIST.800.53.R5-LambdaInsideVPC", "CDK's custom resource function calls only AWS APIs, while CloudFormation deploys; the security and management accounts have no VPC for it"},
-			nagRule{"NIST.800.53.R5-CloudWatchLogGroupEncrypted", "the log group of CDK's custom resource function holds only the outcome of its deploy-time SDK calls; CloudWatch Logs encrypts it with its service key"},
 		)
 	}
 }

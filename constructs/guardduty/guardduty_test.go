@@ -234,6 +234,20 @@ func TestAdministratorFunctionRole(t *testing.T) {
 	if fn.Properties["FunctionName"] != "example-deploy-fn-us-east-1" || str(fn.Properties["Role"]) != `{"Fn::GetAtt":["`+roleID+`","Arn"]}` {
 		t.Errorf("function = %s, want it named and running as %s", str(fn.Properties), roleID)
 	}
+	// No AWS managed policy (AWSLambdaBasicExecutionRole writes every log
+	// group): the stack's log policy, for the function's own log group.
+	if role.Properties["ManagedPolicyArns"] != nil || len(ofType(rs, "AWS::IAM::Role")) != 1 {
+		t.Errorf("roles = %v, want only %s, with no AWS managed policy", ofType(rs, "AWS::IAM::Role"), roleID)
+	}
+	logs := ""
+	for id, mp := range ofType(rs, "AWS::IAM::ManagedPolicy") {
+		if str(mp.Properties["Roles"]) == `[{"Ref":"`+roleID+`"}]` {
+			logs = id + " " + str(mp.Properties["PolicyDocument"])
+		}
+	}
+	if !strings.Contains(logs, `"Action":["logs:CreateLogStream","logs:PutLogEvents"],"Effect":"Allow","Resource":{"Fn::GetAtt":["CustomResourceLogs`) {
+		t.Errorf("the function role's log policy = %q, want its own log group's streams only", logs)
+	}
 }
 
 func TestDelegatedAdmin(t *testing.T) {

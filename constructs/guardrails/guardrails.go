@@ -38,8 +38,9 @@
 //     resources) that must make a call ProtectSecurityBaseline denies (the
 //     security account adopting the GuardDuty detector that GuardDuty's
 //     delegation made, with guardduty:UpdateDetector) run as roles named by
-//     Props.FunctionRoleArns. Those are exempt from the security services
-//     statement only, and ProtectDeployment protects them as it protects
+//     Props.FunctionRoleArns. Those are exempt from the actions of the
+//     security services statement they must call (Props.FunctionRoleActions,
+//     a statement of its own) and from nothing else, and ProtectDeployment protects them as it protects
 //     the exempt roles (nobody but the deployment may create, change, pass
 //     or assume them), and protects their functions (Props.FunctionNames):
 //     nobody but the exempt roles may invoke, re-code, re-configure or
@@ -131,6 +132,12 @@ type Props struct {
 	// roles. They are not deploy roles themselves: they may not change the
 	// deployment. Default: none.
 	FunctionRoleArns []string
+	// FunctionRoleActions are the actions of DeniedActions that
+	// FunctionRoleArns are exempt from, and the only ones: what the
+	// deploy-time functions must call, such as guardduty:UpdateDetector.
+	// Every other action of DeniedActions stays denied to them. Required
+	// with FunctionRoleArns. Default: none.
+	FunctionRoleActions []string
 	// FunctionNames are the names (patterns: '*' and '?' match) of the
 	// Lambda functions that run as FunctionRoleArns: ProtectDeployment
 	// denies creating, invoking, re-coding, re-configuring or
@@ -368,11 +375,16 @@ func policies(p Props) map[string]string {
 	deployRoles := append(slices.Clone(p.ExemptRoleArns), "arn:aws:iam::*:role/cdk-"+q+"-deploy-role-*")
 	deployPath := map[string]any{"ArnNotLike": map[string]any{"aws:PrincipalArn": deployRoles}}
 	publishers := append(slices.Clone(deployRoles), "arn:aws:iam::*:role/cdk-"+q+"-file-publishing-role-*")
-	// The security services statement also exempts the deploy-time
-	// functions' roles.
-	services := exempt
-	if len(p.FunctionRoleArns) > 0 {
-		services = map[string]any{"ArnNotLike": map[string]any{"aws:PrincipalArn": append(slices.Clone(p.ExemptRoleArns), p.FunctionRoleArns...)}}
+	// The deploy-time functions' roles are exempt from the security
+	// services deny for FunctionRoleActions only: those actions are a
+	// statement of their own.
+	var denied, functionCalls []string
+	for _, a := range DeniedActions {
+		if slices.Contains(p.FunctionRoleActions, a) {
+			functionCalls = append(functionCalls, a)
+		} else {
+			denied = append(denied, a)
+		}
 	}
 	// Every role of the bootstrap (execution, deploy, file and image
 	// publishing, lookup), and the exempt and function roles wherever they
@@ -392,10 +404,21 @@ func policies(p Props) map[string]string {
 		{
 			"Sid":       "ProtectSecurityServices",
 			"Effect":    "Deny",
-			"Action":    DeniedActions,
+			"Action":    denied,
 			"Resource":  "*", // every trail, recorder, detector, hub, analyzer, flow log and filter
-			"Condition": services,
+			"Condition": exempt,
 		},
+	}
+	if len(functionCalls) > 0 {
+		baseline = append(baseline, map[string]any{
+			"Sid":      "ProtectSecurityServicesButDeployFunctions",
+			"Effect":   "Deny",
+			"Action":   functionCalls,
+			"Resource": "*", // as ProtectSecurityServices
+			"Condition": map[string]any{"ArnNotLike": map[string]any{
+				"aws:PrincipalArn": append(slices.Clone(p.ExemptRoleArns), p.FunctionRoleArns...),
+			}},
+		})
 	}
 	if len(p.ForwardedLogGroups) > 0 {
 		var groups []string
@@ -508,7 +531,7 @@ func policies(p Props) map[string]string {
 	}
 	for name, doc := range out {
 		if len(doc) > MaxPolicySize {
-			panic(fmt.Sprintf("guardrails: policy %s is %d characters, more than the SCP limit of %d: shorten Props.ExemptRoleArns, Props.FunctionRoleArns, Props.FunctionNames, Props.ProtectedStackNames, Props.DeployingAccounts, Props.ForwardedLogGroups, Props.LogDestinations or Props.AllowedRegions", name, len(doc), MaxPolicySize))
+			panic(fmt.Sprintf("guardrails: policy %s is %d characters, more than the SCP limit of %d: shorten Props.ExemptRoleArns, Props.FunctionRoleArns, Props.FunctionRoleActions, Props.FunctionNames, Props.ProtectedStackNames, Props.DeployingAccounts, Props.ForwardedLogGroups, Props.LogDestinations or Props.AllowedRegions", name, len(doc), MaxPolicySize))
 		}
 	}
 	return out
@@ -545,6 +568,17 @@ func withDefaults(props *Props) Props {
 	checkList("FunctionNames", p.FunctionNames, functionName, "a Lambda function name or pattern (* and ? match) such as myorg-deploy-fn-*")
 	if (len(p.FunctionRoleArns) > 0) != (len(p.FunctionNames) > 0) {
 		panic("guardrails: Props.FunctionRoleArns and Props.FunctionNames go together: an exempt function role is safe only while nobody else may invoke or change the functions that run as it")
+	}
+	if (len(p.FunctionRoleArns) > 0) != (len(p.FunctionRoleActions) > 0) {
+		panic("guardrails: Props.FunctionRoleArns and Props.FunctionRoleActions go together: name the actions of DeniedActions the function roles must call, and only those")
+	}
+	for i, a := range p.FunctionRoleActions {
+		if !slices.Contains(DeniedActions, a) {
+			panic(fmt.Sprintf("guardrails: Props.FunctionRoleActions: %q is not one of DeniedActions: only those are denied, so only those need an exemption", a))
+		}
+		if slices.Contains(p.FunctionRoleActions[:i], a) {
+			panic(fmt.Sprintf("guardrails: Props.FunctionRoleActions: %q is listed twice", a))
+		}
 	}
 	if len(p.ProtectedStackNames) == 0 {
 		p.ProtectedStackNames = slices.Clone(DefaultProtectedStackNames)

@@ -267,28 +267,47 @@ func TestProtectDeploymentProps(t *testing.T) {
 }
 
 // The deploy-time functions' roles are exempt from the security services
-// statement only, protected like the exempt roles, and their functions may
-// be invoked or changed by the exempt roles only.
+// deny for FunctionRoleActions only, protected like the exempt roles, and
+// their functions may be invoked or changed by the exempt roles only.
 func TestFunctionRoles(t *testing.T) {
 	props := &guardrails.Props{
-		TargetIds:        []string{"r-ab12"},
-		FunctionRoleArns: []string{"arn:aws:iam::*:role/myorg-deploy-fn-*"},
-		FunctionNames:    []string{"myorg-deploy-fn-*"},
+		TargetIds:           []string{"r-ab12"},
+		FunctionRoleArns:    []string{"arn:aws:iam::*:role/myorg-deploy-fn-*"},
+		FunctionRoleActions: []string{"guardduty:UpdateDetector"},
+		FunctionNames:       []string{"myorg-deploy-fn-*"},
 	}
 	docs := guardrails.Policies(props)
 	exec := guardrails.DefaultExemptRoleArns[0]
 	fnRole := props.FunctionRoleArns[0]
 	base := parse(t, docs[guardrails.ProtectSecurityBaseline])
-	if got := strs(base["ProtectSecurityServices"].Condition["ArnNotLike"]["aws:PrincipalArn"]); !slices.Equal(got, []string{exec, fnRole}) {
-		t.Errorf("ProtectSecurityServices exempts %v, want the execution roles and the function roles", got)
+	services, calls := base["ProtectSecurityServices"], base["ProtectSecurityServicesButDeployFunctions"]
+	if got := strs(services.Condition["ArnNotLike"]["aws:PrincipalArn"]); !slices.Equal(got, []string{exec}) {
+		t.Errorf("ProtectSecurityServices exempts %v, want the execution roles only", got)
 	}
-	if !slices.Contains(strs(base["ProtectSecurityServices"].Action), "guardduty:UpdateDetector") {
-		t.Error("ProtectSecurityServices no longer denies guardduty:UpdateDetector to everyone else")
+	if got := strs(calls.Condition["ArnNotLike"]["aws:PrincipalArn"]); !slices.Equal(got, []string{exec, fnRole}) || calls.Effect != "Deny" || calls.Resource != "*" {
+		t.Errorf("ProtectSecurityServicesButDeployFunctions = %+v, want a deny on * to all but the execution and function roles", calls)
+	}
+	if got := strs(calls.Action); !slices.Equal(got, []string{"guardduty:UpdateDetector"}) {
+		t.Errorf("the function roles are exempt from %v, want guardduty:UpdateDetector only", got)
+	}
+	// Between them the two statements deny every one of DeniedActions, each once.
+	both := append(strs(services.Action), strs(calls.Action)...)
+	slices.Sort(both)
+	want := slices.Clone(guardrails.DeniedActions)
+	slices.Sort(want)
+	if !slices.Equal(both, want) {
+		t.Errorf("the security services statements deny %v, want DeniedActions %v", both, want)
 	}
 	for sid, st := range base {
-		if sid != "ProtectSecurityServices" && slices.Contains(strs(st.Condition["ArnNotLike"]["aws:PrincipalArn"]), fnRole) {
+		if sid != "ProtectSecurityServicesButDeployFunctions" && slices.Contains(strs(st.Condition["ArnNotLike"]["aws:PrincipalArn"]), fnRole) {
 			t.Errorf("%s exempts the function roles too: the exemption is wider than the one call they need", sid)
 		}
+	}
+	// Without function roles there is one security services statement,
+	// exempting the execution roles only.
+	plain := parse(t, guardrails.Policies(&guardrails.Props{TargetIds: []string{"r-ab12"}})[guardrails.ProtectSecurityBaseline])
+	if _, ok := plain["ProtectSecurityServicesButDeployFunctions"]; ok || len(strs(plain["ProtectSecurityServices"].Action)) != len(guardrails.DeniedActions) {
+		t.Errorf("without FunctionRoleArns: %+v", plain)
 	}
 	dep := parse(t, docs[guardrails.ProtectDeployment])
 	roles := dep["ProtectDeploymentRoles"]
@@ -318,8 +337,26 @@ func TestFunctionRoles(t *testing.T) {
 				t.Errorf("FunctionRoleArns without FunctionNames: panic %v", r)
 			}
 		}()
-		guardrails.Policies(&guardrails.Props{TargetIds: []string{"r-ab12"}, FunctionRoleArns: props.FunctionRoleArns})
+		guardrails.Policies(&guardrails.Props{TargetIds: []string{"r-ab12"}, FunctionRoleArns: props.FunctionRoleArns, FunctionRoleActions: props.FunctionRoleActions})
 	}()
+	for _, tc := range []struct {
+		actions []string
+		want    string
+	}{
+		{nil, "Props.FunctionRoleActions go together"},
+		{[]string{"guardduty:CreateDetector"}, `"guardduty:CreateDetector" is not one of DeniedActions`},
+		{[]string{"guardduty:UpdateDetector", "guardduty:UpdateDetector"}, "listed twice"},
+	} {
+		func() {
+			defer func() {
+				if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), tc.want) {
+					t.Errorf("FunctionRoleActions %v: panic %v, want one saying %s", tc.actions, r, tc.want)
+				}
+			}()
+			guardrails.Policies(&guardrails.Props{TargetIds: []string{"r-ab12"}, FunctionRoleArns: props.FunctionRoleArns,
+				FunctionNames: props.FunctionNames, FunctionRoleActions: tc.actions})
+		}()
+	}
 }
 
 func TestAllowedRegions(t *testing.T) {

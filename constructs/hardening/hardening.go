@@ -33,7 +33,16 @@
 // default, the default key, Block Public Access and the password policy stay
 // as they were set, and a deleted default VPC stays deleted (AWS can create
 // a new one on request). Removing EbsKeyArn later does not bring back aws/ebs
-// as the default key. The default VPC function's log group is retained.
+// as the default key. The default VPC function's log group is encrypted
+// with Props.LogKey, and retained.
+//
+// CDK's AwsCustomResource function, one per stack, logs to the stack's
+// CustomResourceLogs log group: KMS-encrypted (with Props.LogKey), kept a year and
+// retained with its key; the first construct of the stack that needs it
+// makes it and every other shares it (customresourcelogs.go). The
+// function's role may write only that log group (not CDK's
+// AWSLambdaBasicExecutionRole, which covers every log group of the
+// account), besides each custom resource's own calls.
 //
 // The package imports nothing from palisade: copy it into any CDK app.
 package hardening
@@ -44,6 +53,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/customresources"
@@ -74,6 +84,14 @@ type Props struct {
 	// DefaultVpcLogRetention is how long the default VPC function's logs
 	// are kept. Default: awslogs.RetentionDays_ONE_YEAR.
 	DefaultVpcLogRetention awslogs.RetentionDays
+	// LogKey is a KMS key, of this account and region, whose policy lets
+	// CloudWatch Logs use it for this account's log groups here: it
+	// encrypts the default VPC function's log group and, unless another
+	// construct of the stack made it first, the log group of the stack's
+	// AwsCustomResource function. Hand one key to every construct of a
+	// stack that asks for one: a key costs $1 a month. Default: the stack's
+	// CustomResourceLogKey, made by the first construct that needs it.
+	LogKey awskms.IKey
 }
 
 // Hardening is the account settings of one account and region.
@@ -122,19 +140,23 @@ func New(scope constructs.Construct, id string, props *Props) *Hardening {
 	h := &Hardening{Construct: c}
 	stack := awscdk.Stack_Of(c)
 	partition, region, account := *stack.Partition(), *stack.Region(), *stack.Account()
+	if p.LogKey == nil {
+		p.LogKey = customResourceLogKey(stack)
+	}
+	logs := customResourceLogs(c, p.LogKey)
 
-	h.EbsEncryption = call(c, "EbsEncryptionByDefault", "EC2", "enableEbsEncryptionByDefault", "ec2:EnableEbsEncryptionByDefault",
+	h.EbsEncryption = call(c, logs, "EbsEncryptionByDefault", "EC2", "enableEbsEncryptionByDefault", "ec2:EnableEbsEncryptionByDefault",
 		map[string]any{}, "ebs-encryption-by-default",
 		"ec2:EnableEbsEncryptionByDefault has no resource-level permissions")
 	if p.EbsKeyArn != "" {
-		h.EbsDefaultKey = call(c, "EbsDefaultKmsKey", "EC2", "modifyEbsDefaultKmsKeyId", "ec2:ModifyEbsDefaultKmsKeyId",
+		h.EbsDefaultKey = call(c, logs, "EbsDefaultKmsKey", "EC2", "modifyEbsDefaultKmsKeyId", "ec2:ModifyEbsDefaultKmsKeyId",
 			map[string]any{"KmsKeyId": p.EbsKeyArn}, "ebs-default-kms-key",
 			"ec2:ModifyEbsDefaultKmsKeyId has no resource-level permissions")
 		h.EbsDefaultKey.Node().AddDependency(h.EbsEncryption)
 	}
 
 	if p.AccountWide {
-		h.PublicAccessBlock = call(c, "S3PublicAccessBlock", "S3Control", "putPublicAccessBlock", "s3:PutAccountPublicAccessBlock",
+		h.PublicAccessBlock = call(c, logs, "S3PublicAccessBlock", "S3Control", "putPublicAccessBlock", "s3:PutAccountPublicAccessBlock",
 			map[string]any{
 				"AccountId": account,
 				"PublicAccessBlockConfiguration": map[string]any{
@@ -142,7 +164,7 @@ func New(scope constructs.Construct, id string, props *Props) *Hardening {
 				},
 			}, "s3-account-public-access-block",
 			"s3:PutAccountPublicAccessBlock acts on the calling account and has no resource-level permissions")
-		h.PasswordPolicy = call(c, "PasswordPolicy", "IAM", "updateAccountPasswordPolicy", "iam:UpdateAccountPasswordPolicy",
+		h.PasswordPolicy = call(c, logs, "PasswordPolicy", "IAM", "updateAccountPasswordPolicy", "iam:UpdateAccountPasswordPolicy",
 			PasswordPolicy(p.PasswordMaxAgeDays), "iam-account-password-policy",
 			"iam:UpdateAccountPasswordPolicy acts on the calling account and has no resource-level permissions")
 	}
@@ -156,7 +178,7 @@ func New(scope constructs.Construct, id string, props *Props) *Hardening {
 // call makes one SDK call on create and update through AwsCustomResource,
 // allowing its function only iamAction. On delete it does nothing: the
 // setting stays.
-func call(c constructs.Construct, id, service, action, iamAction string, params map[string]any, physicalID, reason string) customresources.AwsCustomResource {
+func call(c constructs.Construct, logs awslogs.ILogGroup, id, service, action, iamAction string, params map[string]any, physicalID, reason string) customresources.AwsCustomResource {
 	sdk := &customresources.AwsSdkCall{
 		Service:            jsii.String(service),
 		Action:             jsii.String(action),
@@ -167,6 +189,8 @@ func call(c constructs.Construct, id, service, action, iamAction string, params 
 		OnCreate:            sdk,
 		OnUpdate:            sdk,
 		InstallLatestAwsSdk: jsii.Bool(false),
+		LogGroup:            logs,
+		Role:                customResourceRole(c, logs),
 		Policy: customresources.AwsCustomResourcePolicy_FromStatements(&[]awsiam.PolicyStatement{
 			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 				Actions:   jsii.Strings(iamAction),
@@ -182,6 +206,7 @@ func call(c constructs.Construct, id, service, action, iamAction string, params 
 // custom resource that runs it.
 func (h *Hardening) defaultVpc(c constructs.Construct, p Props, partition, region, account string) {
 	logs := awslogs.NewLogGroup(c, jsii.String("DefaultVpcLogs"), &awslogs.LogGroupProps{
+		EncryptionKey: p.LogKey,
 		Retention:     p.DefaultVpcLogRetention,
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
@@ -237,11 +262,9 @@ func (h *Hardening) defaultVpc(c constructs.Construct, p Props, partition, regio
 		// Reserving concurrency fails in new accounts whose Lambda quota is
 		// still 10: AWS keeps the whole of it unreserved.
 		nagRule{"NIST.800.53.R5-LambdaConcurrency", "CloudFormation is the function's only caller, once per deployment of its custom resource; reserving concurrency would fail in new accounts whose Lambda quota is still 10"},
-		nagRule{"NIST.800.53.R5-LambdaDLQ", "CloudFormation invokes the function synchronously, once per deployment of its custom resource, and reports its failures"},
+		nagRule{"NIST.800.53.R5-LambdaDLQ", "CloudFormation invokes the function asynchronously, once per deployment of its custom resource, and waits for its answer at the event's callback URL (Lambda Developer Guide, Using AWS Lambda with CloudFormation); a failed invocation fails the stack operation, and the next deployment sends the request again: a dead-letter queue would hold only a copy of it"},
 		nagRule{"NIST.800.53.R5-LambdaInsideVPC", "the function calls only the EC2 API, to delete the default VPC; it has no VPC to run in"},
 	)
-	suppress(logs, nagRule{"NIST.800.53.R5-CloudWatchLogGroupEncrypted",
-		"the log holds only which default VPC, gateway and subnets were deleted; CloudWatch Logs encrypts it with its service key"})
 
 	h.DefaultVpcDeletion = awscdk.NewCfnCustomResource(c, jsii.String("DefaultVpcDeletion"), &awscdk.CfnCustomResourceProps{
 		ServiceToken:   h.DefaultVpcFunction.FunctionArn(),
@@ -303,13 +326,12 @@ const providerID = "AWS679f53fac002430cb0da5b7982bd2287"
 func suppressProvider(cr customresources.AwsCustomResource, policy ...nagRule) {
 	suppress(cr.Node().FindChild(jsii.String("CustomResourcePolicy")), append(policy, nagRule{"NIST.800.53.R5-IAMNoInlinePolicy",
 		"CDK attaches the custom resource's one-statement policy inline to its own function's role, which nothing else uses"})...)
+	customResourceFunctionWaits(cr)
 	if fn := awscdk.Stack_Of(cr).Node().TryFindChild(jsii.String(providerID)); fn != nil {
 		suppress(fn,
-			nagRule{"AwsSolutions-IAM4", "CDK's custom resource function logs through AWSLambdaBasicExecutionRole; it runs only while CloudFormation deploys"},
-			nagRule{"NIST.800.53.R5-LambdaConcurrency", "CDK's custom resource function runs once per deployment of its resources; CloudFormation is its only caller"},
-			nagRule{"NIST.800.53.R5-LambdaDLQ", "CDK's custom resource function is invoked synchronously by CloudFormation, which reports its failures"},
+			nagRule{"NIST.800.53.R5-LambdaConcurrency", "CDK's custom resource function runs once per deployment of each of its resources; reserving concurrency would fail the deployment in new accounts, whose Lambda concurrency quota starts as low as 10 while Lambda keeps 100 unreserved"},
+			nagRule{"NIST.800.53.R5-LambdaDLQ", "CloudFormation invokes CDK's custom resource function asynchronously and waits for its answer at the event's callback URL (Lambda Developer Guide, Using AWS Lambda with CloudFormation); a failed or lost invocation fails the stack operation, which CloudFormation reports, and the next deployment sends the request again: a dead-letter queue would hold only a copy of it"},
 			nagRule{"NIST.800.53.R5-LambdaInsideVPC", "CDK's custom resource function calls only AWS APIs, while CloudFormation deploys"},
-			nagRule{"NIST.800.53.R5-CloudWatchLogGroupEncrypted", "the log group of CDK's custom resource function holds only the outcome of its deploy-time SDK calls; CloudWatch Logs encrypts it with its service key"},
 		)
 	}
 }

@@ -5,10 +5,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/customresources"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/palisade-sec/palisade/constructs/hardening"
@@ -140,9 +144,94 @@ func TestRegionDefaults(t *testing.T) {
 	if n := len(ofType(rs, "AWS::Lambda::Function")); n != 1 {
 		t.Errorf("%d functions, want only CDK's custom resource function", n)
 	}
-	if len(ofType(rs, "AWS::CloudFormation::CustomResource")) != 0 || len(ofType(rs, "AWS::Logs::LogGroup")) != 0 {
+	if len(ofType(rs, "AWS::CloudFormation::CustomResource")) != 0 || len(ofType(rs, "AWS::Logs::LogGroup")) != 1 {
 		t.Error("default VPC deletion is deployed while off")
 	}
+	customResourceLogs(t, rs)
+}
+
+// customResourceLogs checks that CDK's custom resource function logs to the
+// stack's CustomResourceLogs log group, encrypted, kept a year and retained,
+// and returns the id of its key.
+func customResourceLogs(t *testing.T, rs map[string]resource) string {
+	t.Helper()
+	var fn resource
+	for id, r := range ofType(rs, "AWS::Lambda::Function") {
+		if strings.HasPrefix(id, "AWS679f53fac002430cb0da5b7982bd2287") {
+			fn = r
+		}
+	}
+	cfg, _ := fn.Properties["LoggingConfig"].(map[string]any)
+	ref, _ := cfg["LogGroup"].(map[string]any)
+	id, _ := ref["Ref"].(string)
+	lg, ok := rs[id]
+	if !strings.HasPrefix(id, "CustomResourceLogs") || !ok {
+		t.Fatalf("the custom resource function logs to %s, want the stack's CustomResourceLogs", str(fn.Properties["LoggingConfig"]))
+	}
+	keyRef, _ := lg.Properties["KmsKeyId"].(map[string]any)
+	getAtt, _ := keyRef["Fn::GetAtt"].([]any)
+	if len(getAtt) != 2 || lg.Properties["RetentionInDays"] != float64(365) || lg.DeletionPolicy != "Retain" {
+		t.Fatalf("CustomResourceLogs = %s, deletion %q: want a KMS key, 365 days, retained", str(lg.Properties), lg.DeletionPolicy)
+	}
+	keyID := getAtt[0].(string)
+	k := rs[keyID]
+	if k.Type != "AWS::KMS::Key" || k.Properties["EnableKeyRotation"] != true || k.DeletionPolicy != "Retain" ||
+		!strings.Contains(str(k.Properties["KeyPolicy"]), `"kms:EncryptionContext:aws:logs:arn"`) {
+		t.Errorf("CustomResourceLogs' key %s = %s, deletion %q", keyID, str(k.Properties), k.DeletionPolicy)
+	}
+	return keyID
+}
+
+// One key for the stack's logs: the given LogKey, or else the stack's own.
+func TestLogKey(t *testing.T) {
+	code := t.TempDir()
+	if err := os.WriteFile(filepath.Join(code, "bootstrap"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	rs, _ := synth(t, &hardening.Props{DeleteDefaultVpc: true, DefaultVpcCodePath: code})
+	keyID := customResourceLogs(t, rs)
+	if n := len(ofType(rs, "AWS::KMS::Key")); n != 1 {
+		t.Errorf("%d keys, want one for both log groups", n)
+	}
+	for id, lg := range ofType(rs, "AWS::Logs::LogGroup") {
+		if str(lg.Properties["KmsKeyId"]) != `{"Fn::GetAtt":["`+keyID+`","Arn"]}` {
+			t.Errorf("log group %s: key %s, want %s", id, str(lg.Properties["KmsKeyId"]), keyID)
+		}
+	}
+
+	app := awscdk.NewApp(&awscdk.AppProps{AnalyticsReporting: jsii.Bool(false)})
+	stack := awscdk.NewStack(app, jsii.String("Given"), &awscdk.StackProps{
+		Env: &awscdk.Environment{Account: jsii.String("333333333333"), Region: jsii.String("eu-west-1")},
+	})
+	given := awskms.NewKey(stack, jsii.String("Given"), nil)
+	hardening.New(stack, "Hardening", &hardening.Props{LogKey: given, DeleteDefaultVpc: true, DefaultVpcCodePath: code})
+	tpl := assertions.Template_FromStack(stack, nil)
+	if n := len(*tpl.FindResources(jsii.String("AWS::KMS::Key"), nil)); n != 1 {
+		t.Errorf("%d keys with LogKey given, want only it", n)
+	}
+	want := map[string]any{"Properties": map[string]any{"KmsKeyId": map[string]any{"Fn::GetAtt": []any{*stack.GetLogicalId(given.Node().DefaultChild().(awscdk.CfnElement)), "Arn"}}}}
+	if n := len(*tpl.FindResources(jsii.String("AWS::Logs::LogGroup"), want)); n != 2 {
+		t.Errorf("%d log groups encrypted with LogKey, want both", n)
+	}
+}
+
+// CDK ignores the log group of every AwsCustomResource of a stack but the
+// first: one made before Hardening without the stack's log group is refused.
+func TestCustomResourceFunctionMadeElsewhere(t *testing.T) {
+	app := awscdk.NewApp(&awscdk.AppProps{AnalyticsReporting: jsii.Bool(false)})
+	stack := awscdk.NewStack(app, jsii.String("Other"), nil)
+	call := &customresources.AwsSdkCall{Service: jsii.String("STS"), Action: jsii.String("getCallerIdentity"),
+		PhysicalResourceId: customresources.PhysicalResourceId_Of(jsii.String("x"))}
+	customresources.NewAwsCustomResource(stack, jsii.String("First"), &customresources.AwsCustomResourceProps{
+		OnCreate: call, InstallLatestAwsSdk: jsii.Bool(false),
+		Policy: customresources.AwsCustomResourcePolicy_FromSdkCalls(&customresources.SdkCallsPolicyOptions{Resources: customresources.AwsCustomResourcePolicy_ANY_RESOURCE()}),
+	})
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "CustomResourceLogs") {
+			t.Errorf("panic %v, want one naming CustomResourceLogs", r)
+		}
+	}()
+	hardening.New(stack, "Hardening", nil)
 }
 
 func TestEbsKey(t *testing.T) {
@@ -204,9 +293,23 @@ func TestProviderSuppressions(t *testing.T) {
 			}
 		}
 	}
-	for id, role := range ofType(rs, "AWS::IAM::Role") {
-		if !strings.Contains(str(role.Metadata), "AwsSolutions-IAM4") {
-			t.Errorf("CDK's function role %s: no reason for AwsSolutions-IAM4", id)
+	// The function's role has no AWS managed policy (no
+	// AWSLambdaBasicExecutionRole, whose logs:* covers every log group):
+	// one policy of the stack's lets it write its own log group only, and
+	// the function waits for it.
+	roleID, role := only(t, rs, "AWS::IAM::Role")
+	if role.Properties["ManagedPolicyArns"] != nil || strings.Contains(str(role.Metadata), "AwsSolutions-IAM4") {
+		t.Errorf("CDK's function role %s: %s, metadata %s", roleID, str(role.Properties), str(role.Metadata))
+	}
+	policyID, policy := only(t, rs, "AWS::IAM::ManagedPolicy")
+	doc := str(policy.Properties["PolicyDocument"])
+	if !strings.HasPrefix(policyID, "CustomResourceRoleLogs") || str(policy.Properties["Roles"]) != `[{"Ref":"`+roleID+`"}]` ||
+		!strings.Contains(doc, `"Statement":[{"Action":["logs:CreateLogStream","logs:PutLogEvents"],"Effect":"Allow","Resource":{"Fn::GetAtt":["CustomResourceLogs`) {
+		t.Errorf("the function role's log policy %s = %s", policyID, str(policy.Properties))
+	}
+	for id, fn := range fns {
+		if !slices.Contains(fn.DependsOn, policyID) {
+			t.Errorf("CDK's function %s does not wait for its log policy: DependsOn %v", id, fn.DependsOn)
 		}
 	}
 }
@@ -237,7 +340,7 @@ func TestDeleteDefaultVpc(t *testing.T) {
 			t.Errorf("function %s = %s, want %s", k, got, want)
 		}
 	}
-	_, logs := only(t, rs, "AWS::Logs::LogGroup")
+	logs := rs[*awscdk.Stack_Of(h.Construct).GetLogicalId(h.DefaultVpcFunction.LogGroup().Node().DefaultChild().(awscdk.CfnElement))]
 	if logs.DeletionPolicy != "Retain" || logs.Properties["RetentionInDays"] != float64(365) {
 		t.Errorf("log group = %s, deletion %q", str(logs.Properties), logs.DeletionPolicy)
 	}
@@ -264,7 +367,7 @@ func TestDeleteDefaultVpc(t *testing.T) {
 	ec2 := func(r string) string {
 		return `{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":ec2:eu-west-1:333333333333:` + r + `"]]}`
 	}
-	logsID, _ := only(t, rs, "AWS::Logs::LogGroup")
+	logsID := *awscdk.Stack_Of(h.Construct).GetLogicalId(h.DefaultVpcFunction.LogGroup().Node().DefaultChild().(awscdk.CfnElement))
 	want := `[{"Action":["ec2:DescribeInternetGateways","ec2:DescribeNetworkInterfaces","ec2:DescribeSubnets","ec2:DescribeVpcs"],"Effect":"Allow","Resource":"*","Sid":"FindTheDefaultVpc"},` +
 		`{"Action":["ec2:DeleteInternetGateway","ec2:DeleteSubnet","ec2:DeleteVpc","ec2:DetachInternetGateway"],"Effect":"Allow","Resource":[` + ec2("internet-gateway/*") + `,` + ec2("subnet/*") + `,` + ec2("vpc/*") + `],"Sid":"DeleteTheDefaultVpc"},` +
 		`{"Action":["logs:CreateLogStream","logs:PutLogEvents"],"Effect":"Allow","Resource":{"Fn::GetAtt":["` + logsID + `","Arn"]},"Sid":"WriteTheLog"}]`

@@ -21,6 +21,14 @@
 // administrator in place: turning scanning off should never be a side
 // effect of a delete (call Disable yourself).
 //
+// CDK's AwsCustomResource function, one per stack, logs to the stack's
+// CustomResourceLogs log group: KMS-encrypted (with the stack's CustomResourceLogKey), kept a year and
+// retained with its key; the first construct of the stack that needs it
+// makes it and every other shares it (customresourcelogs.go). The
+// function's role may write only that log group (not CDK's
+// AWSLambdaBasicExecutionRole, which covers every log group of the
+// account), besides each custom resource's own calls.
+//
 // The package imports nothing from palisade: copy it into any CDK app.
 package inspector
 
@@ -206,10 +214,13 @@ func call(c constructs.Construct, id, action string, params map[string]any, phys
 	if ignore != "" {
 		sdk.IgnoreErrorCodesMatching = jsii.String(ignore)
 	}
+	logs := customResourceLogs(c, nil)
 	cr := customresources.NewAwsCustomResource(c, jsii.String(id), &customresources.AwsCustomResourceProps{
 		OnCreate:            sdk,
 		OnUpdate:            sdk,
 		InstallLatestAwsSdk: jsii.Bool(false),
+		LogGroup:            logs,
+		Role:                customResourceRole(c, logs),
 		Policy:              customresources.AwsCustomResourcePolicy_FromStatements(&statements),
 	})
 	suppress(cr.Node().FindChild(jsii.String("CustomResourcePolicy")),
@@ -219,13 +230,12 @@ func call(c constructs.Construct, id, action string, params map[string]any, phys
 }
 
 func suppressProvider(c constructs.Construct) {
+	customResourceFunctionWaits(c)
 	if fn := awscdk.Stack_Of(c).Node().TryFindChild(jsii.String(providerID)); fn != nil {
 		suppress(fn,
-			"AwsSolutions-IAM4", "CDK's custom resource function logs through AWSLambdaBasicExecutionRole; it runs only while CloudFormation deploys",
-			"NIST.800.53.R5-LambdaConcurrency", "CDK's custom resource function runs once per deployment of its resources; CloudFormation is its only caller",
-			"NIST.800.53.R5-LambdaDLQ", "CDK's custom resource function is invoked synchronously by CloudFormation, which reports its failures",
-			"NIST.800.53.R5-LambdaInsideVPC", "CDK's custom resource function calls only AWS APIs, while CloudFormation deploys; the management and security accounts have no VPC for it",
-			"NIST.800.53.R5-CloudWatchLogGroupEncrypted", "the log group of CDK's custom resource function holds only the outcome of its deploy-time SDK calls; CloudWatch Logs encrypts it with its service key")
+			"NIST.800.53.R5-LambdaConcurrency", "CDK's custom resource function runs once per deployment of each of its resources; reserving concurrency would fail the deployment in new accounts, whose Lambda concurrency quota starts as low as 10 while Lambda keeps 100 unreserved",
+			"NIST.800.53.R5-LambdaDLQ", "CloudFormation invokes CDK's custom resource function asynchronously and waits for its answer at the event's callback URL (Lambda Developer Guide, Using AWS Lambda with CloudFormation); a failed or lost invocation fails the stack operation, which CloudFormation reports, and the next deployment sends the request again: a dead-letter queue would hold only a copy of it",
+			"NIST.800.53.R5-LambdaInsideVPC", "CDK's custom resource function calls only AWS APIs, while CloudFormation deploys; the management and security accounts have no VPC for it")
 	}
 }
 

@@ -31,6 +31,14 @@
 // events in that group. Its trust has no aws:SourceArn condition: CloudTrail
 // does not set it when it assumes the role.
 //
+// CDK's AwsCustomResource function, one per stack, logs to the stack's
+// CustomResourceLogs log group: KMS-encrypted (with the stack's CustomResourceLogKey), kept a year and
+// retained with its key; the first construct of the stack that needs it
+// makes it and every other shares it (customresourcelogs.go). The
+// function's role may write only that log group (not CDK's
+// AWSLambdaBasicExecutionRole, which covers every log group of the
+// account), besides each custom resource's own calls.
+//
 // The package imports nothing from palisade: copy it into any CDK app.
 package orgtrail
 

@@ -39,10 +39,13 @@ func NewTrustedAccess(scope constructs.Construct, id string) customresources.Aws
 		Parameters:         map[string]any{"ServicePrincipal": ServicePrincipal},
 		PhysicalResourceId: customresources.PhysicalResourceId_Of(jsii.String(ServicePrincipal)),
 	}
+	logs := customResourceLogs(scope, nil)
 	cr := customresources.NewAwsCustomResource(scope, jsii.String(id), &customresources.AwsCustomResourceProps{
 		OnCreate:            call,
 		OnUpdate:            call,
 		InstallLatestAwsSdk: jsii.Bool(false),
+		LogGroup:            logs,
+		Role:                customResourceRole(scope, logs),
 		Policy: customresources.AwsCustomResourcePolicy_FromStatements(&[]awsiam.PolicyStatement{
 			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 				Actions: jsii.Strings("organizations:EnableAWSServiceAccess"),
@@ -57,15 +60,14 @@ func NewTrustedAccess(scope constructs.Construct, id string) customresources.Aws
 	suppress(cr.Node().FindChild(jsii.String("CustomResourcePolicy")),
 		nagRule{"AwsSolutions-IAM5", "organizations:EnableAWSServiceAccess has no resource type in the Service Authorization Reference; the condition keeps it to CloudTrail's principal", nil},
 		nagRule{"NIST.800.53.R5-IAMNoInlinePolicy", "CDK attaches the custom resource's policy inline to its own function's role, which nothing else uses", nil})
+	customResourceFunctionWaits(scope)
 	if fn := awscdk.Stack_Of(scope).Node().TryFindChild(jsii.String(providerID)); fn != nil {
 		for _, n := range *fn.Node().FindAll(constructs.ConstructOrder_PREORDER) {
 			if _, ok := n.(awscdk.CfnResource); ok {
 				suppress(n,
-					nagRule{"AwsSolutions-IAM4", "CDK's custom resource function logs through AWSLambdaBasicExecutionRole; it runs only while CloudFormation deploys", nil},
-					nagRule{"NIST.800.53.R5-LambdaConcurrency", "CDK's custom resource function runs once per deployment of its resources; CloudFormation is its only caller", nil},
-					nagRule{"NIST.800.53.R5-LambdaDLQ", "CDK's custom resource function is invoked synchronously by CloudFormation, which reports its failures", nil},
-					nagRule{"NIST.800.53.R5-LambdaInsideVPC", "CDK's custom resource function calls only AWS APIs, while CloudFormation deploys; the management account has no VPC for it", nil},
-					nagRule{"NIST.800.53.R5-CloudWatchLogGroupEncrypted", "the log group of CDK's custom resource function holds only the outcome of its deploy-time SDK calls; CloudWatch Logs encrypts it with its service key", nil})
+					nagRule{"NIST.800.53.R5-LambdaConcurrency", "CDK's custom resource function runs once per deployment of each of its resources; reserving concurrency would fail the deployment in new accounts, whose Lambda concurrency quota starts as low as 10 while Lambda keeps 100 unreserved", nil},
+					nagRule{"NIST.800.53.R5-LambdaDLQ", "CloudFormation invokes CDK's custom resource function asynchronously and waits for its answer at the event's callback URL (Lambda Developer Guide, Using AWS Lambda with CloudFormation); a failed or lost invocation fails the stack operation, which CloudFormation reports, and the next deployment sends the request again: a dead-letter queue would hold only a copy of it", nil},
+					nagRule{"NIST.800.53.R5-LambdaInsideVPC", "CDK's custom resource function calls only AWS APIs, while CloudFormation deploys; the management account has no VPC for it", nil})
 			}
 		}
 	}

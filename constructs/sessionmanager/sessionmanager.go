@@ -42,6 +42,14 @@
 // AmazonSSMManagedInstanceCore and CloudWatchAgentServerPolicy and the same
 // session logging policy.
 //
+// CDK's AwsCustomResource function, one per stack, logs to the stack's
+// CustomResourceLogs log group: KMS-encrypted (with this construct's Key, unless another construct of the stack made the log group first), kept a year and
+// retained with its key; the first construct of the stack that needs it
+// makes it and every other shares it (customresourcelogs.go). The
+// function's role may write only that log group (not CDK's
+// AWSLambdaBasicExecutionRole, which covers every log group of the
+// account), besides each custom resource's own calls.
+//
 // The package imports nothing from palisade: copy it into any CDK app.
 package sessionmanager
 
@@ -245,6 +253,10 @@ func New(scope constructs.Construct, id string, props *Props) *Manager {
 		m.SessionLoggingPolicy.AttachToRole(awsiam.Role_FromRoleName(c, jsii.String("ExistingDefaultHostManagementRole"), jsii.String(DefaultHostManagementRoleName), nil))
 	}
 
+	// The stack's AwsCustomResource function logs to a log group encrypted
+	// with this construct's key, unless another construct of the stack made
+	// that log group first.
+	logs := customResourceLogs(c, m.Key)
 	setting := &customresources.AwsSdkCall{
 		Service: jsii.String("SSM"),
 		Action:  jsii.String("updateServiceSetting"),
@@ -258,6 +270,8 @@ func New(scope constructs.Construct, id string, props *Props) *Manager {
 		OnCreate:            setting,
 		OnUpdate:            setting,
 		InstallLatestAwsSdk: jsii.Bool(false),
+		LogGroup:            logs,
+		Role:                customResourceRole(c, logs),
 		Policy: customresources.AwsCustomResourcePolicy_FromStatements(&[]awsiam.PolicyStatement{
 			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 				Actions:   jsii.Strings("ssm:UpdateServiceSetting"),
@@ -277,13 +291,13 @@ func New(scope constructs.Construct, id string, props *Props) *Manager {
 
 	keyID := *m.Key.KeyId()
 	m.Preferences = SessionPreferences(&p, account, keyID, *m.LogGroup.LogGroupName())
-	m.document(c, partition, region, account)
+	m.document(c, logs, partition, region, account)
 	return m
 }
 
 // document creates SSM-SessionManagerRunShell if it is missing, puts
 // Preferences as its latest version and makes that the default.
-func (m *Manager) document(c constructs.Construct, partition, region, account string) {
+func (m *Manager) document(c constructs.Construct, logs awslogs.ILogGroup, partition, region, account string) {
 	content, err := json.Marshal(m.Preferences)
 	if err != nil {
 		panic(err)
@@ -308,6 +322,8 @@ func (m *Manager) document(c constructs.Construct, partition, region, account st
 			IgnoreErrorCodesMatching: jsii.String("DocumentAlreadyExists"),
 		},
 		InstallLatestAwsSdk: jsii.Bool(false),
+		LogGroup:            logs,
+		Role:                customResourceRole(c, logs),
 		Policy:              policy("ssm:CreateDocument"),
 	})
 	// Content already the latest version (just created, or unchanged) is
@@ -323,6 +339,8 @@ func (m *Manager) document(c constructs.Construct, partition, region, account st
 	update := customresources.NewAwsCustomResource(c, jsii.String("UpdateDocument"), &customresources.AwsCustomResourceProps{
 		OnCreate: updateCall, OnUpdate: updateCall,
 		InstallLatestAwsSdk: jsii.Bool(false),
+		LogGroup:            logs,
+		Role:                customResourceRole(c, logs),
 		Policy:              policy("ssm:UpdateDocument"),
 	})
 	update.Node().AddDependency(create)
@@ -344,6 +362,8 @@ func (m *Manager) document(c constructs.Construct, partition, region, account st
 			OutputPaths:        jsii.Strings("Document.LatestVersion"),
 		},
 		InstallLatestAwsSdk: jsii.Bool(false),
+		LogGroup:            logs,
+		Role:                customResourceRole(c, logs),
 		Policy:              policy("ssm:DescribeDocument"),
 	})
 	latest.Node().AddDependency(update)
@@ -357,6 +377,8 @@ func (m *Manager) document(c constructs.Construct, partition, region, account st
 	def := customresources.NewAwsCustomResource(c, jsii.String("DefaultVersion"), &customresources.AwsCustomResourceProps{
 		OnCreate: setDefault, OnUpdate: setDefault,
 		InstallLatestAwsSdk: jsii.Bool(false),
+		LogGroup:            logs,
+		Role:                customResourceRole(c, logs),
 		Policy:              policy("ssm:UpdateDocumentDefaultVersion"),
 	})
 	for _, cr := range []customresources.AwsCustomResource{create, update, latest, def} {
@@ -451,13 +473,12 @@ const providerID = "AWS679f53fac002430cb0da5b7982bd2287"
 func suppressProvider(cr customresources.AwsCustomResource) {
 	suppress(cr.Node().FindChild(jsii.String("CustomResourcePolicy")), nagRule{"NIST.800.53.R5-IAMNoInlinePolicy",
 		"CDK attaches the custom resource's one-statement policy inline to its own function's role, which nothing else uses"})
+	customResourceFunctionWaits(cr)
 	if fn := awscdk.Stack_Of(cr).Node().TryFindChild(jsii.String(providerID)); fn != nil {
 		suppress(fn,
-			nagRule{"AwsSolutions-IAM4", "CDK's custom resource function logs through AWSLambdaBasicExecutionRole; it runs only while CloudFormation deploys"},
-			nagRule{"NIST.800.53.R5-LambdaConcurrency", "CDK's custom resource function runs once per deployment of its resources; CloudFormation is its only caller"},
-			nagRule{"NIST.800.53.R5-LambdaDLQ", "CDK's custom resource function is invoked synchronously by CloudFormation, which reports its failures"},
+			nagRule{"NIST.800.53.R5-LambdaConcurrency", "CDK's custom resource function runs once per deployment of each of its resources; reserving concurrency would fail the deployment in new accounts, whose Lambda concurrency quota starts as low as 10 while Lambda keeps 100 unreserved"},
+			nagRule{"NIST.800.53.R5-LambdaDLQ", "CloudFormation invokes CDK's custom resource function asynchronously and waits for its answer at the event's callback URL (Lambda Developer Guide, Using AWS Lambda with CloudFormation); a failed or lost invocation fails the stack operation, which CloudFormation reports, and the next deployment sends the request again: a dead-letter queue would hold only a copy of it"},
 			nagRule{"NIST.800.53.R5-LambdaInsideVPC", "CDK's custom resource function calls only AWS APIs, while CloudFormation deploys"},
-			nagRule{"NIST.800.53.R5-CloudWatchLogGroupEncrypted", "the log group of CDK's custom resource function holds only the outcome of its deploy-time SDK calls; CloudWatch Logs encrypts it with its service key"},
 		)
 	}
 }

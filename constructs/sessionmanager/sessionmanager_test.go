@@ -112,9 +112,24 @@ func TestKeyAndLogGroup(t *testing.T) {
 	if strings.Contains(policy, "logs.amazonaws.com") || strings.Contains(policy, ":us-") {
 		t.Errorf("key policy names another region: %s", policy)
 	}
-	_, lg := only(t, rs, "AWS::Logs::LogGroup")
-	if str(lg.Properties["KmsKeyId"]) != `{"Fn::GetAtt":["`+keyID+`","Arn"]}` || lg.Properties["RetentionInDays"] != 365.0 || lg.DeletionPolicy != "Retain" {
-		t.Errorf("log group: %s, deletion %q", str(lg.Properties), lg.DeletionPolicy)
+	// The transcripts' log group, and the stack's AwsCustomResource
+	// function's, which the construct makes with the same key.
+	groups := ofType(rs, "AWS::Logs::LogGroup")
+	if len(groups) != 2 {
+		t.Fatalf("%d log groups, want the transcripts' and the custom resource function's: %v", len(groups), groups)
+	}
+	for id, lg := range groups {
+		if str(lg.Properties["KmsKeyId"]) != `{"Fn::GetAtt":["`+keyID+`","Arn"]}` || lg.Properties["RetentionInDays"] != 365.0 || lg.DeletionPolicy != "Retain" {
+			t.Errorf("log group %s: %s, deletion %q", id, str(lg.Properties), lg.DeletionPolicy)
+		}
+	}
+	fnID, fn := only(t, rs, "AWS::Lambda::Function")
+	if !strings.HasPrefix(fnID, "AWS679f53fac002430cb0da5b7982bd2287") {
+		t.Fatalf("the only function is %s, want CDK's custom resource function", fnID)
+	}
+	lgRef := str(fn.Properties["LoggingConfig"])
+	if !strings.Contains(lgRef, `"Ref":"CustomResourceLogs`) || strings.Contains(lgRef, `"Ref":"`+*awscdk.Stack_Of(m.LogGroup).GetLogicalId(m.LogGroup.Node().DefaultChild().(awscdk.CfnElement))+`"`) {
+		t.Errorf("the custom resource function logs to %s, want the stack's CustomResourceLogs", lgRef)
 	}
 }
 
@@ -135,9 +150,9 @@ func TestSessionPreferences(t *testing.T) {
 }
 
 func TestDocument(t *testing.T) {
-	rs, _ := synth(t, &sessionmanager.Props{ArchiveBucketName: archive})
+	rs, m := synth(t, &sessionmanager.Props{ArchiveBucketName: archive})
 	keyID, _ := only(t, rs, "AWS::KMS::Key")
-	lgID, _ := only(t, rs, "AWS::Logs::LogGroup")
+	lgID := *awscdk.Stack_Of(m.LogGroup).GetLogicalId(m.LogGroup.Node().DefaultChild().(awscdk.CfnElement))
 	create := call(t, rs, "createDocument")
 	c := str(create.Properties["Create"])
 	for _, w := range []string{`SSM-SessionManagerRunShell`, `\"DocumentType\":\"Session\"`, `DocumentAlreadyExists`,
@@ -217,7 +232,7 @@ func TestDefaultHostManagement(t *testing.T) {
 				t.Errorf("host role: %s", p)
 			}
 		}
-		_, mp := only(t, rs, "AWS::IAM::ManagedPolicy")
+		mp := sessionLoggingPolicy(t, rs)
 		if !strings.Contains(str(mp.Properties["Roles"]), hostRef) {
 			t.Errorf("session logging policy not attached to the host role: %s", str(mp.Properties["Roles"]))
 		}
@@ -255,7 +270,7 @@ func TestInstanceProfile(t *testing.T) {
 			t.Errorf("instance role lacks %s: %s", w, p)
 		}
 	}
-	_, mp := only(t, rs, "AWS::IAM::ManagedPolicy")
+	mp := sessionLoggingPolicy(t, rs)
 	doc := str(mp.Properties["PolicyDocument"])
 	for _, w := range []string{`:s3:::example-log-archive/ssm/333333333333/*"]]}`, `"s3:GetEncryptionConfiguration"`,
 		`"Resource":"arn:aws:kms:eu-west-1:444444444444:key/abcd"`, `"kms:ViaService":"s3.eu-west-1.amazonaws.com"`, `"logs:PutLogEvents"`} {
@@ -276,7 +291,7 @@ func TestInstanceProfile(t *testing.T) {
 // other key.
 func TestArchiveKeyByAlias(t *testing.T) {
 	rs, _ := synth(t, &sessionmanager.Props{ArchiveBucketName: archive, ArchiveKeyAliasArn: "arn:aws:kms:eu-west-1:444444444444:alias/example-log-archive"})
-	_, mp := only(t, rs, "AWS::IAM::ManagedPolicy")
+	mp := sessionLoggingPolicy(t, rs)
 	doc := str(mp.Properties["PolicyDocument"])
 	want := `{"Action":"kms:GenerateDataKey","Condition":{"ForAnyValue:StringEquals":{"kms:ResourceAliases":"alias/example-log-archive"},` +
 		`"StringEquals":{"kms:ViaService":"s3.eu-west-1.amazonaws.com"}},"Effect":"Allow","Resource":"arn:aws:kms:eu-west-1:444444444444:key/*","Sid":"EncryptArchivedTranscriptsByAlias"}`
@@ -351,4 +366,20 @@ func TestDocumentIdsAreStable(t *testing.T) {
 			t.Error("new preferences keep the describeDocument custom resource: the default version would not move")
 		}
 	}
+}
+
+// sessionLoggingPolicy is the construct's one managed policy besides the
+// stack's custom resource function's log policy.
+func sessionLoggingPolicy(t *testing.T, rs map[string]resource) resource {
+	t.Helper()
+	var out []resource
+	for id, r := range ofType(rs, "AWS::IAM::ManagedPolicy") {
+		if !strings.HasPrefix(id, "CustomResourceRoleLogs") {
+			out = append(out, r)
+		}
+	}
+	if len(out) != 1 {
+		t.Fatalf("%d managed policies besides the custom resource function's, want the session logging policy", len(out))
+	}
+	return out[0]
 }

@@ -917,6 +917,17 @@ func (b *builder) guardrails() {
 				Resource:         protectedResource("guardduty:UpdateDetector", a, r, trail),
 				IdentityPolicies: []string{`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"guardduty:UpdateDetector","Resource":"arn:aws:guardduty:*:*:detector/*"}]}`}}
 			b.add(Row{Name: fmt.Sprintf("guardrail %s deploy-time function role: guardduty:UpdateDetector", a), Want: Allowed, Doc: docSCP, Request: q})
+			// And nothing else the guardrails protect, even were its own
+			// policy to allow everything: its exemption is that one call.
+			for _, act := range ProtectedActions {
+				if act == "guardduty:UpdateDetector" {
+					continue
+				}
+				q := q
+				q.Action, q.Resource = act, protectedResource(act, a, r, trail)
+				q.IdentityPolicies = []string{`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`}
+				b.add(Row{Name: fmt.Sprintf("guardrail %s deploy-time function role: %s", a, act), Want: Denied, Doc: docSCP, Request: q})
+			}
 		}
 		bypass("rewrites the exec role's trust policy", "iam:UpdateAssumeRolePolicy", execRole(a, r))
 		bypass("passes the exec role to CloudFormation", "iam:PassRole", execRole(a, r), "iam:PassedToService", "cloudformation.amazonaws.com")

@@ -449,6 +449,12 @@ var guardrailActions = []string{"cloudtrail:StopLogging", "guardduty:DeleteDetec
 // guardrailExemption is the role pattern the guardrails exempt.
 const guardrailExemption = "arn:aws:iam::*:role/cdk-hnb659fds-cfn-exec-role-*"
 
+// functionRoleActions are the guarded actions palisade's deploy-time
+// function (the one that adopts GuardDuty's detector) must call: the
+// guardrails deny them to all but guardrailExemption and that function's
+// role, and deny it every other (guardrailActions among them).
+var functionRoleActions = []string{"guardduty:UpdateDetector"}
+
 // deployPathActions are actions ProtectDeployment must deny to all but the
 // exempt role and the bootstrap's deploy role (deployPath), so the
 // exemption cannot be forged.
@@ -483,7 +489,7 @@ func (v *verifier) guardrails(ctx context.Context, h *held) (*target, error) {
 		}
 		policies = append(policies, page.Policies...)
 	}
-	denied, deployDenied := map[string]bool{}, map[string]bool{}
+	denied, fnDenied, deployDenied := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	var notes []string
 	for _, name := range want {
 		i := slices.IndexFunc(policies, func(s orgtypes.PolicySummary) bool { return aws.ToString(s.Name) == name })
@@ -511,12 +517,16 @@ func (v *verifier) guardrails(ctx context.Context, h *held) (*target, error) {
 		if err != nil {
 			return nil, fmt.Errorf("guardrails: DescribePolicy %s: %w", id, err)
 		}
-		// The security services' statement also exempts palisade's own
-		// deploy-time function (the one that adopts GuardDuty's detector),
-		// whose role only the deployment may create or change.
-		exemption := []string{guardrailExemption, "arn:aws:iam::*:role/" + deployplan.DeployFunctionName(v.org.Name, "*")}
-		for _, a := range scpExemptDenies(aws.ToString(d.Policy.Content), exemption) {
+		// The security services are denied to all but the execution role,
+		// and the calls palisade's own deploy-time function makes (it adopts
+		// GuardDuty's detector) to all but it and the function's role,
+		// which only the deployment may create or change.
+		for _, a := range scpExemptDenies(aws.ToString(d.Policy.Content), []string{guardrailExemption}) {
 			denied[a] = true
+		}
+		fnExemption := []string{guardrailExemption, "arn:aws:iam::*:role/" + deployplan.DeployFunctionName(v.org.Name, "*")}
+		for _, a := range scpExemptDenies(aws.ToString(d.Policy.Content), fnExemption) {
+			fnDenied[a] = true
 		}
 		for _, a := range scpExemptDenies(aws.ToString(d.Policy.Content), deployPath) {
 			deployDenied[a] = true
@@ -525,6 +535,12 @@ func (v *verifier) guardrails(ctx context.Context, h *held) (*target, error) {
 	}
 	for _, a := range guardrailActions {
 		if !denied[a] {
+			stack, _, _ := h.first(mgmt, home, "AWS::Organizations::Policy")
+			l.failIn(stack, "ProtectSecurityBaseline [AWS::Organizations::Policy]", "no guardrail denies %s with the exemption ArnNotLike aws:PrincipalArn %s alone", a, guardrailExemption)
+		}
+	}
+	for _, a := range functionRoleActions {
+		if !fnDenied[a] {
 			stack, _, _ := h.first(mgmt, home, "AWS::Organizations::Policy")
 			l.failIn(stack, "ProtectSecurityBaseline [AWS::Organizations::Policy]", "no guardrail denies %s with the exemption ArnNotLike aws:PrincipalArn %s and palisade's deploy-time function role", a, guardrailExemption)
 		}
@@ -535,8 +551,8 @@ func (v *verifier) guardrails(ctx context.Context, h *held) (*target, error) {
 			l.failIn(stack, "ProtectDeployment [AWS::Organizations::Policy]", "no guardrail denies %s with the exemption ArnNotLike aws:PrincipalArn %s", a, strings.Join(deployPath, ", "))
 		}
 	}
-	l.c.seen("%s; deny %s to all but %s; deny %s to all but %s", strings.Join(notes, ", "), strings.Join(guardrailActions, ", "), guardrailExemption,
-		strings.Join(deployPathActions, ", "), strings.Join(deployPath, ", "))
+	l.c.seen("%s; deny %s to all but %s; deny %s to all but it and the deploy-time function role; deny %s to all but %s", strings.Join(notes, ", "), strings.Join(guardrailActions, ", "), guardrailExemption,
+		strings.Join(functionRoleActions, ", "), strings.Join(deployPathActions, ", "), strings.Join(deployPath, ", "))
 	return l.t, nil
 }
 

@@ -486,6 +486,35 @@ def _patch_existing_models():
 
     _wrap_create(Role, role_managed_policies)
 
+    from moto.iam.models import ManagedPolicy
+
+    @classmethod
+    def delete_managed_policy(cls, resource_name, cloudformation_json, account_id, region_name):
+        # CloudFormation's delete handler of AWS::IAM::ManagedPolicy detaches
+        # the policy from every role, user and group, then deletes it (its
+        # registry schema's delete permissions: iam:ListEntitiesForPolicy,
+        # iam:Detach{Role,User,Group}Policy, iam:DeletePolicy), as IAM's
+        # DeletePolicy requires (IAM API Reference, DeletePolicy: "you must
+        # first detach the policy from all users, groups, and roles"). moto's
+        # model deleted nothing, so a stack's role with such a policy could
+        # never be deleted or rolled back (DeleteConflict).
+        backend = iam_backends[account_id][get_partition(region_name)]
+        policy = backend.managed_policies.get(resource_name)
+        if policy is None:
+            return
+        for role in list(backend.roles.values()):
+            if policy.arn in role.managed_policies:
+                backend.detach_role_policy(policy.arn, role.name)
+        for user in list(backend.users.values()):
+            if policy.arn in user.managed_policies:
+                backend.detach_user_policy(policy.arn, user.name)
+        for group in list(backend.groups.values()):
+            if policy.arn in group.managed_policies:
+                backend.detach_group_policy(policy.arn, group.name)
+        backend.delete_policy(policy.arn)
+
+    ManagedPolicy.delete_from_cloudformation_json = delete_managed_policy
+
     def key_policy_json(key, props, account_id, region_name):
         # moto keeps the template's KeyPolicy object, and every KMS call
         # that checks the key policy then fails with HTTP 500 (json.loads).

@@ -183,6 +183,33 @@ func TestRollback(t *testing.T) {
 	}
 }
 
+// TestRollbackDeletesManagedPolicies: a role with a customer-managed
+// policy rolls back, as CloudFormation does it (the policy's delete
+// handler detaches it, then deletes it); moto's model deleted no managed
+// policy, so the role's deletion failed (DeleteConflict) and the stack was
+// left ROLLBACK_FAILED.
+func TestRollbackDeletesManagedPolicies(t *testing.T) {
+	emu := start(t)
+	ctx := context.Background()
+	cfg := config(emu)
+	const body = `{"Resources": {
+	  "Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {"Version": "2012-10-17",
+	    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}}},
+	  "Logs": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"Roles": [{"Ref": "Role"}], "PolicyDocument": {"Version": "2012-10-17",
+	    "Statement": [{"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "*"}]}}},
+	  "Group": {"Type": "AWS::Logs::LogGroup", "DependsOn": "Logs", "Properties": {"LogGroupName": "after-the-policy"}}}}`
+	if err := emu.InjectFault(ctx, emulator.Fault{Call: "AWS::Logs::LogGroup", Code: "LimitExceededException"}); err != nil {
+		t.Fatal(err)
+	}
+	err := deploy(ctx, cfg, "managed-policy", body)
+	if err == nil || !strings.Contains(err.Error(), "ROLLBACK_COMPLETE") {
+		t.Fatalf("create with a failing resource after a role's managed policy: %v, want ROLLBACK_COMPLETE", err)
+	}
+	if err := deploy(ctx, cfg, "managed-policy", body); err != nil {
+		t.Fatalf("deploying again after the rollback: %v", err)
+	}
+}
+
 // The organization the refusal tests deploy into: the default test
 // account manages it; security and workload are members.
 const (
