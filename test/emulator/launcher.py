@@ -48,6 +48,12 @@ CloudFormation types palisade's templates use that moto skips or half-applies
                                            on the default security group, which
                                            is what CDK's Lambda handler does (moto
                                            would run that Lambda in Docker)
+  AWS::CloudFormation::CustomResource      a Lambda-backed custom resource: the
+                                           function must exist in the stack's
+                                           account and region; the Create, Update
+                                           and Delete requests are recorded, not
+                                           sent (no Lambda runs here; a test runs
+                                           the function's code for them)
   AWS::Logs::LogStream                     logs create/delete_log_stream
   AWS::KinesisFirehose::DeliveryStream     firehose create/delete_delivery_stream
   AWS::Logs::Destination                   logs put_destination(+_policy)
@@ -105,6 +111,9 @@ CloudFormation types palisade's templates use that moto skips or half-applies
                              moto has not loaded are skipped with a warning)
   AWS::KMS::Key            KeyPolicy kept as JSON text (stock: the template's
                              object, and DescribeKey & co. fail with HTTP 500)
+  AWS::EC2::Instance       + NetworkInterfaces (subnet, groups, public address;
+                             moto put the instance in the default VPC),
+                             LaunchTemplate, SecurityGroupIds
   AWS::Lambda::Function    + FunctionName, Architectures, TracingConfig,
                              EphemeralStorage, Tags (ignored; no Docker is
                              needed to create one, only to invoke it)
@@ -537,6 +546,49 @@ def _patch_existing_models():
 
     LambdaFunction.create_from_cloudformation_json = classmethod(function)
 
+    from moto.ec2.models.instances import Instance
+
+    def instance(klass, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        # moto's model reads SubnetId and SecurityGroups only: an instance
+        # whose subnet and groups are given in NetworkInterfaces (the demo
+        # instance's, to turn the public address off) landed in the default
+        # VPC, and its network interface kept that VPC from being deleted.
+        # AWS: "If you specify a network interface, you must specify any
+        # security groups and subnets as part of the network interface
+        # instead of using the parameters for security groups and subnets"
+        # (AWS::EC2::Instance, NetworkInterfaces; RunInstances refuses both
+        # with InvalidParameterCombination).
+        p = cloudformation_json.get("Properties") or {}
+        nics = p.get("NetworkInterfaces") or []
+        if nics and (p.get("SubnetId") or p.get("SecurityGroupIds") or p.get("SecurityGroups")):
+            raise ValueError("AWS::EC2::Instance: InvalidParameterCombination: Network interfaces and an instance-level "
+                             "subnet ID or security groups may not be specified on the same request")
+        backend = ec2_backends[account_id][region_name]
+        launch_template = {}
+        if p.get("LaunchTemplate"):
+            lt = p["LaunchTemplate"]
+            launch_template = {k: v for k, v in (("LaunchTemplateId", lt.get("LaunchTemplateId")),
+                                                 ("LaunchTemplateName", lt.get("LaunchTemplateName")),
+                                                 ("Version", str(lt.get("Version", "$Default")))) if v}
+        reservation = backend.run_instances(
+            image_id=p["ImageId"], user_data=p.get("UserData"), count=1,
+            security_group_names=list(p.get("SecurityGroups") or []), security_group_ids=list(p.get("SecurityGroupIds") or []),
+            instance_type=p.get("InstanceType", "m1.small"), is_instance_type_default=not p.get("InstanceType"),
+            subnet_id=p.get("SubnetId"), key_name=p.get("KeyName"), private_ip=p.get("PrivateIpAddress"),
+            block_device_mappings=p.get("BlockDeviceMappings", {}), launch_template=launch_template,
+            nics=[{"DeviceIndex": int(n.get("DeviceIndex", 0)), "SubnetId": n["SubnetId"],
+                   "AssociatePublicIpAddress": _bool(n.get("AssociatePublicIpAddress", False)),
+                   "Groups": list(n.get("GroupSet") or [])} for n in nics],
+        )
+        inst = reservation.instances[0]
+        for tag in p.get("Tags", []):
+            inst.add_tag(tag["Key"], tag["Value"])
+        if p.get("IamInstanceProfile"):
+            backend.associate_iam_instance_profile(instance_id=inst.id, iam_instance_profile_name=p["IamInstanceProfile"])
+        return inst
+
+    Instance.create_from_cloudformation_json = classmethod(instance)
+
 
 # --- models for types moto skips -------------------------------------------
 
@@ -735,6 +787,78 @@ def _register_models():
                 backend.authorize_security_group_ingress(self.id, "-1", None, None, [], source_groups=[{"GroupId": self.id}], vpc_id=sg.vpc_id)
                 backend.authorize_security_group_egress(self.id, "-1", None, None, [{"CidrIp": "0.0.0.0/0"}], vpc_id=sg.vpc_id)
 
+    class CustomResource(Model):
+        # AWS::CloudFormation::CustomResource backed by a Lambda function:
+        # CloudFormation sends the function a Create, Update or Delete
+        # request and waits for its answer (CloudFormation User Guide,
+        # "Create custom provisioning logic with custom resources", "Custom
+        # resource request objects"). The emulator runs no function (moto
+        # would run it in Docker), so it does what CloudFormation does up to
+        # the call and records the request instead: the ServiceToken must be
+        # a function of the stack's account and region ("The service token
+        # must be from the same Region as the stack"), ServiceTimeout an
+        # integer from 1 to 3600 ("AWS::CloudFormation::CustomResource",
+        # Properties), and an Update may not change the ServiceToken
+        # ("Updates aren't supported"). The requests are kept in
+        # /moto-api/palisade/records (CustomResourceRequests, by account and
+        # region, "<stack>/<logical id>" -> every request in order), where a
+        # test runs the function's code for them and checks what it did.
+        # The function's answer is taken to be SUCCESS with no Data (so
+        # Fn::GetAtt fails) and the physical id "<logical id>-<request id>",
+        # which the function would choose in AWS. An SNS ServiceToken, which
+        # AWS also allows, is not modeled: the create fails naming it.
+        TYPE = "AWS::CloudFormation::CustomResource"
+
+        @classmethod
+        def _request(cls, kind, p, account_id, region_name, stack, logical_id, physical_id=None, old=None):
+            from moto.awslambda.models import lambda_backends
+            from moto.moto_api._internal import mock_random
+
+            token = p.get("ServiceToken") or ""
+            parts = token.split(":")
+            if len(parts) < 7 or parts[2] != "lambda" or parts[5] != "function":
+                raise ApiError("ValidationError", f"{cls.TYPE} {logical_id}: ServiceToken {token!r} is not a Lambda function ARN (an SNS topic is not modeled)")
+            if parts[3] != region_name or parts[4] != account_id:
+                raise ApiError("ValidationError", f"{cls.TYPE} {logical_id}: ServiceToken {token} is not in the stack's account {account_id} and region {region_name}")
+            try:
+                lambda_backends[account_id][region_name].get_function(parts[6])
+            except Exception as e:
+                raise ApiError("ValidationError", f"{cls.TYPE} {logical_id}: the function {token} does not exist: {e}")
+            if "ServiceTimeout" in p:
+                t = _int(p["ServiceTimeout"], f"{cls.TYPE} {logical_id}: ServiceTimeout")
+                if not 1 <= t <= 3600:
+                    raise ApiError("ValidationError", f"{cls.TYPE} {logical_id}: ServiceTimeout {t} is not an integer from 1 to 3600")
+            request_id = str(mock_random.uuid4())
+            req = {"RequestType": kind, "RequestId": request_id, "ServiceToken": token, "StackId": stack,
+                   "LogicalResourceId": logical_id, "PhysicalResourceId": physical_id or f"{logical_id}-{request_id}",
+                   "ResourceProperties": p}
+            if old is not None:
+                req["OldResourceProperties"] = old
+            key = f"{stack.split('/')[1] if '/' in stack else stack}/{logical_id}"
+            region = RECORDS.setdefault("CustomResourceRequests", {}).setdefault(f"{account_id}/{region_name}", {})
+            region.setdefault(key, []).append(req)
+            return req
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+            p = cloudformation_json["Properties"]
+            logical_id = kwargs.get("LogicalId", resource_name)
+            req = cls._request("Create", p, account_id, region_name, kwargs.get("StackId", ""), logical_id)
+            return cls(req["PhysicalResourceId"], account_id, region_name, props=p, stack=req["StackId"], logical_id=logical_id)
+
+        @classmethod
+        def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+            p = cloudformation_json["Properties"]
+            if p.get("ServiceToken") != original_resource.props.get("ServiceToken"):
+                raise ApiError("ValidationError", f"{cls.TYPE} {original_resource.logical_id}: the ServiceToken cannot change (updates aren't supported)")
+            cls._request("Update", p, account_id, region_name, original_resource.stack, original_resource.logical_id,
+                         physical_id=original_resource.id, old=original_resource.props)
+            original_resource.props = p
+            return original_resource
+
+        def delete(self, account_id, region_name):
+            self._request("Delete", self.props, account_id, region_name, self.stack, self.logical_id, physical_id=self.id)
+
     # --- the log pipeline: drain (Firehose + destination), forwarding, trail
 
     from moto.cloudtrail.models import cloudtrail_backends
@@ -848,7 +972,7 @@ def _register_models():
             cloudtrail_backends[account_id][region_name].delete_trail(self.id)
 
     models = {m.TYPE: m for m in (NetworkAcl, NetworkAclEntry, SubnetNetworkAclAssociation,
-                                  VPCBlockPublicAccessOptions, BucketPolicy, VpcRestrictDefaultSG,
+                                  VPCBlockPublicAccessOptions, BucketPolicy, VpcRestrictDefaultSG, CustomResource,
                                   LogStream, DeliveryStream, Destination, SubscriptionFilter, Trail)}
 
     models.update({m.TYPE: m for m in _security_models(Model)})
@@ -1555,6 +1679,11 @@ def _security_models(Model):
             raise ValueError(f"{what}: {account_id} is not the Security Hub delegated administrator (that is {admin})")
 
     class SecurityHubDelegatedAdmin(Model):
+        # Designating the administrator "also enables Security Hub CSPM in
+        # the current AWS Region for the delegated administrator account"
+        # (Security Hub User Guide, "Integrating Security Hub CSPM with AWS
+        # Organizations"): without a configuration policy's association the
+        # admin's hub is on all the same.
         TYPE = "AWS::SecurityHub::DelegatedAdmin"
         ATTRS = {"DelegatedAdminIdentifier": "id", "Status": "status"}
 
@@ -1562,6 +1691,7 @@ def _security_models(Model):
         def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
             admin = cloudformation_json["Properties"]["AdminAccountId"]
             hub(account_id, region_name).enable_organization_admin_account(admin)
+            hub(admin, region_name).enable_security_hub(enable_default_standards=False)
             return cls(f"{admin}/{region_name}", account_id, region_name, status="ENABLED")
 
         def delete(self, account_id, region_name):
@@ -1812,31 +1942,11 @@ def _compliance_models(Model):
         TYPE = "AWS::IAM::ServiceLinkedRole"
         ATTRS = {"RoleName": "id"}
 
-        # AWS's role names (moto would make AWSServiceRoleForconfig).
-        NAMES = {
-            "config.amazonaws.com": "AWSServiceRoleForConfig",
-            "config-conforms.amazonaws.com": "AWSServiceRoleForConfigConforms",
-            "config-multiaccountsetup.amazonaws.com": "AWSServiceRoleForConfigMultiAccountSetup",
-            "ssm.amazonaws.com": "AWSServiceRoleForAmazonSSM",
-            "inspector2.amazonaws.com": "AWSServiceRoleForAmazonInspector2",
-            "guardduty.amazonaws.com": "AWSServiceRoleForAmazonGuardDuty",
-            "securityhub.amazonaws.com": "AWSServiceRoleForSecurityHub",
-            "access-analyzer.amazonaws.com": "AWSServiceRoleForAccessAnalyzer",
-            "organizations.amazonaws.com": "AWSServiceRoleForOrganizations",
-        }
-
         @classmethod
         def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
             p = cloudformation_json["Properties"]
             service = p["AWSServiceName"]
-            if not re.fullmatch(r"[a-z0-9.-]+\.amazonaws\.com", service):
-                raise ApiError("InvalidInput", f"{cls.TYPE}: AWSServiceName {service!r} is not a service principal")
-            name = cls.NAMES.get(service)
-            if name is None:
-                stem = service.split(".")[0]
-                name = "AWSServiceRoleFor" + "".join(x[:1].upper() + x[1:] for x in stem.split("-"))
-            if p.get("CustomSuffix"):
-                name += "_" + p["CustomSuffix"]
+            name = _service_linked_role_name(service, p.get("CustomSuffix"), cls.TYPE)
             iam = _iam(account_id)
             if any(r.name == name for r in iam.roles.values()):
                 raise ApiError("InvalidInput", f"Service role name {name} has been taken in this account, please try a different suffix.")
@@ -2770,6 +2880,67 @@ REFUSALS = []
 def _refusal(fn):
     REFUSALS.append(fn)
     return fn
+
+
+# AWS's service-linked role names (IAM User Guide, "AWS services that work
+# with IAM", each service's "Service-linked role" page; e.g. AWS Config
+# Developer Guide, "Using service-linked roles for AWS Config":
+# AWSServiceRoleForConfig). moto would make AWSServiceRoleForconfig.
+SERVICE_LINKED_ROLE_NAMES = {
+    "config.amazonaws.com": "AWSServiceRoleForConfig",
+    "config-conforms.amazonaws.com": "AWSServiceRoleForConfigConforms",
+    "config-multiaccountsetup.amazonaws.com": "AWSServiceRoleForConfigMultiAccountSetup",
+    "ssm.amazonaws.com": "AWSServiceRoleForAmazonSSM",
+    "inspector2.amazonaws.com": "AWSServiceRoleForAmazonInspector2",
+    "guardduty.amazonaws.com": "AWSServiceRoleForAmazonGuardDuty",
+    "securityhub.amazonaws.com": "AWSServiceRoleForSecurityHub",
+    "access-analyzer.amazonaws.com": "AWSServiceRoleForAccessAnalyzer",
+    "organizations.amazonaws.com": "AWSServiceRoleForOrganizations",
+}
+
+
+def _service_linked_role_name(service, suffix, what):
+    """The role CreateServiceLinkedRole makes for service (with
+    CustomSuffix suffix), or InvalidInput as IAM answers."""
+    if not re.fullmatch(r"[a-z0-9.-]+\.amazonaws\.com", service or ""):
+        raise ApiError("InvalidInput", f"{what}: AWSServiceName {service!r} is not a service principal")
+    name = SERVICE_LINKED_ROLE_NAMES.get(service)
+    if name is None:
+        stem = service.split(".")[0]
+        name = "AWSServiceRoleFor" + "".join(x[:1].upper() + x[1:] for x in stem.split("-"))
+    if suffix:
+        name += "_" + suffix
+    return name
+
+
+@_refusal
+def _service_linked_roles_by_aws_name():
+    # IAM CreateServiceLinkedRole, called directly (as the README tells an
+    # operator to for AWS Config's role with compliance.createConfigRole:
+    # false): AWS's role name, and a second one fails, as the
+    # CloudFormation model does ("InvalidInput: Service role name ... has
+    # been taken in this account, please try a different suffix."; IAM API
+    # Reference, CreateServiceLinkedRole, Errors: InvalidInput).
+    from moto.iam.exceptions import InvalidInput
+    from moto.iam.models import IAMBackend
+
+    orig = IAMBackend.create_service_linked_role
+
+    def create_service_linked_role(self, service_name, description, suffix):
+        try:
+            name = _service_linked_role_name(service_name, suffix, "CreateServiceLinkedRole")
+        except ApiError as e:
+            raise InvalidInput(str(e))
+        if any(r.name == name for r in self.roles.values()):
+            raise InvalidInput(f"Service role name {name} has been taken in this account, please try a different suffix.")
+        trust = {"Version": "2012-10-17", "Statement": [
+            {"Action": ["sts:AssumeRole"], "Effect": "Allow", "Principal": {"Service": [service_name]}}]}
+        return self.create_role(name, json.dumps(trust), f"/aws-service-role/{service_name}/", permissions_boundary=None,
+                                description=description or "", tags=[], max_session_duration="3600",
+                                linked_service=service_name)
+
+    create_service_linked_role.__wrapped__ = orig
+    IAMBackend.create_service_linked_role = create_service_linked_role
 
 
 # Settings a test may change through POST /moto-api/palisade/settings (a JSON
