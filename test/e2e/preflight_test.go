@@ -32,8 +32,9 @@ const emulatorLacks = "default-host-management-setting"
 // to the operator before the first deploy, with the management account's
 // credentials: service control policies enabled on the root (when the org
 // file has policy targets) and trusted access for the services no stack
-// enables (preflight.ManualTrustedAccess). Preflight reports each while
-// it is missing.
+// enables (preflight.ManualTrustedAccess); and, with each account's, AWS
+// Config's service-linked role when the org file does not create it.
+// Preflight reports each while it is missing.
 func (l *lane) manualPrerequisites(ctx context.Context) error {
 	orgs := organizations.NewFromConfig(sdkConfig(l.emu.Endpoint, l.org.HomeRegion, l.mgmt))
 	if len(l.org.Detection.PolicyTargets) > 0 {
@@ -52,8 +53,26 @@ func (l *lane) manualPrerequisites(ctx context.Context) error {
 			return fmt.Errorf("enabling trusted access for %s: %w", sp, err)
 		}
 	}
+	// With compliance.createConfigRole: false the recorders use AWS Config's
+	// service-linked role, which Control Tower or an earlier setup made; here
+	// the operator makes it, in every account of the file, as the README's
+	// "What stays manual" says (preflight's config-role blocks until then):
+	// aws iam create-service-linked-role --aws-service-name config.amazonaws.com
+	if !l.org.Compliance.CreateConfigRole {
+		for _, a := range l.org.Accounts {
+			if _, err := newClients(l.emu.Endpoint, a.ID, l.org.HomeRegion, l.creds[a.ID]).iam.CreateServiceLinkedRole(ctx,
+				&iam.CreateServiceLinkedRoleInput{AWSServiceName: aws.String(configService)}); err != nil {
+				return fmt.Errorf("account %s: creating AWS Config's service-linked role: %w", a.ID, err)
+			}
+		}
+	}
 	return nil
 }
+
+// configService is AWS Config's service principal, whose service-linked
+// role is AWSServiceRoleForConfig (AWS Config Developer Guide, "Using
+// service-linked roles for AWS Config").
+const configService = "config.amazonaws.com"
 
 // preflight runs `palisade preflight` as the operator runs it, with the
 // management account's credentials and AWS_ENDPOINT_URL pointing at the
@@ -84,7 +103,7 @@ func TestPreflightBrownfield(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the emulator; run it with `make e2e`")
 	}
-	l, ctx := newLane(t)
+	l, ctx := newLane(t, *orgFile)
 	must(t, l.step(ctx, "start emulator", l.startEmulator))
 	must(t, l.step(ctx, "create organization", l.createOrganization))
 	must(t, l.withEmulatorRoot(ctx))
