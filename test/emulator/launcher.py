@@ -128,8 +128,9 @@ Also:
   denied everything (asset uploads included): conditional statements are
   left out of enforcement.
   moto lacks these read APIs for what the models keep; they are added:
-  SSM ListAssociations, DescribeAssociation, GetPatchBaseline,
-  GetMaintenanceWindowTask, GetServiceSetting (and
+  CloudTrail LookupEvents (no events: the CLI asks after a failed stack,
+  and retried moto's HTTP 500 for ~20 s), SSM ListAssociations,
+  DescribeAssociation, GetPatchBaseline, GetMaintenanceWindowTask, GetServiceSetting (and
   Update/ResetServiceSetting), Config DescribeRemediationConfigurations,
   EC2 GetEbsDefaultKmsKeyId. Config returns no conformance pack's template:
   the organization packs' TemplateBody is kept in /moto-api/palisade/records
@@ -2616,8 +2617,8 @@ def _patch_security_apis():
     """Read APIs moto lacks for what the models above keep: GuardDuty
     ListPublishingDestinations, DescribePublishingDestination and
     DescribeOrganizationConfiguration; Security Hub ListOrganizationAdminAccounts
-    and ListFindingAggregators/GetFindingAggregator; and
-    GET /moto-api/palisade/records (RECORDS, e.g. Access Analyzer analyzers)."""
+    and ListFindingAggregators/GetFindingAggregator; CloudTrail LookupEvents
+    (none recorded); and GET /moto-api/palisade/records (RECORDS, e.g. Access Analyzer analyzers)."""
     from urllib.parse import unquote
 
     import moto.guardduty.urls as gdu
@@ -2689,6 +2690,19 @@ def _patch_security_apis():
     SecurityHubResponse.list_organization_admin_accounts = list_organization_admin_accounts
     SecurityHubResponse.list_finding_aggregators = list_finding_aggregators
     SecurityHubResponse.get_finding_aggregator = get_finding_aggregator
+
+    # CloudTrail LookupEvents, which the CDK CLI calls when a stack fails
+    # (to name the call that failed): moto raises NotImplementedError (HTTP
+    # 500), which the CLI's SDK retried with backoff for about 20 s before
+    # giving up. The emulator records no CloudTrail events, so it answers
+    # what AWS answers when none match: an empty Events list (CloudTrail
+    # API Reference, LookupEvents, Response Elements).
+    from moto.cloudtrail.responses import CloudTrailResponse
+
+    def lookup_events(self):
+        return json.dumps({"Events": []})
+
+    CloudTrailResponse.lookup_events = lookup_events
 
     def records(request, full_url, headers):
         return 200, {"Content-Type": "application/json"}, json.dumps(RECORDS)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 )
@@ -197,5 +198,19 @@ func TestSecurityHubDelegationEnablesHub(t *testing.T) {
 	}
 	if got := hub("us-west-2"); got == http.StatusOK {
 		t.Errorf("DescribeHub in the administrator's us-west-2: HTTP %d, want it not enabled (the delegation enables its own region only)", got)
+	}
+}
+
+// TestLookupEventsAnswers: CloudTrail LookupEvents, which the CDK CLI
+// calls after a stack fails, answers an empty list (moto's HTTP 500 was
+// retried by the CLI for about 20 s).
+func TestLookupEventsAnswers(t *testing.T) {
+	emu := start(t)
+	out, err := cloudtrail.NewFromConfig(config(emu)).LookupEvents(context.Background(), &cloudtrail.LookupEventsInput{})
+	if err != nil {
+		t.Fatalf("LookupEvents: %v", err)
+	}
+	if len(out.Events) != 0 {
+		t.Errorf("LookupEvents: %d events, want none (the emulator records none)", len(out.Events))
 	}
 }
