@@ -82,24 +82,18 @@ func deployLane(t *testing.T, path string, full bool) {
 	// organization's root, which exists once the organization does: the
 	// synth runs once it is created, of a generated copy of the org file
 	// with the emulator's root id.
-	var asm, asm2 *assembly
+	var asm *assembly
 	must(t, l.step(ctx, "start emulator", l.startEmulator))
 	must(t, l.step(ctx, "create organization", l.createOrganization))
 	must(t, l.withEmulatorRoot(ctx))
 	must(t, l.step(ctx, "manual prerequisites", l.manualPrerequisites))
-	synth := l.background(ctx, "synth", func(ctx context.Context) (err error) {
+	// One synthesis: the redeploy deploys the same assembly again. That two
+	// synths give the same templates and asset manifests, byte for byte, is
+	// TestDeterministic's (test/app_test.go), which costs the lane no CPU.
+	must(t, l.step(ctx, "synth", func(ctx context.Context) (err error) {
 		asm, err = l.synth(ctx, filepath.Join(l.dir, "cdk.out"))
 		return err
-	})
-	// The redeploy's assembly, a second synthesis beside bootstrap and deploy.
-	synth2 := func() error { return nil }
-	if full {
-		synth2 = l.background(ctx, "synth again", func(ctx context.Context) (err error) {
-			asm2, err = l.synth(ctx, filepath.Join(l.dir, "cdk.out.2"))
-			return err
-		})
-	}
-	must(t, synth())
+	}))
 	must(t, l.step(ctx, "bootstrap", l.bootstrap))
 	// The README's deploy section: preflight before the first deploy. On
 	// the clean emulator organization nothing blocks.
@@ -164,8 +158,7 @@ func deployLane(t *testing.T, path string, full bool) {
 		t.Run("DefaultVPCDeletion", func(t *testing.T) {
 			defaultVPCDeletion(ctx, t, v)
 		})
-		must(t, synth2())
-		if err := l.step(ctx, "redeploy", func(ctx context.Context) error { return l.redeploy(ctx, asm2) }); err != nil {
+		if err := l.step(ctx, "redeploy", func(ctx context.Context) error { return l.redeploy(ctx, asm) }); err != nil {
 			t.Error(err)
 		}
 	}

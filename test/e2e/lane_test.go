@@ -376,9 +376,10 @@ func (l *lane) stackStates(ctx context.Context, asm *assembly) (map[string]stack
 	return out, nil
 }
 
-// redeploy checks, with a second synthesis of the app, that `cdk diff`
-// sees no differences from what is deployed and that a second
-// `cdk deploy --all` changes nothing.
+// redeploy checks that `cdk diff` of the deployed assembly sees no
+// differences from what the emulator holds and that a second `cdk deploy
+// --all` changes nothing. (That a second synthesis gives the same
+// assembly is TestDeterministic's, in test/.)
 func (l *lane) redeploy(ctx context.Context, asm *assembly) error {
 	diff, err := l.cdk(ctx, "diff", l.dir, l.mgmt, "diff", "--app", asm.dir, "--fail")
 	if err != nil {
