@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -78,11 +79,9 @@ const configService = "config.amazonaws.com"
 // management account's credentials and AWS_ENDPOINT_URL pointing at the
 // emulator, and returns its exit code and output.
 func (l *lane) preflight(ctx context.Context) (int, string, error) {
-	bin := filepath.Join(l.dir, "palisade")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/palisade")
-	build.Dir = l.root
-	if out, err := build.CombinedOutput(); err != nil {
-		return 0, "", fmt.Errorf("building palisade: %w\n%s", err, out)
+	bin, err := palisadeBinary(l.root)
+	if err != nil {
+		return 0, "", err
 	}
 	cmd := exec.CommandContext(ctx, bin, "preflight", "-org", l.org.Source, "-skip", emulatorLacks)
 	cmd.Env = l.cliEnv(l.mgmt)
@@ -93,6 +92,26 @@ func (l *lane) preflight(ctx context.Context) (int, string, error) {
 	}
 	return 0, string(out), err
 }
+
+// palisadeBinary builds cmd/palisade once per test binary, into the
+// repository's tmp/ (ignored by git), for every lane's preflight: linking
+// it costs seconds of CPU the parallel lanes share.
+var palisadeBinary = func() func(root string) (string, error) {
+	var once sync.Once
+	var bin string
+	var err error
+	return func(root string) (string, error) {
+		once.Do(func() {
+			bin = filepath.Join(root, "tmp", "e2e-palisade")
+			build := exec.Command("go", "build", "-o", bin, "./cmd/palisade")
+			build.Dir = root
+			if out, e := build.CombinedOutput(); e != nil {
+				err = fmt.Errorf("building palisade: %w\n%s", e, out)
+			}
+		})
+		return bin, err
+	}
+}()
 
 // TestPreflightBrownfield: an organization where a first deploy would
 // fail, made in the emulator (an existing recorder, the archive's bucket
