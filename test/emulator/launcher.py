@@ -594,6 +594,27 @@ def _patch_existing_models():
 # --- models for types moto skips -------------------------------------------
 
 
+def _simple_models(Model, table):
+    """Model classes from rows of (type, Fn::GetAtt name -> attribute,
+    create, delete), for the types whose create is one backend call (or a
+    few) and whose delete is another. create(props, account_id,
+    region_name, generated_name) returns (physical id, {attribute: value});
+    delete(resource, account_id, region_name) undoes it, or is None when
+    deleting the stack leaves the setting (an update replaces, as Model's)."""
+    out = []
+    for typ, attrs, create, delete in table:
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name,
+                                            _create=create, **kwargs):
+            physical, extra = _create(cloudformation_json["Properties"], account_id, region_name, resource_name)
+            return cls(physical, account_id, region_name, **extra)
+
+        body = {"TYPE": typ, "ATTRS": attrs, "create_from_cloudformation_json": classmethod(create_from_cloudformation_json)}
+        if delete is not None:
+            body["delete"] = lambda self, account_id, region_name, _delete=delete: _delete(self, account_id, region_name)
+        out.append(type(typ.split("::")[-1], (Model,), body))
+    return out
+
+
 def _register_models():
     import moto.cloudformation.parsing as cfp
     from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
@@ -662,19 +683,6 @@ def _register_models():
         def delete(self, account_id, region_name):
             pass
 
-    class NetworkAcl(Model):
-        TYPE = "AWS::EC2::NetworkAcl"
-        ATTRS = {"Id": "id", "VpcId": "vpc_id"}
-
-        @classmethod
-        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
-            props = cloudformation_json["Properties"]
-            acl = ec2_backends[account_id][region_name].create_network_acl(props["VpcId"], tags=props.get("Tags"))
-            return cls(acl.id, account_id, region_name, vpc_id=props["VpcId"])
-
-        def delete(self, account_id, region_name):
-            ec2_backends[account_id][region_name].delete_network_acl(self.id)
-
     class NetworkAclEntry(Model):
         TYPE = "AWS::EC2::NetworkAclEntry"
         ATTRS = {"Id": "id"}
@@ -731,33 +739,6 @@ def _register_models():
             subnet = backend.get_subnet(self.subnet_id)
             default = next(a for a in backend.network_acls.values() if a.default and a.vpc_id == subnet.vpc_id)
             backend.replace_network_acl_association(self._association_of(backend, self.subnet_id).id, default.id)
-
-    class VPCBlockPublicAccessOptions(Model):
-        # moto 5.2.1 has no VPC Block Public Access API: the settings are
-        # recorded on the resource only, so a stack that asks for them deploys.
-        TYPE = "AWS::EC2::VPCBlockPublicAccessOptions"
-        ATTRS = {"AccountId": "account_id", "ExclusionsAllowed": "exclusions_allowed"}
-
-        @classmethod
-        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
-            p = cloudformation_json["Properties"]
-            return cls(account_id, account_id, region_name, mode=p.get("InternetGatewayBlockMode"), exclusions_allowed="allowed")
-
-    class BucketPolicy(Model):
-        TYPE = "AWS::S3::BucketPolicy"
-        ATTRS = {"Id": "id"}
-
-        @classmethod
-        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
-            p = cloudformation_json["Properties"]
-            doc = p["PolicyDocument"]
-            if not isinstance(doc, str):
-                doc = json.dumps(doc)
-            s3_backends[account_id][get_partition(region_name)].put_bucket_policy(p["Bucket"], doc.encode())
-            return cls(p["Bucket"], account_id, region_name)
-
-        def delete(self, account_id, region_name):
-            s3_backends[account_id][get_partition(region_name)].delete_bucket_policy(self.id)
 
     _patch_bucket_policy_conditions()
 
@@ -866,59 +847,6 @@ def _register_models():
     from moto.firehose.models import firehose_backends
     from moto.logs.models import logs_backends
 
-    class LogStream(Model):
-        TYPE = "AWS::Logs::LogStream"
-
-        @classmethod
-        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
-            p = cloudformation_json["Properties"]
-            name = p.get("LogStreamName") or resource_name
-            logs_backends[account_id][region_name].create_log_stream(p["LogGroupName"], name)
-            return cls(name, account_id, region_name, group=p["LogGroupName"])
-
-        def delete(self, account_id, region_name):
-            logs_backends[account_id][region_name].delete_log_stream(self.group, self.id)
-
-    class DeliveryStream(Model):
-        TYPE = "AWS::KinesisFirehose::DeliveryStream"
-        ATTRS = {"Arn": "arn"}
-
-        @classmethod
-        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
-            p = cloudformation_json["Properties"]
-            # Firehose names are at most 64 characters. CloudFormation's
-            # generated names are stack-logicalid-SUFFIX; like CloudFormation,
-            # shorten the front and keep the random suffix.
-            name = p.get("DeliveryStreamName") or _short_name(resource_name, 64)
-            arn = firehose_backends[account_id][region_name].create_delivery_stream(
-                region_name, name, p.get("DeliveryStreamType", "DirectPut"),
-                p.get("KinesisStreamSourceConfiguration"), p.get("DeliveryStreamEncryptionConfigurationInput"),
-                p.get("S3DestinationConfiguration"), p.get("ExtendedS3DestinationConfiguration"),
-                p.get("RedshiftDestinationConfiguration"), p.get("ElasticsearchDestinationConfiguration"),
-                p.get("SplunkDestinationConfiguration"), p.get("HttpEndpointDestinationConfiguration"),
-                p.get("SnowflakeDestinationConfiguration"), p.get("Tags") or [],
-            )
-            return cls(name, account_id, region_name, arn=arn)
-
-        def delete(self, account_id, region_name):
-            firehose_backends[account_id][region_name].delete_delivery_stream(self.id)
-
-    class Destination(Model):
-        TYPE = "AWS::Logs::Destination"
-        ATTRS = {"Arn": "arn"}
-
-        @classmethod
-        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
-            p = cloudformation_json["Properties"]
-            backend = logs_backends[account_id][region_name]
-            d = backend.put_destination(p["DestinationName"], p["RoleArn"], p["TargetArn"], {})
-            if p.get("DestinationPolicy"):
-                backend.put_destination_policy(p["DestinationName"], p["DestinationPolicy"])
-            return cls(p["DestinationName"], account_id, region_name, arn=d.arn)
-
-        def delete(self, account_id, region_name):
-            logs_backends[account_id][region_name].delete_destination(self.id)
-
     class SubscriptionFilter(Model):
         # moto's PutSubscriptionFilter takes a CloudWatch Logs destination ARN
         # for a log group and fails; a destination, possibly in another
@@ -972,9 +900,69 @@ def _register_models():
         def delete(self, account_id, region_name):
             cloudtrail_backends[account_id][region_name].delete_trail(self.id)
 
-    models = {m.TYPE: m for m in (NetworkAcl, NetworkAclEntry, SubnetNetworkAclAssociation,
-                                  VPCBlockPublicAccessOptions, BucketPolicy, VpcRestrictDefaultSG, CustomResource,
-                                  LogStream, DeliveryStream, Destination, SubscriptionFilter, Trail)}
+    def policy_text(doc):
+        return doc if isinstance(doc, str) else json.dumps(doc)
+
+    def delivery_stream(p, account_id, region_name, generated):
+        # Firehose names are at most 64 characters. CloudFormation's
+        # generated names are stack-logicalid-SUFFIX; like CloudFormation,
+        # shorten the front and keep the random suffix.
+        name = p.get("DeliveryStreamName") or _short_name(generated, 64)
+        arn = firehose_backends[account_id][region_name].create_delivery_stream(
+            region_name, name, p.get("DeliveryStreamType", "DirectPut"),
+            p.get("KinesisStreamSourceConfiguration"), p.get("DeliveryStreamEncryptionConfigurationInput"),
+            p.get("S3DestinationConfiguration"), p.get("ExtendedS3DestinationConfiguration"),
+            p.get("RedshiftDestinationConfiguration"), p.get("ElasticsearchDestinationConfiguration"),
+            p.get("SplunkDestinationConfiguration"), p.get("HttpEndpointDestinationConfiguration"),
+            p.get("SnowflakeDestinationConfiguration"), p.get("Tags") or [],
+        )
+        return name, {"arn": arn}
+
+    def destination(p, account_id, region_name, generated):
+        backend = logs_backends[account_id][region_name]
+        d = backend.put_destination(p["DestinationName"], p["RoleArn"], p["TargetArn"], {})
+        if p.get("DestinationPolicy"):
+            backend.put_destination_policy(p["DestinationName"], p["DestinationPolicy"])
+        return p["DestinationName"], {"arn": d.arn}
+
+    def log_stream(p, account_id, region_name, generated):
+        name = p.get("LogStreamName") or generated
+        logs_backends[account_id][region_name].create_log_stream(p["LogGroupName"], name)
+        return name, {"group": p["LogGroupName"]}
+
+    def ec2(account_id, region_name):
+        return ec2_backends[account_id][region_name]
+
+    def s3(account_id, region_name):
+        return s3_backends[account_id][get_partition(region_name)]
+
+    def bucket_policy(p, account_id, region_name, generated):
+        s3(account_id, region_name).put_bucket_policy(p["Bucket"], policy_text(p["PolicyDocument"]).encode())
+        return p["Bucket"], {}
+
+    # type, Fn::GetAtt name -> attribute, create, delete (see _simple_models)
+    simple = _simple_models(Model, [
+        ("AWS::EC2::NetworkAcl", {"Id": "id", "VpcId": "vpc_id"},
+         lambda p, a, r, n: (ec2(a, r).create_network_acl(p["VpcId"], tags=p.get("Tags")).id, {"vpc_id": p["VpcId"]}),
+         lambda m, a, r: ec2(a, r).delete_network_acl(m.id)),
+        # moto 5.2.1 has no VPC Block Public Access API: the settings are
+        # recorded on the resource only, so a stack that asks for them deploys.
+        ("AWS::EC2::VPCBlockPublicAccessOptions", {"AccountId": "account_id", "ExclusionsAllowed": "exclusions_allowed"},
+         lambda p, a, r, n: (a, {"mode": p.get("InternetGatewayBlockMode"), "exclusions_allowed": "allowed"}),
+         None),
+        ("AWS::S3::BucketPolicy", {"Id": "id"},
+         bucket_policy,
+         lambda m, a, r: s3(a, r).delete_bucket_policy(m.id)),
+        ("AWS::Logs::LogStream", {}, log_stream,
+         lambda m, a, r: logs_backends[a][r].delete_log_stream(m.group, m.id)),
+        ("AWS::KinesisFirehose::DeliveryStream", {"Arn": "arn"}, delivery_stream,
+         lambda m, a, r: firehose_backends[a][r].delete_delivery_stream(m.id)),
+        ("AWS::Logs::Destination", {"Arn": "arn"}, destination,
+         lambda m, a, r: logs_backends[a][r].delete_destination(m.id)),
+    ])
+
+    models = {m.TYPE: m for m in (NetworkAclEntry, SubnetNetworkAclAssociation, VpcRestrictDefaultSG, CustomResource,
+                                  SubscriptionFilter, Trail, *simple)}
 
     models.update({m.TYPE: m for m in _security_models(Model)})
     models.update({m.TYPE: m for m in _compliance_models(Model)})
@@ -1863,34 +1851,23 @@ def _security_models(Model):
                     log.warning("%s %s: detach from %s: %s", self.TYPE, self.id, t, e)
             org.delete_policy(PolicyId=self.id)
 
-    class TopicPolicy(Model):
-        TYPE = "AWS::SNS::TopicPolicy"
-        ATTRS = {"Id": "id"}
+    def topic_policy(p, account_id, region_name, generated):
+        doc = p["PolicyDocument"] if isinstance(p["PolicyDocument"], str) else json.dumps(p["PolicyDocument"])
+        for arn in p["Topics"]:
+            sns_backends[account_id][region_name].set_topic_attribute(arn, "Policy", doc)
+        return generated, {}
 
-        @classmethod
-        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
-            p = cloudformation_json["Properties"]
-            doc = p["PolicyDocument"] if isinstance(p["PolicyDocument"], str) else json.dumps(p["PolicyDocument"])
-            for arn in p["Topics"]:
-                sns_backends[account_id][region_name].set_topic_attribute(arn, "Policy", doc)
-            return cls(resource_name, account_id, region_name)
-
-    class Subscription(Model):
-        TYPE = "AWS::SNS::Subscription"
-        ATTRS = {"Arn": "id"}
-
-        @classmethod
-        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
-            p = cloudformation_json["Properties"]
-            sub = sns_backends[account_id][region_name].subscribe(p["TopicArn"], p["Endpoint"], p["Protocol"])
-            return cls(sub.arn, account_id, region_name)
-
-        def delete(self, account_id, region_name):
-            sns_backends[account_id][region_name].unsubscribe(self.id)
+    # type, Fn::GetAtt name -> attribute, create, delete (see _simple_models)
+    simple = _simple_models(Model, [
+        ("AWS::SNS::TopicPolicy", {"Id": "id"}, topic_policy, None),
+        ("AWS::SNS::Subscription", {"Arn": "id"},
+         lambda p, a, r, n: (sns_backends[a][r].subscribe(p["TopicArn"], p["Endpoint"], p["Protocol"]).arn, {}),
+         lambda m, a, r: sns_backends[a][r].unsubscribe(m.id)),
+    ])
 
     classes = (AwsCustomResource, GuardDutyDetector, GuardDutyPublishingDestination, SecurityHubDelegatedAdmin,
                SecurityHubFindingAggregator, SecurityHubOrganizationConfiguration, SecurityHubConfigurationPolicy,
-               SecurityHubPolicyAssociation, AccessAnalyzer, OrganizationsPolicy, TopicPolicy, Subscription)
+               SecurityHubPolicyAssociation, AccessAnalyzer, OrganizationsPolicy, *simple)
     return classes
 
 
