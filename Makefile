@@ -89,11 +89,11 @@ test: setup moto lambdas
 ## e2e: deploy ORG into the moto emulator with the real CDK CLI, read it back, redeploy (~40 s; needs python3 with moto 5.2.1)
 .PHONY: e2e demo
 e2e: node_modules/.installed moto lambdas
-	go test ./test/e2e -run TestDeploy -count=1 -v -args -org $(ORG)
+	go test ./test/e2e -run '^TestDeploy$$' -count=1 -v -args -org $(ORG)
 
 ## demo: the e2e lane, then a readable report of the accounts, stacks and every check
 demo: node_modules/.installed moto lambdas
-	@go test ./test/e2e -run TestDeploy -count=1 -v -args -org $(ORG) -demo
+	@go test ./test/e2e -run '^TestDeploy$$' -count=1 -v -args -org $(ORG) -demo
 
 ## schema: regenerate organization.schema.json, the org file's JSON Schema for editors, from the config package's field tables (a test fails when the committed file is stale)
 .PHONY: schema

@@ -1,6 +1,7 @@
 package test
 
 import (
+	_ "embed"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,45 +15,19 @@ import (
 	"github.com/palisade-sec/palisade/stacks"
 )
 
-// optionsOrg turns on, or away from their defaults, the options the example
-// leaves alone, so that synth, the gates and the assertions cover them too.
-const optionsOrg = `
-name: opts
-organizationId: o-testorg0001
-homeRegion: eu-west-1
-regions: [eu-west-1]
-accounts:
-  - {name: management, id: "111111111111", role: management}
-  - name: security
-    id: "222222222222"
-    role: security
-  - name: app
-    id: "333333333333"
-    role: workload
-    vpcs:
-      eu-west-1: {cidr: 10.40.0.0/16, natGateways: none}
-logging:
-  trail: {cloudWatchLogs: false}
-compliance:
-  extraRules: {rds-storage-encrypted: RDS_STORAGE_ENCRYPTED}
-  disabledRules: {root-account-mfa-enabled: "member accounts have no root password (centralized root access)"}
-  disabledRemediations: {unencryptedBuckets: "data owners choose their bucket keys themselves"}
-  internetIngressPorts: [443]
-  ebsKey: customer-managed
-  deleteDefaultVpcs: true
-  passwordMaxAgeDays: 60
-  cisAlarms: false
-  createConfigRole: false
-  unmanagedAccounts: [{id: "999999999999", reason: "the research sandbox, run outside palisade"}]
-sessionManager:
-  idleTimeoutMinutes: 10
-  runAsUser: operator
-  demoInstance: true
-  patching: {operatingSystems: [DEBIAN], maxConcurrency: "1", maxErrors: "1"}
-`
+// optionsOrg is the options org, testdata/options.yaml: it turns on, or
+// away from their defaults, the options the example leaves alone, so that
+// synth, the gates and the assertions cover them too. The deploy lane
+// (test/e2e, TestDeployOptions) deploys the same file.
+//
+//go:embed testdata/options.yaml
+var optionsOrg string
+
+// optionsFile names the options org in errors.
+const optionsFile = "test/testdata/options.yaml"
 
 var options = sync.OnceValues(func() (*optionsResult, error) {
-	org, err := config.Load("options.yaml", []byte(optionsOrg))
+	org, err := config.Load(optionsFile, []byte(optionsOrg))
 	if err != nil {
 		return nil, err
 	}

@@ -256,7 +256,7 @@ func TestPipelineStagesDeployTheSameTemplates(t *testing.T) {
 // its stages deploy the direct app's templates.
 func TestPipelineFromCodeCommit(t *testing.T) {
 	o := optionsOrgSynth(t)
-	org, err := config.Load("options.yaml", []byte(optionsOrg+`
+	org, err := config.Load(optionsFile, []byte(optionsOrg+`
 deployment:
   pipeline: {codeCommitRepository: palisade-org, branch: release}
   productionAccounts: [app]
@@ -371,7 +371,7 @@ func TestPipelineGates(t *testing.T) {
 // deployment.pipeline cannot make a pipeline, and says so before any
 // construct exists.
 func TestPipelineNeedsAPipelineSection(t *testing.T) {
-	org, err := config.Load("options.yaml", []byte(optionsOrg))
+	org, err := config.Load(optionsFile, []byte(optionsOrg))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -639,6 +639,9 @@ func (v *verifier) configOrganization(ctx context.Context, h *held, region strin
 		l.failIn(stack, label, "the organization conformance pack does not exist in the security account: %v", err)
 		return l.t, nil
 	}
+	if problem, ok := unmanagedExcluded(v.org.Compliance, d.OrganizationConformancePacks[0].ExcludedAccounts); !ok {
+		l.failIn(stack, label, "%s", problem)
+	}
 	// Config returns no pack's template; the emulator keeps it (see
 	// launcher.py). In AWS the members' OrgConformsPack-* rules show it.
 	var records struct {
@@ -729,10 +732,8 @@ func (v *verifier) cisAlarms(ctx context.Context, h *held) (*target, error) {
 		return l.t, nil
 	}
 	arn := strings.TrimSuffix(aws.ToString(tr.Trail.CloudWatchLogsLogGroupArn), ":*")
-	group := arn[strings.Index(arn, ":log-group:")+len(":log-group:"):]
-	if !strings.Contains(arn, ":log-group:") {
-		group = ""
-	}
+	// No log group (logging.trail.cloudWatchLogs: false) leaves the ARN empty.
+	_, group, _ := strings.Cut(arn, ":log-group:")
 	want := v.org.Compliance.CISAlarms && v.org.Logging.Trail.CloudWatchLogs
 	var filters []struct{ name, pattern, metric, namespace, value string }
 	if group != "" {

@@ -36,34 +36,64 @@ var (
 	orgFile = flag.String("org", "organization.yaml", "the org file to deploy, relative to the repository")
 )
 
+// optionsFile is the options org (test/testdata/options.yaml, which
+// test/options_test.go synthesizes and gates): every option the example
+// leaves alone, turned on or away from its default.
+const optionsFile = "test/testdata/options.yaml"
+
 // TestDeploy is the lane: emulator, organization, the manual prerequisites,
-// synth, bootstrap, preflight, deploy, verify, redeploy. Each step is timed; a failure keeps the scratch
-// directory and names the emulator log.
+// synth, bootstrap, preflight, deploy (failing at an injected fault, then
+// rerun), verify, redeploy. Each step is timed; a failure keeps the scratch
+// directory and names the emulator log. It runs beside TestDeployOptions,
+// each with an emulator of its own.
 func TestDeploy(t *testing.T) {
 	if testing.Short() {
-		t.Skip("the deploy lane takes about 40 s; run it with `make e2e`")
+		t.Skip("the deploy lane takes about 2 minutes; run it with `make e2e`")
 	}
+	t.Parallel()
+	deployLane(t, *orgFile, true)
+}
+
+// TestDeployOptions is the lane for the options org: the same steps up to
+// the verify, preflight included, but no injected fault and no redeploy,
+// which TestDeploy proves of the same deploy code (an org file changes
+// which stacks and resources deploy, not how the lane deploys, reruns and
+// redeploys them). What the options org assumes already exists the lane
+// makes as the README's deploy section tells a user to (manualPrerequisites:
+// AWS Config's service-linked role, with compliance.createConfigRole:
+// false), and the accounts of compliance.unmanagedAccounts exist in the
+// organization, outside the file, as they would.
+func TestDeployOptions(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the deploy lane takes about a minute; run it with `make e2e`")
+	}
+	t.Parallel()
+	deployLane(t, optionsFile, false)
+}
+
+// deployLane runs the lane for the org file at path (relative to the
+// repository); full adds the rerun after an injected failure, the wrong
+// expectations and the redeploy.
+func deployLane(t *testing.T, path string, full bool) {
 	start := time.Now()
-	l, ctx := newLane(t)
+	l, ctx := newLane(t, path)
 
 	// Synthesis needs no AWS, but the org file's policy targets name the
-	// organization's root, which exists once the organization does: both
-	// synths (the second one for the redeploy) run once it is created, of a
-	// generated copy of the org file with the emulator's root id.
-	var asm, asm2 *assembly
+	// organization's root, which exists once the organization does: the
+	// synth runs once it is created, of a generated copy of the org file
+	// with the emulator's root id.
+	var asm *assembly
 	must(t, l.step(ctx, "start emulator", l.startEmulator))
 	must(t, l.step(ctx, "create organization", l.createOrganization))
 	must(t, l.withEmulatorRoot(ctx))
 	must(t, l.step(ctx, "manual prerequisites", l.manualPrerequisites))
-	synth := l.background(ctx, "synth", func(ctx context.Context) (err error) {
+	// One synthesis: the redeploy deploys the same assembly again. That two
+	// synths give the same templates and asset manifests, byte for byte, is
+	// TestDeterministic's (test/app_test.go), which costs the lane no CPU.
+	must(t, l.step(ctx, "synth", func(ctx context.Context) (err error) {
 		asm, err = l.synth(ctx, filepath.Join(l.dir, "cdk.out"))
 		return err
-	})
-	synth2 := l.background(ctx, "synth again", func(ctx context.Context) (err error) {
-		asm2, err = l.synth(ctx, filepath.Join(l.dir, "cdk.out.2"))
-		return err
-	})
-	must(t, synth())
+	}))
 	must(t, l.step(ctx, "bootstrap", l.bootstrap))
 	// The README's deploy section: preflight before the first deploy. On
 	// the clean emulator organization nothing blocks.
@@ -78,17 +108,35 @@ func TestDeploy(t *testing.T) {
 		l.logf("%s", lastLines(out, 1))
 		return nil
 	}))
-	// Rerun after a failure (rerun_test.go): the first deploy fails at an
-	// injected fault, and the deploy is rerun to green with nothing left behind.
-	must(t, l.step(ctx, "deploy, failing at "+l.rerunReport(), func(ctx context.Context) error { return l.deployFailingOnce(ctx, asm) }))
-	must(t, l.step(ctx, "deploy again", func(ctx context.Context) error {
-		if err := l.deployWaves(ctx, asm); err != nil {
+	if full {
+		// Rerun after a failure (rerun_test.go): the first deploy fails at an
+		// injected fault, and the deploy is rerun to green with nothing left behind.
+		must(t, l.step(ctx, "deploy, failing at "+l.rerunReport(), func(ctx context.Context) error { return l.deployFailingOnce(ctx, asm) }))
+	}
+	must(t, l.step(ctx, map[bool]string{true: "deploy again", false: "deploy"}[full], func(ctx context.Context) error {
+		// The example deploys wave by wave, as the pipeline does; the options
+		// org in one `cdk deploy --all`, in dependency order (three CLI
+		// starts fewer on the shared cores): that its stacks fit the waves
+		// is TestPlanMatchesTheAssembly's, in test/, for both orgs.
+		deploy := l.deployWaves
+		if !full {
+			deploy = func(ctx context.Context, asm *assembly) error {
+				_, err := l.deploy(ctx, "deploy-all", asm)
+				return err
+			}
+		}
+		if err := deploy(ctx, asm); err != nil {
 			return err
 		}
 		if err := l.deployed(ctx, asm); err != nil {
 			return err
 		}
-		return l.nothingLeftBehind(ctx, asm)
+		if err := l.nothingLeftBehind(ctx, asm); err != nil {
+			return err
+		}
+		// The Lambda functions behind custom resources, which the emulator
+		// does not run (options_test.go).
+		return l.runCustomResources(ctx, asm)
 	}))
 
 	policies, err := executionPolicies(l.root)
@@ -108,15 +156,22 @@ func TestDeploy(t *testing.T) {
 	t.Run("WrongExpectationsAreReported", func(t *testing.T) {
 		wrongExpectationsAreReported(ctx, t, v, asm)
 	})
-	// compliance.deleteDefaultVpcs deploys a Lambda, which the emulator
-	// cannot run (no Docker): its code runs here, against the emulator's EC2.
-	t.Run("DefaultVPCDeletion", func(t *testing.T) {
-		defaultVPCDeletion(ctx, t, v)
-	})
-
-	must(t, synth2())
-	if err := l.step(ctx, "redeploy", func(ctx context.Context) error { return l.redeploy(ctx, asm2) }); err != nil {
-		t.Error(err)
+	if !full {
+		// And the options' own checks (options_test.go), each choice turned
+		// the other way.
+		t.Run("WrongOptionsAreReported", func(t *testing.T) {
+			wrongOptionsAreReported(ctx, t, v, asm)
+		})
+	}
+	if full {
+		// compliance.deleteDefaultVpcs deploys a Lambda, which the emulator
+		// cannot run (no Docker): its code runs here, against the emulator's EC2.
+		t.Run("DefaultVPCDeletion", func(t *testing.T) {
+			defaultVPCDeletion(ctx, t, v)
+		})
+		if err := l.step(ctx, "redeploy", func(ctx context.Context) error { return l.redeploy(ctx, asm) }); err != nil {
+			t.Error(err)
+		}
 	}
 
 	if *demo {
@@ -126,7 +181,7 @@ func TestDeploy(t *testing.T) {
 	for _, s := range l.steps {
 		fmt.Fprintf(&b, "  %-20s %6.1fs\n", s.name, s.took.Seconds())
 	}
-	t.Logf("step timings (the second synth runs beside bootstrap and deploy):\n%s  %-20s %6.1fs", b.String(), "wall", time.Since(start).Seconds())
+	t.Logf("%s: step timings:\n%s  %-20s %6.1fs", path, b.String(), "wall", time.Since(start).Seconds())
 }
 
 func must(t *testing.T, err error) {
@@ -271,7 +326,7 @@ func wrongExpectationsAreReported(ctx context.Context, t *testing.T, v *verifier
 // emulator stopped before `go test` gives up on the binary. Cleanup waits
 // for background steps, stops the emulator and removes the scratch
 // directory, which it keeps (and names) when the test failed.
-func newLane(t *testing.T) (*lane, context.Context) {
+func newLane(t *testing.T, orgPath string) (*lane, context.Context) {
 	root, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
 		t.Fatal(err)
@@ -294,7 +349,6 @@ func newLane(t *testing.T) (*lane, context.Context) {
 		t.Fatalf("the deploy lane cannot run here; it needs:\n  %s\n(skip it with go test -short)", strings.Join(missing, "\n  "))
 	}
 
-	orgPath := *orgFile
 	if !filepath.IsAbs(orgPath) {
 		orgPath = filepath.Join(root, orgPath)
 	}

@@ -162,6 +162,24 @@ func (l *lane) createOrganization(ctx context.Context) error {
 		}
 	}
 
+	// The accounts the org file leaves alone (compliance.unmanagedAccounts)
+	// are in the organization too, as they are in a real one: the
+	// organization conformance pack must exclude them, or fail in them for
+	// want of a recorder (superwerker#291; the emulator models it).
+	for _, u := range l.org.Compliance.UnmanagedAccounts {
+		out, err := orgs.CreateAccount(ctx, &organizations.CreateAccountInput{
+			AccountName: aws.String("unmanaged-" + u.ID),
+			Email:       aws.String(fmt.Sprintf("aws+%s-unmanaged-%s@example.invalid", l.org.Name, u.ID)),
+			Tags:        []orgtypes.Tag{{Key: aws.String(accountIDTag), Value: aws.String(u.ID)}},
+		})
+		if err != nil {
+			return fmt.Errorf("creating the unmanaged account %s: %w", u.ID, err)
+		}
+		if s := out.CreateAccountStatus; s.State != orgtypes.CreateAccountStateSucceeded || aws.ToString(s.AccountId) != u.ID {
+			return fmt.Errorf("creating the unmanaged account %s: state %s, id %s", u.ID, s.State, aws.ToString(s.AccountId))
+		}
+	}
+
 	l.creds = map[string]aws.Credentials{mgmt.ID: l.mgmt}
 	for _, a := range l.org.Accounts {
 		if a.ID == mgmt.ID {
@@ -358,9 +376,10 @@ func (l *lane) stackStates(ctx context.Context, asm *assembly) (map[string]stack
 	return out, nil
 }
 
-// redeploy checks, with a second synthesis of the app, that `cdk diff`
-// sees no differences from what is deployed and that a second
-// `cdk deploy --all` changes nothing.
+// redeploy checks that `cdk diff` of the deployed assembly sees no
+// differences from what the emulator holds and that a second `cdk deploy
+// --all` changes nothing. (That a second synthesis gives the same
+// assembly is TestDeterministic's, in test/.)
 func (l *lane) redeploy(ctx context.Context, asm *assembly) error {
 	diff, err := l.cdk(ctx, "diff", l.dir, l.mgmt, "diff", "--app", asm.dir, "--fail")
 	if err != nil {

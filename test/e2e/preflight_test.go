@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -32,8 +33,9 @@ const emulatorLacks = "default-host-management-setting"
 // to the operator before the first deploy, with the management account's
 // credentials: service control policies enabled on the root (when the org
 // file has policy targets) and trusted access for the services no stack
-// enables (preflight.ManualTrustedAccess). Preflight reports each while
-// it is missing.
+// enables (preflight.ManualTrustedAccess); and, with each account's, AWS
+// Config's service-linked role when the org file does not create it.
+// Preflight reports each while it is missing.
 func (l *lane) manualPrerequisites(ctx context.Context) error {
 	orgs := organizations.NewFromConfig(sdkConfig(l.emu.Endpoint, l.org.HomeRegion, l.mgmt))
 	if len(l.org.Detection.PolicyTargets) > 0 {
@@ -52,18 +54,34 @@ func (l *lane) manualPrerequisites(ctx context.Context) error {
 			return fmt.Errorf("enabling trusted access for %s: %w", sp, err)
 		}
 	}
+	// With compliance.createConfigRole: false the recorders use AWS Config's
+	// service-linked role, which Control Tower or an earlier setup made; here
+	// the operator makes it, in every account of the file, as the README's
+	// "What stays manual" says (preflight's config-role blocks until then):
+	// aws iam create-service-linked-role --aws-service-name config.amazonaws.com
+	if !l.org.Compliance.CreateConfigRole {
+		for _, a := range l.org.Accounts {
+			if _, err := newClients(l.emu.Endpoint, a.ID, l.org.HomeRegion, l.creds[a.ID]).iam.CreateServiceLinkedRole(ctx,
+				&iam.CreateServiceLinkedRoleInput{AWSServiceName: aws.String(configService)}); err != nil {
+				return fmt.Errorf("account %s: creating AWS Config's service-linked role: %w", a.ID, err)
+			}
+		}
+	}
 	return nil
 }
+
+// configService is AWS Config's service principal, whose service-linked
+// role is AWSServiceRoleForConfig (AWS Config Developer Guide, "Using
+// service-linked roles for AWS Config").
+const configService = "config.amazonaws.com"
 
 // preflight runs `palisade preflight` as the operator runs it, with the
 // management account's credentials and AWS_ENDPOINT_URL pointing at the
 // emulator, and returns its exit code and output.
 func (l *lane) preflight(ctx context.Context) (int, string, error) {
-	bin := filepath.Join(l.dir, "palisade")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/palisade")
-	build.Dir = l.root
-	if out, err := build.CombinedOutput(); err != nil {
-		return 0, "", fmt.Errorf("building palisade: %w\n%s", err, out)
+	bin, err := palisadeBinary(l.root)
+	if err != nil {
+		return 0, "", err
 	}
 	cmd := exec.CommandContext(ctx, bin, "preflight", "-org", l.org.Source, "-skip", emulatorLacks)
 	cmd.Env = l.cliEnv(l.mgmt)
@@ -75,6 +93,26 @@ func (l *lane) preflight(ctx context.Context) (int, string, error) {
 	return 0, string(out), err
 }
 
+// palisadeBinary builds cmd/palisade once per test binary, into the
+// repository's tmp/ (ignored by git), for every lane's preflight: linking
+// it costs seconds of CPU the parallel lanes share.
+var palisadeBinary = func() func(root string) (string, error) {
+	var once sync.Once
+	var bin string
+	var err error
+	return func(root string) (string, error) {
+		once.Do(func() {
+			bin = filepath.Join(root, "tmp", "e2e-palisade")
+			build := exec.Command("go", "build", "-o", bin, "./cmd/palisade")
+			build.Dir = root
+			if out, e := build.CombinedOutput(); e != nil {
+				err = fmt.Errorf("building palisade: %w\n%s", e, out)
+			}
+		})
+		return bin, err
+	}
+}()
+
 // TestPreflightBrownfield: an organization where a first deploy would
 // fail, made in the emulator (an existing recorder, the archive's bucket
 // name taken by another account, an SCP of a guardrail's name, another
@@ -84,7 +122,7 @@ func TestPreflightBrownfield(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the emulator; run it with `make e2e`")
 	}
-	l, ctx := newLane(t)
+	l, ctx := newLane(t, *orgFile)
 	must(t, l.step(ctx, "start emulator", l.startEmulator))
 	must(t, l.step(ctx, "create organization", l.createOrganization))
 	must(t, l.withEmulatorRoot(ctx))

@@ -260,7 +260,12 @@ func (v *verifier) securityHub(ctx context.Context, h *held) (*target, error) {
 			return nil, fmt.Errorf("Security Hub: %w", err)
 		}
 		linked := slices.Sorted(slices.Values(agg.Regions))
-		if agg.RegionLinkingMode != "SPECIFIED_REGIONS" || !slices.Equal(linked, slices.Sorted(slices.Values(others))) {
+		// With no other region, ALL_REGIONS: CloudFormation accepts neither
+		// NO_REGIONS nor an empty list (constructs/securityhub's package doc).
+		switch {
+		case len(others) == 0 && agg.RegionLinkingMode != "ALL_REGIONS":
+			l.failIn(stack, label, "links %s %s, want ALL_REGIONS (the org file has no region but %s)", agg.RegionLinkingMode, orNone(linked), home)
+		case len(others) > 0 && (agg.RegionLinkingMode != "SPECIFIED_REGIONS" || !slices.Equal(linked, slices.Sorted(slices.Values(others)))):
 			l.failIn(stack, label, "links %s %s, want SPECIFIED_REGIONS %s", agg.RegionLinkingMode, orNone(linked), orNone(others))
 		}
 		l.c.seen("%s in %s links %s", arn, stack, orNone(linked))

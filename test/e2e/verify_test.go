@@ -177,6 +177,13 @@ func (v *verifier) verify(ctx context.Context, asm *assembly) (*verification, er
 		return nil, err
 	}
 	out.targets = append(out.targets, sm...)
+	// Default VPC deletion, the Config role's owner, the trail's log group,
+	// the demo instance.
+	ot, err := v.options(ctx, h)
+	if err != nil {
+		return nil, err
+	}
+	out.targets = append(out.targets, ot...)
 	// Every VPC of the org file is deployed.
 	for _, a := range v.org.Accounts {
 		for _, r := range v.org.Regions {

@@ -48,6 +48,12 @@ CloudFormation types palisade's templates use that moto skips or half-applies
                                            on the default security group, which
                                            is what CDK's Lambda handler does (moto
                                            would run that Lambda in Docker)
+  AWS::CloudFormation::CustomResource      a Lambda-backed custom resource: the
+                                           function must exist in the stack's
+                                           account and region; the Create, Update
+                                           and Delete requests are recorded, not
+                                           sent (no Lambda runs here; a test runs
+                                           the function's code for them)
   AWS::Logs::LogStream                     logs create/delete_log_stream
   AWS::KinesisFirehose::DeliveryStream     firehose create/delete_delivery_stream
   AWS::Logs::Destination                   logs put_destination(+_policy)
@@ -105,6 +111,9 @@ CloudFormation types palisade's templates use that moto skips or half-applies
                              moto has not loaded are skipped with a warning)
   AWS::KMS::Key            KeyPolicy kept as JSON text (stock: the template's
                              object, and DescribeKey & co. fail with HTTP 500)
+  AWS::EC2::Instance       + NetworkInterfaces (subnet, groups, public address;
+                             moto put the instance in the default VPC),
+                             LaunchTemplate, SecurityGroupIds
   AWS::Lambda::Function    + FunctionName, Architectures, TracingConfig,
                              EphemeralStorage, Tags (ignored; no Docker is
                              needed to create one, only to invoke it)
@@ -119,8 +128,9 @@ Also:
   denied everything (asset uploads included): conditional statements are
   left out of enforcement.
   moto lacks these read APIs for what the models keep; they are added:
-  SSM ListAssociations, DescribeAssociation, GetPatchBaseline,
-  GetMaintenanceWindowTask, GetServiceSetting (and
+  CloudTrail LookupEvents (no events: the CLI asks after a failed stack,
+  and retried moto's HTTP 500 for ~20 s), SSM ListAssociations,
+  DescribeAssociation, GetPatchBaseline, GetMaintenanceWindowTask, GetServiceSetting (and
   Update/ResetServiceSetting), Config DescribeRemediationConfigurations,
   EC2 GetEbsDefaultKmsKeyId. Config returns no conformance pack's template:
   the organization packs' TemplateBody is kept in /moto-api/palisade/records
@@ -568,8 +578,72 @@ def _patch_existing_models():
 
     LambdaFunction.create_from_cloudformation_json = classmethod(function)
 
+    from moto.ec2.models.instances import Instance
+
+    def instance(klass, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        # moto's model reads SubnetId and SecurityGroups only: an instance
+        # whose subnet and groups are given in NetworkInterfaces (the demo
+        # instance's, to turn the public address off) landed in the default
+        # VPC, and its network interface kept that VPC from being deleted.
+        # AWS: "If you specify a network interface, you must specify any
+        # security groups and subnets as part of the network interface
+        # instead of using the parameters for security groups and subnets"
+        # (AWS::EC2::Instance, NetworkInterfaces; RunInstances refuses both
+        # with InvalidParameterCombination).
+        p = cloudformation_json.get("Properties") or {}
+        nics = p.get("NetworkInterfaces") or []
+        if nics and (p.get("SubnetId") or p.get("SecurityGroupIds") or p.get("SecurityGroups")):
+            raise ValueError("AWS::EC2::Instance: InvalidParameterCombination: Network interfaces and an instance-level "
+                             "subnet ID or security groups may not be specified on the same request")
+        backend = ec2_backends[account_id][region_name]
+        launch_template = {}
+        if p.get("LaunchTemplate"):
+            lt = p["LaunchTemplate"]
+            launch_template = {k: v for k, v in (("LaunchTemplateId", lt.get("LaunchTemplateId")),
+                                                 ("LaunchTemplateName", lt.get("LaunchTemplateName")),
+                                                 ("Version", str(lt.get("Version", "$Default")))) if v}
+        reservation = backend.run_instances(
+            image_id=p["ImageId"], user_data=p.get("UserData"), count=1,
+            security_group_names=list(p.get("SecurityGroups") or []), security_group_ids=list(p.get("SecurityGroupIds") or []),
+            instance_type=p.get("InstanceType", "m1.small"), is_instance_type_default=not p.get("InstanceType"),
+            subnet_id=p.get("SubnetId"), key_name=p.get("KeyName"), private_ip=p.get("PrivateIpAddress"),
+            block_device_mappings=p.get("BlockDeviceMappings", {}), launch_template=launch_template,
+            nics=[{"DeviceIndex": int(n.get("DeviceIndex", 0)), "SubnetId": n["SubnetId"],
+                   "AssociatePublicIpAddress": _bool(n.get("AssociatePublicIpAddress", False)),
+                   "Groups": list(n.get("GroupSet") or [])} for n in nics],
+        )
+        inst = reservation.instances[0]
+        for tag in p.get("Tags", []):
+            inst.add_tag(tag["Key"], tag["Value"])
+        if p.get("IamInstanceProfile"):
+            backend.associate_iam_instance_profile(instance_id=inst.id, iam_instance_profile_name=p["IamInstanceProfile"])
+        return inst
+
+    Instance.create_from_cloudformation_json = classmethod(instance)
+
 
 # --- models for types moto skips -------------------------------------------
+
+
+def _simple_models(Model, table):
+    """Model classes from rows of (type, Fn::GetAtt name -> attribute,
+    create, delete), for the types whose create is one backend call (or a
+    few) and whose delete is another. create(props, account_id,
+    region_name, generated_name) returns (physical id, {attribute: value});
+    delete(resource, account_id, region_name) undoes it, or is None when
+    deleting the stack leaves the setting (an update replaces, as Model's)."""
+    out = []
+    for typ, attrs, create, delete in table:
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name,
+                                            _create=create, **kwargs):
+            physical, extra = _create(cloudformation_json["Properties"], account_id, region_name, resource_name)
+            return cls(physical, account_id, region_name, **extra)
+
+        body = {"TYPE": typ, "ATTRS": attrs, "create_from_cloudformation_json": classmethod(create_from_cloudformation_json)}
+        if delete is not None:
+            body["delete"] = lambda self, account_id, region_name, _delete=delete: _delete(self, account_id, region_name)
+        out.append(type(typ.split("::")[-1], (Model,), body))
+    return out
 
 
 def _register_models():
@@ -640,19 +714,6 @@ def _register_models():
         def delete(self, account_id, region_name):
             pass
 
-    class NetworkAcl(Model):
-        TYPE = "AWS::EC2::NetworkAcl"
-        ATTRS = {"Id": "id", "VpcId": "vpc_id"}
-
-        @classmethod
-        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
-            props = cloudformation_json["Properties"]
-            acl = ec2_backends[account_id][region_name].create_network_acl(props["VpcId"], tags=props.get("Tags"))
-            return cls(acl.id, account_id, region_name, vpc_id=props["VpcId"])
-
-        def delete(self, account_id, region_name):
-            ec2_backends[account_id][region_name].delete_network_acl(self.id)
-
     class NetworkAclEntry(Model):
         TYPE = "AWS::EC2::NetworkAclEntry"
         ATTRS = {"Id": "id"}
@@ -710,33 +771,6 @@ def _register_models():
             default = next(a for a in backend.network_acls.values() if a.default and a.vpc_id == subnet.vpc_id)
             backend.replace_network_acl_association(self._association_of(backend, self.subnet_id).id, default.id)
 
-    class VPCBlockPublicAccessOptions(Model):
-        # moto 5.2.1 has no VPC Block Public Access API: the settings are
-        # recorded on the resource only, so a stack that asks for them deploys.
-        TYPE = "AWS::EC2::VPCBlockPublicAccessOptions"
-        ATTRS = {"AccountId": "account_id", "ExclusionsAllowed": "exclusions_allowed"}
-
-        @classmethod
-        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
-            p = cloudformation_json["Properties"]
-            return cls(account_id, account_id, region_name, mode=p.get("InternetGatewayBlockMode"), exclusions_allowed="allowed")
-
-    class BucketPolicy(Model):
-        TYPE = "AWS::S3::BucketPolicy"
-        ATTRS = {"Id": "id"}
-
-        @classmethod
-        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
-            p = cloudformation_json["Properties"]
-            doc = p["PolicyDocument"]
-            if not isinstance(doc, str):
-                doc = json.dumps(doc)
-            s3_backends[account_id][get_partition(region_name)].put_bucket_policy(p["Bucket"], doc.encode())
-            return cls(p["Bucket"], account_id, region_name)
-
-        def delete(self, account_id, region_name):
-            s3_backends[account_id][get_partition(region_name)].delete_bucket_policy(self.id)
-
     _patch_bucket_policy_conditions()
 
     class VpcRestrictDefaultSG(Model):
@@ -766,64 +800,83 @@ def _register_models():
                 backend.authorize_security_group_ingress(self.id, "-1", None, None, [], source_groups=[{"GroupId": self.id}], vpc_id=sg.vpc_id)
                 backend.authorize_security_group_egress(self.id, "-1", None, None, [{"CidrIp": "0.0.0.0/0"}], vpc_id=sg.vpc_id)
 
+    class CustomResource(Model):
+        # AWS::CloudFormation::CustomResource backed by a Lambda function:
+        # CloudFormation sends the function a Create, Update or Delete
+        # request and waits for its answer (CloudFormation User Guide,
+        # "Create custom provisioning logic with custom resources", "Custom
+        # resource request objects"). The emulator runs no function (moto
+        # would run it in Docker), so it does what CloudFormation does up to
+        # the call and records the request instead: the ServiceToken must be
+        # a function of the stack's account and region ("The service token
+        # must be from the same Region as the stack"), ServiceTimeout an
+        # integer from 1 to 3600 ("AWS::CloudFormation::CustomResource",
+        # Properties), and an Update may not change the ServiceToken
+        # ("Updates aren't supported"). The requests are kept in
+        # /moto-api/palisade/records (CustomResourceRequests, by account and
+        # region, "<stack>/<logical id>" -> every request in order), where a
+        # test runs the function's code for them and checks what it did.
+        # The function's answer is taken to be SUCCESS with no Data (so
+        # Fn::GetAtt fails) and the physical id "<logical id>-<request id>",
+        # which the function would choose in AWS. An SNS ServiceToken, which
+        # AWS also allows, is not modeled: the create fails naming it.
+        TYPE = "AWS::CloudFormation::CustomResource"
+
+        @classmethod
+        def _request(cls, kind, p, account_id, region_name, stack, logical_id, physical_id=None, old=None):
+            from moto.awslambda.models import lambda_backends
+            from moto.moto_api._internal import mock_random
+
+            token = p.get("ServiceToken") or ""
+            parts = token.split(":")
+            if len(parts) < 7 or parts[2] != "lambda" or parts[5] != "function":
+                raise ApiError("ValidationError", f"{cls.TYPE} {logical_id}: ServiceToken {token!r} is not a Lambda function ARN (an SNS topic is not modeled)")
+            if parts[3] != region_name or parts[4] != account_id:
+                raise ApiError("ValidationError", f"{cls.TYPE} {logical_id}: ServiceToken {token} is not in the stack's account {account_id} and region {region_name}")
+            try:
+                lambda_backends[account_id][region_name].get_function(parts[6])
+            except Exception as e:
+                raise ApiError("ValidationError", f"{cls.TYPE} {logical_id}: the function {token} does not exist: {e}")
+            if "ServiceTimeout" in p:
+                t = _int(p["ServiceTimeout"], f"{cls.TYPE} {logical_id}: ServiceTimeout")
+                if not 1 <= t <= 3600:
+                    raise ApiError("ValidationError", f"{cls.TYPE} {logical_id}: ServiceTimeout {t} is not an integer from 1 to 3600")
+            request_id = str(mock_random.uuid4())
+            req = {"RequestType": kind, "RequestId": request_id, "ServiceToken": token, "StackId": stack,
+                   "LogicalResourceId": logical_id, "PhysicalResourceId": physical_id or f"{logical_id}-{request_id}",
+                   "ResourceProperties": p}
+            if old is not None:
+                req["OldResourceProperties"] = old
+            key = f"{stack.split('/')[1] if '/' in stack else stack}/{logical_id}"
+            region = RECORDS.setdefault("CustomResourceRequests", {}).setdefault(f"{account_id}/{region_name}", {})
+            region.setdefault(key, []).append(req)
+            return req
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+            p = cloudformation_json["Properties"]
+            logical_id = kwargs.get("LogicalId", resource_name)
+            req = cls._request("Create", p, account_id, region_name, kwargs.get("StackId", ""), logical_id)
+            return cls(req["PhysicalResourceId"], account_id, region_name, props=p, stack=req["StackId"], logical_id=logical_id)
+
+        @classmethod
+        def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+            p = cloudformation_json["Properties"]
+            if p.get("ServiceToken") != original_resource.props.get("ServiceToken"):
+                raise ApiError("ValidationError", f"{cls.TYPE} {original_resource.logical_id}: the ServiceToken cannot change (updates aren't supported)")
+            cls._request("Update", p, account_id, region_name, original_resource.stack, original_resource.logical_id,
+                         physical_id=original_resource.id, old=original_resource.props)
+            original_resource.props = p
+            return original_resource
+
+        def delete(self, account_id, region_name):
+            self._request("Delete", self.props, account_id, region_name, self.stack, self.logical_id, physical_id=self.id)
+
     # --- the log pipeline: drain (Firehose + destination), forwarding, trail
 
     from moto.cloudtrail.models import cloudtrail_backends
     from moto.firehose.models import firehose_backends
     from moto.logs.models import logs_backends
-
-    class LogStream(Model):
-        TYPE = "AWS::Logs::LogStream"
-
-        @classmethod
-        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
-            p = cloudformation_json["Properties"]
-            name = p.get("LogStreamName") or resource_name
-            logs_backends[account_id][region_name].create_log_stream(p["LogGroupName"], name)
-            return cls(name, account_id, region_name, group=p["LogGroupName"])
-
-        def delete(self, account_id, region_name):
-            logs_backends[account_id][region_name].delete_log_stream(self.group, self.id)
-
-    class DeliveryStream(Model):
-        TYPE = "AWS::KinesisFirehose::DeliveryStream"
-        ATTRS = {"Arn": "arn"}
-
-        @classmethod
-        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
-            p = cloudformation_json["Properties"]
-            # Firehose names are at most 64 characters. CloudFormation's
-            # generated names are stack-logicalid-SUFFIX; like CloudFormation,
-            # shorten the front and keep the random suffix.
-            name = p.get("DeliveryStreamName") or _short_name(resource_name, 64)
-            arn = firehose_backends[account_id][region_name].create_delivery_stream(
-                region_name, name, p.get("DeliveryStreamType", "DirectPut"),
-                p.get("KinesisStreamSourceConfiguration"), p.get("DeliveryStreamEncryptionConfigurationInput"),
-                p.get("S3DestinationConfiguration"), p.get("ExtendedS3DestinationConfiguration"),
-                p.get("RedshiftDestinationConfiguration"), p.get("ElasticsearchDestinationConfiguration"),
-                p.get("SplunkDestinationConfiguration"), p.get("HttpEndpointDestinationConfiguration"),
-                p.get("SnowflakeDestinationConfiguration"), p.get("Tags") or [],
-            )
-            return cls(name, account_id, region_name, arn=arn)
-
-        def delete(self, account_id, region_name):
-            firehose_backends[account_id][region_name].delete_delivery_stream(self.id)
-
-    class Destination(Model):
-        TYPE = "AWS::Logs::Destination"
-        ATTRS = {"Arn": "arn"}
-
-        @classmethod
-        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
-            p = cloudformation_json["Properties"]
-            backend = logs_backends[account_id][region_name]
-            d = backend.put_destination(p["DestinationName"], p["RoleArn"], p["TargetArn"], {})
-            if p.get("DestinationPolicy"):
-                backend.put_destination_policy(p["DestinationName"], p["DestinationPolicy"])
-            return cls(p["DestinationName"], account_id, region_name, arn=d.arn)
-
-        def delete(self, account_id, region_name):
-            logs_backends[account_id][region_name].delete_destination(self.id)
 
     class SubscriptionFilter(Model):
         # moto's PutSubscriptionFilter takes a CloudWatch Logs destination ARN
@@ -878,9 +931,69 @@ def _register_models():
         def delete(self, account_id, region_name):
             cloudtrail_backends[account_id][region_name].delete_trail(self.id)
 
-    models = {m.TYPE: m for m in (NetworkAcl, NetworkAclEntry, SubnetNetworkAclAssociation,
-                                  VPCBlockPublicAccessOptions, BucketPolicy, VpcRestrictDefaultSG,
-                                  LogStream, DeliveryStream, Destination, SubscriptionFilter, Trail)}
+    def policy_text(doc):
+        return doc if isinstance(doc, str) else json.dumps(doc)
+
+    def delivery_stream(p, account_id, region_name, generated):
+        # Firehose names are at most 64 characters. CloudFormation's
+        # generated names are stack-logicalid-SUFFIX; like CloudFormation,
+        # shorten the front and keep the random suffix.
+        name = p.get("DeliveryStreamName") or _short_name(generated, 64)
+        arn = firehose_backends[account_id][region_name].create_delivery_stream(
+            region_name, name, p.get("DeliveryStreamType", "DirectPut"),
+            p.get("KinesisStreamSourceConfiguration"), p.get("DeliveryStreamEncryptionConfigurationInput"),
+            p.get("S3DestinationConfiguration"), p.get("ExtendedS3DestinationConfiguration"),
+            p.get("RedshiftDestinationConfiguration"), p.get("ElasticsearchDestinationConfiguration"),
+            p.get("SplunkDestinationConfiguration"), p.get("HttpEndpointDestinationConfiguration"),
+            p.get("SnowflakeDestinationConfiguration"), p.get("Tags") or [],
+        )
+        return name, {"arn": arn}
+
+    def destination(p, account_id, region_name, generated):
+        backend = logs_backends[account_id][region_name]
+        d = backend.put_destination(p["DestinationName"], p["RoleArn"], p["TargetArn"], {})
+        if p.get("DestinationPolicy"):
+            backend.put_destination_policy(p["DestinationName"], p["DestinationPolicy"])
+        return p["DestinationName"], {"arn": d.arn}
+
+    def log_stream(p, account_id, region_name, generated):
+        name = p.get("LogStreamName") or generated
+        logs_backends[account_id][region_name].create_log_stream(p["LogGroupName"], name)
+        return name, {"group": p["LogGroupName"]}
+
+    def ec2(account_id, region_name):
+        return ec2_backends[account_id][region_name]
+
+    def s3(account_id, region_name):
+        return s3_backends[account_id][get_partition(region_name)]
+
+    def bucket_policy(p, account_id, region_name, generated):
+        s3(account_id, region_name).put_bucket_policy(p["Bucket"], policy_text(p["PolicyDocument"]).encode())
+        return p["Bucket"], {}
+
+    # type, Fn::GetAtt name -> attribute, create, delete (see _simple_models)
+    simple = _simple_models(Model, [
+        ("AWS::EC2::NetworkAcl", {"Id": "id", "VpcId": "vpc_id"},
+         lambda p, a, r, n: (ec2(a, r).create_network_acl(p["VpcId"], tags=p.get("Tags")).id, {"vpc_id": p["VpcId"]}),
+         lambda m, a, r: ec2(a, r).delete_network_acl(m.id)),
+        # moto 5.2.1 has no VPC Block Public Access API: the settings are
+        # recorded on the resource only, so a stack that asks for them deploys.
+        ("AWS::EC2::VPCBlockPublicAccessOptions", {"AccountId": "account_id", "ExclusionsAllowed": "exclusions_allowed"},
+         lambda p, a, r, n: (a, {"mode": p.get("InternetGatewayBlockMode"), "exclusions_allowed": "allowed"}),
+         None),
+        ("AWS::S3::BucketPolicy", {"Id": "id"},
+         bucket_policy,
+         lambda m, a, r: s3(a, r).delete_bucket_policy(m.id)),
+        ("AWS::Logs::LogStream", {}, log_stream,
+         lambda m, a, r: logs_backends[a][r].delete_log_stream(m.group, m.id)),
+        ("AWS::KinesisFirehose::DeliveryStream", {"Arn": "arn"}, delivery_stream,
+         lambda m, a, r: firehose_backends[a][r].delete_delivery_stream(m.id)),
+        ("AWS::Logs::Destination", {"Arn": "arn"}, destination,
+         lambda m, a, r: logs_backends[a][r].delete_destination(m.id)),
+    ])
+
+    models = {m.TYPE: m for m in (NetworkAclEntry, SubnetNetworkAclAssociation, VpcRestrictDefaultSG, CustomResource,
+                                  SubscriptionFilter, Trail, *simple)}
 
     models.update({m.TYPE: m for m in _security_models(Model)})
     models.update({m.TYPE: m for m in _compliance_models(Model)})
@@ -1586,6 +1699,11 @@ def _security_models(Model):
             raise ValueError(f"{what}: {account_id} is not the Security Hub delegated administrator (that is {admin})")
 
     class SecurityHubDelegatedAdmin(Model):
+        # Designating the administrator "also enables Security Hub CSPM in
+        # the current AWS Region for the delegated administrator account"
+        # (Security Hub User Guide, "Integrating Security Hub CSPM with AWS
+        # Organizations"): without a configuration policy's association the
+        # admin's hub is on all the same.
         TYPE = "AWS::SecurityHub::DelegatedAdmin"
         ATTRS = {"DelegatedAdminIdentifier": "id", "Status": "status"}
 
@@ -1593,6 +1711,7 @@ def _security_models(Model):
         def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
             admin = cloudformation_json["Properties"]["AdminAccountId"]
             hub(account_id, region_name).enable_organization_admin_account(admin)
+            hub(admin, region_name).enable_security_hub(enable_default_standards=False)
             return cls(f"{admin}/{region_name}", account_id, region_name, status="ENABLED")
 
         def delete(self, account_id, region_name):
@@ -1763,34 +1882,23 @@ def _security_models(Model):
                     log.warning("%s %s: detach from %s: %s", self.TYPE, self.id, t, e)
             org.delete_policy(PolicyId=self.id)
 
-    class TopicPolicy(Model):
-        TYPE = "AWS::SNS::TopicPolicy"
-        ATTRS = {"Id": "id"}
+    def topic_policy(p, account_id, region_name, generated):
+        doc = p["PolicyDocument"] if isinstance(p["PolicyDocument"], str) else json.dumps(p["PolicyDocument"])
+        for arn in p["Topics"]:
+            sns_backends[account_id][region_name].set_topic_attribute(arn, "Policy", doc)
+        return generated, {}
 
-        @classmethod
-        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
-            p = cloudformation_json["Properties"]
-            doc = p["PolicyDocument"] if isinstance(p["PolicyDocument"], str) else json.dumps(p["PolicyDocument"])
-            for arn in p["Topics"]:
-                sns_backends[account_id][region_name].set_topic_attribute(arn, "Policy", doc)
-            return cls(resource_name, account_id, region_name)
-
-    class Subscription(Model):
-        TYPE = "AWS::SNS::Subscription"
-        ATTRS = {"Arn": "id"}
-
-        @classmethod
-        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
-            p = cloudformation_json["Properties"]
-            sub = sns_backends[account_id][region_name].subscribe(p["TopicArn"], p["Endpoint"], p["Protocol"])
-            return cls(sub.arn, account_id, region_name)
-
-        def delete(self, account_id, region_name):
-            sns_backends[account_id][region_name].unsubscribe(self.id)
+    # type, Fn::GetAtt name -> attribute, create, delete (see _simple_models)
+    simple = _simple_models(Model, [
+        ("AWS::SNS::TopicPolicy", {"Id": "id"}, topic_policy, None),
+        ("AWS::SNS::Subscription", {"Arn": "id"},
+         lambda p, a, r, n: (sns_backends[a][r].subscribe(p["TopicArn"], p["Endpoint"], p["Protocol"]).arn, {}),
+         lambda m, a, r: sns_backends[a][r].unsubscribe(m.id)),
+    ])
 
     classes = (AwsCustomResource, GuardDutyDetector, GuardDutyPublishingDestination, SecurityHubDelegatedAdmin,
                SecurityHubFindingAggregator, SecurityHubOrganizationConfiguration, SecurityHubConfigurationPolicy,
-               SecurityHubPolicyAssociation, AccessAnalyzer, OrganizationsPolicy, TopicPolicy, Subscription)
+               SecurityHubPolicyAssociation, AccessAnalyzer, OrganizationsPolicy, *simple)
     return classes
 
 
@@ -1843,31 +1951,11 @@ def _compliance_models(Model):
         TYPE = "AWS::IAM::ServiceLinkedRole"
         ATTRS = {"RoleName": "id"}
 
-        # AWS's role names (moto would make AWSServiceRoleForconfig).
-        NAMES = {
-            "config.amazonaws.com": "AWSServiceRoleForConfig",
-            "config-conforms.amazonaws.com": "AWSServiceRoleForConfigConforms",
-            "config-multiaccountsetup.amazonaws.com": "AWSServiceRoleForConfigMultiAccountSetup",
-            "ssm.amazonaws.com": "AWSServiceRoleForAmazonSSM",
-            "inspector2.amazonaws.com": "AWSServiceRoleForAmazonInspector2",
-            "guardduty.amazonaws.com": "AWSServiceRoleForAmazonGuardDuty",
-            "securityhub.amazonaws.com": "AWSServiceRoleForSecurityHub",
-            "access-analyzer.amazonaws.com": "AWSServiceRoleForAccessAnalyzer",
-            "organizations.amazonaws.com": "AWSServiceRoleForOrganizations",
-        }
-
         @classmethod
         def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
             p = cloudformation_json["Properties"]
             service = p["AWSServiceName"]
-            if not re.fullmatch(r"[a-z0-9.-]+\.amazonaws\.com", service):
-                raise ApiError("InvalidInput", f"{cls.TYPE}: AWSServiceName {service!r} is not a service principal")
-            name = cls.NAMES.get(service)
-            if name is None:
-                stem = service.split(".")[0]
-                name = "AWSServiceRoleFor" + "".join(x[:1].upper() + x[1:] for x in stem.split("-"))
-            if p.get("CustomSuffix"):
-                name += "_" + p["CustomSuffix"]
+            name = _service_linked_role_name(service, p.get("CustomSuffix"), cls.TYPE)
             iam = _iam(account_id)
             if any(r.name == name for r in iam.roles.values()):
                 raise ApiError("InvalidInput", f"Service role name {name} has been taken in this account, please try a different suffix.")
@@ -2537,8 +2625,8 @@ def _patch_security_apis():
     """Read APIs moto lacks for what the models above keep: GuardDuty
     ListPublishingDestinations, DescribePublishingDestination and
     DescribeOrganizationConfiguration; Security Hub ListOrganizationAdminAccounts
-    and ListFindingAggregators/GetFindingAggregator; and
-    GET /moto-api/palisade/records (RECORDS, e.g. Access Analyzer analyzers)."""
+    and ListFindingAggregators/GetFindingAggregator; CloudTrail LookupEvents
+    (none recorded); and GET /moto-api/palisade/records (RECORDS, e.g. Access Analyzer analyzers)."""
     from urllib.parse import unquote
 
     import moto.guardduty.urls as gdu
@@ -2610,6 +2698,19 @@ def _patch_security_apis():
     SecurityHubResponse.list_organization_admin_accounts = list_organization_admin_accounts
     SecurityHubResponse.list_finding_aggregators = list_finding_aggregators
     SecurityHubResponse.get_finding_aggregator = get_finding_aggregator
+
+    # CloudTrail LookupEvents, which the CDK CLI calls when a stack fails
+    # (to name the call that failed): moto raises NotImplementedError (HTTP
+    # 500), which the CLI's SDK retried with backoff for about 20 s before
+    # giving up. The emulator records no CloudTrail events, so it answers
+    # what AWS answers when none match: an empty Events list (CloudTrail
+    # API Reference, LookupEvents, Response Elements).
+    from moto.cloudtrail.responses import CloudTrailResponse
+
+    def lookup_events(self):
+        return json.dumps({"Events": []})
+
+    CloudTrailResponse.lookup_events = lookup_events
 
     def records(request, full_url, headers):
         return 200, {"Content-Type": "application/json"}, json.dumps(RECORDS)
@@ -2801,6 +2902,67 @@ REFUSALS = []
 def _refusal(fn):
     REFUSALS.append(fn)
     return fn
+
+
+# AWS's service-linked role names (IAM User Guide, "AWS services that work
+# with IAM", each service's "Service-linked role" page; e.g. AWS Config
+# Developer Guide, "Using service-linked roles for AWS Config":
+# AWSServiceRoleForConfig). moto would make AWSServiceRoleForconfig.
+SERVICE_LINKED_ROLE_NAMES = {
+    "config.amazonaws.com": "AWSServiceRoleForConfig",
+    "config-conforms.amazonaws.com": "AWSServiceRoleForConfigConforms",
+    "config-multiaccountsetup.amazonaws.com": "AWSServiceRoleForConfigMultiAccountSetup",
+    "ssm.amazonaws.com": "AWSServiceRoleForAmazonSSM",
+    "inspector2.amazonaws.com": "AWSServiceRoleForAmazonInspector2",
+    "guardduty.amazonaws.com": "AWSServiceRoleForAmazonGuardDuty",
+    "securityhub.amazonaws.com": "AWSServiceRoleForSecurityHub",
+    "access-analyzer.amazonaws.com": "AWSServiceRoleForAccessAnalyzer",
+    "organizations.amazonaws.com": "AWSServiceRoleForOrganizations",
+}
+
+
+def _service_linked_role_name(service, suffix, what):
+    """The role CreateServiceLinkedRole makes for service (with
+    CustomSuffix suffix), or InvalidInput as IAM answers."""
+    if not re.fullmatch(r"[a-z0-9.-]+\.amazonaws\.com", service or ""):
+        raise ApiError("InvalidInput", f"{what}: AWSServiceName {service!r} is not a service principal")
+    name = SERVICE_LINKED_ROLE_NAMES.get(service)
+    if name is None:
+        stem = service.split(".")[0]
+        name = "AWSServiceRoleFor" + "".join(x[:1].upper() + x[1:] for x in stem.split("-"))
+    if suffix:
+        name += "_" + suffix
+    return name
+
+
+@_refusal
+def _service_linked_roles_by_aws_name():
+    # IAM CreateServiceLinkedRole, called directly (as the README tells an
+    # operator to for AWS Config's role with compliance.createConfigRole:
+    # false): AWS's role name, and a second one fails, as the
+    # CloudFormation model does ("InvalidInput: Service role name ... has
+    # been taken in this account, please try a different suffix."; IAM API
+    # Reference, CreateServiceLinkedRole, Errors: InvalidInput).
+    from moto.iam.exceptions import InvalidInput
+    from moto.iam.models import IAMBackend
+
+    orig = IAMBackend.create_service_linked_role
+
+    def create_service_linked_role(self, service_name, description, suffix):
+        try:
+            name = _service_linked_role_name(service_name, suffix, "CreateServiceLinkedRole")
+        except ApiError as e:
+            raise InvalidInput(str(e))
+        if any(r.name == name for r in self.roles.values()):
+            raise InvalidInput(f"Service role name {name} has been taken in this account, please try a different suffix.")
+        trust = {"Version": "2012-10-17", "Statement": [
+            {"Action": ["sts:AssumeRole"], "Effect": "Allow", "Principal": {"Service": [service_name]}}]}
+        return self.create_role(name, json.dumps(trust), f"/aws-service-role/{service_name}/", permissions_boundary=None,
+                                description=description or "", tags=[], max_session_duration="3600",
+                                linked_service=service_name)
+
+    create_service_linked_role.__wrapped__ = orig
+    IAMBackend.create_service_linked_role = create_service_linked_role
 
 
 # Settings a test may change through POST /moto-api/palisade/settings (a JSON
