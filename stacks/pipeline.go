@@ -284,15 +284,16 @@ func addCLIStep(app awscdk.App, pipeline pipelines.CodePipeline, plan *deploypla
 		PartialBuildSpec: awscodebuild.BuildSpec_FromObject(&map[string]any{
 			"phases": map[string]any{"install": map[string]any{"runtime-versions": map[string]any{"nodejs": "20"}}},
 		}),
-		// The longest build timeout: 5 to 2,160 minutes (36 hours),
-		// default 60 (CodeBuild API Reference, CreateProject
-		// timeoutInMinutes; older copies of the reference say 480). 1,000
-		// workload accounts at concurrency 20 are ~400 rounds of one stack
-		// deploy, which at a few minutes each needs more than 8 hours.
-		// Whether CodePipeline holds a CodeBuild action that long (its
-		// quotas page has a time limit per action) the docs at hand did
-		// not settle: at that size, measure or raise N.
-		Timeout: awscdk.Duration_Minutes(jsii.Number(2160)),
+		// The longest build timeout CloudFormation accepts: the
+		// AWS::CodeBuild::Project schema caps TimeoutInMinutes at 480
+		// (cfn-lint E3034 refused 2,160), although CodeBuild's API
+		// Reference (CreateProject timeoutInMinutes) now says 5 to 2,160.
+		// 1,000 workload accounts at concurrency 20 are ~400 rounds of one
+		// stack deploy; at that size raise deployment.concurrency so that
+		// the rounds fit 8 hours. Whether CodePipeline has its own time
+		// limit per CodeBuild action below that the docs at hand did not
+		// settle.
+		Timeout: awscdk.Duration_Hours(jsii.Number(8)),
 		RolePolicyStatements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Sid:       jsii.String("AssumeTheCDKBootstrapRolesOfTheOrg"),
 			Actions:   jsii.Strings("sts:AssumeRole", "sts:TagSession"),

@@ -1,6 +1,7 @@
 package test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"github.com/palisade-sec/palisade/cmd/bench/benchorg"
 	"github.com/palisade-sec/palisade/config"
 	"github.com/palisade-sec/palisade/deployplan"
+	"github.com/palisade-sec/palisade/gates"
 	"github.com/palisade-sec/palisade/stacks"
 )
 
@@ -119,7 +121,62 @@ func TestPipelineAtScale(t *testing.T) {
 					t.Errorf("the pipeline assembly has no nested assembly-%s", stacks.CLIStageName(step))
 				}
 			}
+			checkCLIRole(t, dir, org)
+			if n == 1000 {
+				report, err := gates.Run(gates.Options{OutDir: dir})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !report.OK() {
+					var b bytes.Buffer
+					report.Print(&b)
+					t.Errorf("gates failed on the pipeline of 1,000 workload accounts:\n%s", b.String())
+				}
+			}
 		})
+	}
+}
+
+// checkCLIRole: the CLI action's role may assume the CDK bootstrap roles
+// (deploy, file-publishing, lookup) only in accounts of the org.
+func checkCLIRole(t *testing.T, dir string, org *config.Org) {
+	t.Helper()
+	found := 0
+	for id, r := range rawResources(t, filepath.Join(dir, stacks.PipelineStackName(org)+".template.json")) {
+		if r.Type != "AWS::IAM::Policy" {
+			continue
+		}
+		var p struct {
+			PolicyDocument struct {
+				Statement []struct {
+					Sid       string
+					Action    any
+					Resource  any
+					Condition map[string]map[string]any
+				}
+			}
+		}
+		if err := json.Unmarshal(r.Properties, &p); err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range p.PolicyDocument.Statement {
+			if st.Sid != "AssumeTheCDKBootstrapRolesOfTheOrg" {
+				continue
+			}
+			found++
+			res, _ := json.Marshal(st.Resource)
+			for _, role := range []string{"deploy", "file-publishing", "lookup"} {
+				if !strings.Contains(string(res), "role/cdk-hnb659fds-"+role+"-role-*") {
+					t.Errorf("%s: the CLI role cannot assume the %s role: %s", id, role, res)
+				}
+			}
+			if got := st.Condition["StringEquals"]["aws:ResourceOrgID"]; got != org.OrganizationID {
+				t.Errorf("%s: aws:ResourceOrgID %v, want %s", id, got, org.OrganizationID)
+			}
+		}
+	}
+	if found == 0 {
+		t.Error("no policy lets the CLI action assume the bootstrap roles")
 	}
 }
 
