@@ -25,22 +25,30 @@ const (
 )
 
 // TestPipelineAtScale: the pipeline of make bench's orgs of 200 and 1,000
-// workload accounts, one of them production, fits CodePipeline's quotas
+// workload accounts, with production accounts, fits CodePipeline's quotas
 // (stages per pipeline, actions per stage and per pipeline) and deploys in
 // at most deployplan.MaxDepth sequential steps: its deploy stages are the
 // rollout's steps, the accounts phase one CLI action over its
-// non-production accounts, then the approval and the production account.
+// non-production accounts, then the approval and the production accounts
+// (a CLI action after its approval at 200, per-stack stages at 1,000).
 // Only the pipeline stack is synthesized in full: the CLI steps' stages
 // stay empty (stacks.PipelineOptions.EmptyCLIStages); the small steps'
 // stages (delegation, security, compliance) hold their stacks.
 func TestPipelineAtScale(t *testing.T) {
-	for _, n := range []int{200, 1000} {
+	// 200: ten production accounts (80 stacks, a CLI step after its
+	// approval); 1,000: one (per-stack stages after the approval).
+	for _, c := range []struct{ n, production int }{{200, 10}, {1000, 1}} {
+		n := c.n
+		var production []string
+		for i := range c.production {
+			production = append(production, benchorg.WorkloadName(i))
+		}
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			org, err := config.Load(fmt.Sprintf("bench-%d.yaml", n), []byte(benchorg.File(n)+`deployment:
   pipeline:
     connectionArn: arn:aws:codeconnections:us-east-1:100000000000:connection/00000000-0000-4000-8000-000000000000
     repository: example-org/palisade-org
-  productionAccounts: [`+benchorg.WorkloadName(0)+`]
+  productionAccounts: [`+strings.Join(production, ", ")+`]
 `))
 			if err != nil {
 				t.Fatal(err)
@@ -100,8 +108,8 @@ func TestPipelineAtScale(t *testing.T) {
 					t.Errorf("CLI step %s deploys at run order %d, its approval at %d", step.Name, build, approval)
 				}
 			}
-			if cli == 0 {
-				t.Errorf("no CLI step at %d workloads", n)
+			if want := 1 + min(1, c.production/5); cli != want {
+				t.Errorf("%d CLI steps at %d workloads, want %d", cli, n, want)
 			}
 			// The CLI action runs the deploy command over the step's
 			// stage, whose nested assembly the pipeline synthesizes.
