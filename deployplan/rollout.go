@@ -89,10 +89,9 @@ func Depth(steps []Step) int {
 // Only the first step that deploys to production accounts waits for an
 // approval: CodePipeline runs a pipeline's stages in sequence, so every
 // later step of the same execution runs only after that approval was
-// given (AWS CodePipeline User Guide, "How pipeline executions are
-// processed": an execution moves to the next stage only when every action
-// of the stage has succeeded), and the approver has approved that revision
-// for production. Later steps' stages therefore carry Production false.
+// given ("Each stage contains one or more actions that must complete
+// before the next stage begins", AWS CodePipeline API Reference, Welcome),
+// and the approver has approved that revision for production. Later steps' stages therefore carry Production false.
 // The depth is thus at most MaxDepth whatever the number of accounts.
 func (p *Plan) Rollout(maxActions int) []Step {
 	if maxActions == 0 {
