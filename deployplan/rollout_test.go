@@ -3,6 +3,7 @@ package deployplan_test
 import (
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/palisade-sec/palisade/cmd/bench/benchorg"
@@ -192,5 +193,34 @@ func TestDepthCountsApprovals(t *testing.T) {
 	}
 	if got := deployplan.Depth([]deployplan.Step{plain, plain, plain, approval, approval}); got <= deployplan.MaxDepth {
 		t.Errorf("Depth = %d, want over %d", got, deployplan.MaxDepth)
+	}
+}
+
+// TestStackStep: every stack of the plan names the rollout step that
+// deploys it; at 200 workload accounts a workload stack's wave is one of
+// the per-stack waves, its step the one accounts step.
+func TestStackStep(t *testing.T) {
+	plan := deployplan.New(benchOrg(t, 200))
+	steps := map[string]string{}
+	for _, s := range plan.Rollout(0) {
+		for _, st := range s.Stacks() {
+			steps[st.Name] = s.Name
+		}
+	}
+	for _, s := range plan.Stacks {
+		if s.Step == "" || s.Step != steps[s.Name] {
+			t.Errorf("%s: step %q, want %q", s.Name, s.Step, steps[s.Name])
+		}
+	}
+	name := deployplan.StackName("bench", deployplan.Network, benchorg.WorkloadName(100), "us-east-1")
+	found := false
+	for _, s := range plan.Stacks {
+		found = found || s.Name == name
+		if s.Name == name && (s.Step != "accounts" || s.Wave == "accounts" || !strings.HasPrefix(s.Wave, "accounts-")) {
+			t.Errorf("%s: wave %q, step %q; want a numbered accounts wave and the accounts step", s.Name, s.Wave, s.Step)
+		}
+	}
+	if !found {
+		t.Errorf("no stack %s", name)
 	}
 }

@@ -100,6 +100,9 @@ func runPlan(args []string, stdout, stderr io.Writer) int {
 		if wave == "" {
 			wave = s.Phase
 		}
+		if s.Step != wave {
+			wave += " (pipeline step " + s.Step + ")"
+		}
 		fmt.Fprintf(stdout, "\n%s\n  %s (%s) %s, wave %s: %s\n", s.Name, s.Account.Name, s.Account.ID, s.Region, wave, s.Description)
 		for _, d := range s.DependsOn {
 			fmt.Fprintf(stdout, "  after %s: %s\n", d.Stack, d.Reason)
