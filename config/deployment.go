@@ -17,7 +17,23 @@ type Deployment struct {
 	// ProductionAccounts are account names whose pipeline stages wait for a
 	// manual approval.
 	ProductionAccounts []string
+	// Concurrency is how many stacks at once the pipeline's CLI deploy
+	// action (`cdk deploy --concurrency`) deploys, in a phase too large
+	// for one CodePipeline stage of per-stack actions (deployplan.Rollout).
+	// Default DefaultConcurrency, at most MaxConcurrency.
+	Concurrency int
 }
+
+// The bounds of deployment.concurrency. The CLI runs every deploy of one
+// action in one Node process of one CodeBuild container, polling each
+// stack's events; what that process sustains is not documented
+// (docs/stacksets.md, open question 10), so the default is modest and the
+// maximum matches StackSets' documented 100 concurrent stack instances per
+// stack set (User Guide, "StackSets concepts"), the other fan-out of issue 16.
+const (
+	DefaultConcurrency = 20
+	MaxConcurrency     = 100
+)
 
 // Pipeline is where the pipeline takes its source from: a CodeStar (AWS
 // CodeConnections) connection to a repository, or a CodeCommit repository.
@@ -44,6 +60,8 @@ func (d *decoder) deploymentFields(dep *Deployment) []field {
 			doc: "The deploying account, by name: the management account (the default) or a dedicated deployment account of this file."}),
 		d.strListField("productionAccounts", &dep.ProductionAccounts, shape{
 			doc: "Accounts (by name, not the management account) whose pipeline stages wait for a manual approval."}),
+		d.intField("concurrency", &dep.Concurrency, shape{min: ptr(1), max: ptr(MaxConcurrency), def: DefaultConcurrency,
+			doc: "How many stacks at once the pipeline deploys (cdk deploy --concurrency) in a phase too large for one CodePipeline stage of per-stack actions."}),
 		d.presentObjectField("pipeline", shape{
 			doc: "The CDK pipeline (synthesized with -c pipeline=true). Its source: connectionArn with repository (GitHub, GitLab, Bitbucket through AWS CodeConnections), or codeCommitRepository.",
 		}, func() []field {
@@ -74,6 +92,11 @@ func (d *decoder) validateDeployment(org *Org) {
 		}
 	} else if _, ok := names[dep.Account]; !ok {
 		d.errorf(join(dp, "account"), "%q is not an account of this file; name the management account or a dedicated deployment account", dep.Account)
+	}
+	if !d.set[join(dp, "concurrency")] {
+		dep.Concurrency = DefaultConcurrency
+	} else if dep.Concurrency < 1 || dep.Concurrency > MaxConcurrency {
+		d.errorf(join(dp, "concurrency"), "%d is not a deploy concurrency palisade accepts; use 1 to %d stacks at once", dep.Concurrency, MaxConcurrency)
 	}
 	for i, name := range dep.ProductionAccounts {
 		ip := item(join(dp, "productionAccounts"), i)

@@ -67,6 +67,7 @@ func TestLoadBad(t *testing.T) {
 		{"sessions-timezone", "sessionManager.patching.timezone", 14, 15, "\"CET+1\" is not an IANA time zone such as UTC or Europe/Paris"},
 		{"sessions-unknown", "sessionManager.idleTimeout", 13, 3, "unknown field \"idleTimeout\"; allowed fields are idleTimeoutMinutes, ma"},
 		{"deployment-account", "deployment.account", 13, 12, "\"tooling\" is not an account of this file; name the management account "},
+		{"deployment-concurrency", "deployment.concurrency", 13, 16, "500 is not a deploy concurrency palisade accepts; use 1 to 100 stacks a"},
 		{"deployment-connection", "deployment.pipeline.connectionArn", 14, 20, "\"arn:aws:iam::111111111111:role/github\" is not a connection ARN such a"},
 		{"deployment-no-source", "deployment.pipeline", 13, 3, "names no source: give connectionArn with repository (GitHub, GitLab, B"},
 		{"deployment-production-management", "deployment.productionAccounts[0]", 13, 24, "\"management\" is the management account, which runs no workloads; list "},
@@ -325,7 +326,7 @@ func TestLoadGoodFull(t *testing.T) {
 	if !reflect.DeepEqual(org.Sessions, wantS) {
 		t.Errorf("Sessions = %+v\nwant %+v", org.Sessions, wantS)
 	}
-	wantD := config.Deployment{Account: "data-platform", ProductionAccounts: []string{"data-platform"},
+	wantD := config.Deployment{Account: "data-platform", ProductionAccounts: []string{"data-platform"}, Concurrency: 40,
 		Pipeline: &config.Pipeline{CodeCommitRepository: "org-config", Branch: "release"}}
 	if !reflect.DeepEqual(org.Deployment, wantD) || org.Deployer().ID != "000000000003" {
 		t.Errorf("Deployment = %+v (deployer %v)\nwant %+v", org.Deployment, org.Deployer(), wantD)

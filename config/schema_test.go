@@ -190,6 +190,7 @@ var badFiles = map[string]struct {
 	"compliance-port-ssh":               {structural, ""},
 	"compliance-remediation-unknown":    {structural, ""},
 	"deployment-account":                {rule, "deployment accounts are accounts of the file"},
+	"deployment-concurrency":            {structural, ""},
 	"deployment-connection":             {structural, ""},
 	"deployment-no-source":              {rule, "a pipeline has one source"},
 	"deployment-production-management":  {rule, "deployment accounts are accounts of the file"},

@@ -138,36 +138,12 @@ func (p *Plan) Waves(maxActions int) ([]Wave, error) {
 	if maxActions == 0 {
 		maxActions = MaxActions
 	}
-	org := p.Org
-	byPhase := map[string][]*Stage{}
-	index := map[string]*Stage{} // phase/account -> stage
-	for _, s := range p.Stacks {
-		phase := s.Phase
-		key := phase + "/" + s.Account.Name
-		st := index[key]
-		if st == nil {
-			name := s.Account.Name
-			if (s.Account.Role == config.RoleManagement && phase == "delegation") || (s.Account.Role == config.RoleSecurity && phase == "compliance") {
-				name += "-" + phase
-			}
-			st = &Stage{Name: name, Account: s.Account, Phase: phase, Production: slices.Contains(org.Deployment.ProductionAccounts, s.Account.Name)}
-			index[key] = st
-			byPhase[phase] = append(byPhase[phase], st)
-		}
-		st.Stacks = append(st.Stacks, s)
-	}
-	order := map[string]int{}
-	for i, a := range org.AllAccounts {
-		order[a.Name] = i
-	}
 	var out []Wave
 	var errs []string
 	for _, phase := range Phases {
-		// Stages in the order of the file's accounts.
-		slices.SortStableFunc(byPhase[phase], func(a, b *Stage) int { return order[a.Account.Name] - order[b.Account.Name] })
 		var waves []Wave
 		actions := 0
-		for _, st := range byPhase[phase] {
+		for _, st := range p.stages(phase) {
 			if st.Actions() > maxActions {
 				errs = append(errs, fmt.Sprintf("stage %s has %d stacks (%d pipeline actions), over CodePipeline's %d actions per stage: split the account's regions into separate orgs or accounts",
 					st.Name, len(st.Stacks), st.Actions(), maxActions))
@@ -178,7 +154,7 @@ func (p *Plan) Waves(maxActions int) ([]Wave, error) {
 				actions = 0
 			}
 			w := &waves[len(waves)-1]
-			w.Stages = append(w.Stages, *st)
+			w.Stages = append(w.Stages, st)
 			actions += st.Actions()
 		}
 		for i := range waves {
@@ -193,6 +169,40 @@ func (p *Plan) Waves(maxActions int) ([]Wave, error) {
 		return nil, fmt.Errorf("%s", strings.Join(errs, "\n"))
 	}
 	return out, nil
+}
+
+// stages is the phase's stacks by account, one Stage per account in the
+// order of the file's accounts.
+func (p *Plan) stages(phase string) []Stage {
+	org := p.Org
+	var out []*Stage
+	index := map[string]*Stage{} // account -> stage
+	for _, s := range p.Stacks {
+		if s.Phase != phase {
+			continue
+		}
+		st := index[s.Account.Name]
+		if st == nil {
+			name := s.Account.Name
+			if (s.Account.Role == config.RoleManagement && phase == "delegation") || (s.Account.Role == config.RoleSecurity && phase == "compliance") {
+				name += "-" + phase
+			}
+			st = &Stage{Name: name, Account: s.Account, Phase: phase, Production: slices.Contains(org.Deployment.ProductionAccounts, s.Account.Name)}
+			index[s.Account.Name] = st
+			out = append(out, st)
+		}
+		st.Stacks = append(st.Stacks, s)
+	}
+	order := map[string]int{}
+	for i, a := range org.AllAccounts {
+		order[a.Name] = i
+	}
+	slices.SortStableFunc(out, func(a, b *Stage) int { return order[a.Account.Name] - order[b.Account.Name] })
+	stages := make([]Stage, len(out))
+	for i, st := range out {
+		stages[i] = *st
+	}
+	return stages
 }
 
 // Command is one step of the bootstrap plan, run with credentials of

@@ -37,6 +37,10 @@ type Stack struct {
 	// Wave is the name of the pipeline wave that deploys it (Plan.Waves at
 	// MaxActions), "" when the org's waves cannot be planned.
 	Wave string
+	// Step is the name of the rollout step that deploys it (Plan.Rollout
+	// at MaxActions): what the pipeline deploys, at most MaxDepth in
+	// sequence. The wave's name in orgs whose phases fit one stage each.
+	Step string
 	// DependsOn are the stacks it deploys after, each earlier in
 	// Plan.Stacks, with the reason.
 	DependsOn []Dependency
@@ -471,6 +475,24 @@ func New(org *config.Org) *Plan {
 			for i := range st.Stacks {
 				st.Stacks[i].Wave = w.Name
 				p.Stacks[p.index[st.Stacks[i].Name]].Wave = w.Name
+			}
+		}
+	}
+	step := map[string]string{}
+	for _, s := range p.Rollout(MaxActions) {
+		for _, st := range s.Stages {
+			for _, x := range st.Stacks {
+				step[x.Name] = s.Name
+			}
+		}
+	}
+	for i := range p.Stacks {
+		p.Stacks[i].Step = step[p.Stacks[i].Name]
+	}
+	for _, w := range p.waves {
+		for _, st := range w.Stages {
+			for i := range st.Stacks {
+				st.Stacks[i].Step = step[st.Stacks[i].Name]
 			}
 		}
 	}

@@ -74,16 +74,32 @@ const (
 // after a manual approval. It returns an error when the org file has no
 // pipeline or its waves cannot be planned.
 func NewPipeline(app awscdk.App, org *config.Org) (awscdk.Stack, error) {
+	return NewPipelineWith(app, org, PipelineOptions{})
+}
+
+// PipelineOptions are NewPipelineWith's options. The zero value is what
+// the app deploys.
+type PipelineOptions struct {
+	// EmptyCLIStages leaves the stages of the CLI steps without stacks:
+	// the pipeline stack alone, to test its shape at 1,000 accounts
+	// without synthesizing 8,000 stacks. Never for a deploy.
+	EmptyCLIStages bool
+}
+
+// NewPipelineWith is NewPipeline with options. The pipeline deploys the
+// org's rollout (deployplan.Plan.Rollout): one CodePipeline stage per
+// step, at most deployplan.MaxDepth in sequence. A step that fits one
+// stage deploys as CDK Pipelines does, one stage per account, two actions
+// per stack; a larger one is one CodeBuild action that runs the CDK CLI
+// over the step's stacks (cliStep).
+func NewPipelineWith(app awscdk.App, org *config.Org, opts PipelineOptions) (awscdk.Stack, error) {
 	src := org.Deployment.Pipeline
 	if src == nil {
 		return nil, errors.New("deployment.pipeline: the org file names no pipeline; add deployment.pipeline " +
 			"(connectionArn and repository, or codeCommitRepository) or synthesize without -c pipeline=true")
 	}
 	plan := deployplan.New(org)
-	waves, err := plan.Waves(deployplan.MaxActions)
-	if err != nil {
-		return nil, fmt.Errorf("planning the pipeline's waves: %w", err)
-	}
+	steps := plan.Rollout(deployplan.MaxActions)
 	deployer := org.Deployer()
 	name := PipelineStackName(org)
 	stack := awscdk.NewStack(app, &name, &awscdk.StackProps{
@@ -107,6 +123,13 @@ func NewPipeline(app awscdk.App, org *config.Org) (awscdk.Stack, error) {
 	}
 
 	install, build := SynthCommands()
+	synth := pipelines.NewShellStep(jsii.String("Synth"), &pipelines.ShellStepProps{
+		Input:                  source,
+		InstallCommands:        jsii.Strings(install...),
+		Commands:               jsii.Strings(build...),
+		Env:                    &map[string]*string{"CDK_DISABLE_CLI_TELEMETRY": jsii.String("true")},
+		PrimaryOutputDirectory: jsii.String(PipelineOutDir),
+	})
 	image := &awscodebuild.BuildEnvironment{
 		BuildImage: awscodebuild.LinuxBuildImage_STANDARD_7_0(),
 		Privileged: jsii.Bool(false),
@@ -141,18 +164,20 @@ func NewPipeline(app awscdk.App, org *config.Org) (awscdk.Stack, error) {
 				"cache":  map[string]any{"paths": []string{SynthCachePath}},
 			}),
 		},
-		Synth: pipelines.NewShellStep(jsii.String("Synth"), &pipelines.ShellStepProps{
-			Input:                  source,
-			InstallCommands:        jsii.Strings(install...),
-			Commands:               jsii.Strings(build...),
-			Env:                    &map[string]*string{"CDK_DISABLE_CLI_TELEMETRY": jsii.String("true")},
-			PrimaryOutputDirectory: jsii.String(PipelineOutDir),
-		}),
+		Synth: synth,
 	})
 
-	for _, w := range waves {
-		wave := pipeline.AddWave(jsii.String(w.Name), nil)
-		for _, st := range w.Stages {
+	for _, step := range steps {
+		if step.CLI {
+			addCLIStep(app, pipeline, plan, step, source, synth, org, opts)
+			continue
+		}
+		var waveOpts *pipelines.WaveOptions
+		if step.Approval {
+			waveOpts = &pipelines.WaveOptions{Pre: &[]pipelines.Step{approval(step)}}
+		}
+		wave := pipeline.AddWave(jsii.String(step.Name), waveOpts)
+		for _, st := range step.Stages {
 			keep := map[string]bool{}
 			for _, s := range st.Stacks {
 				keep[s.Name] = true
@@ -181,6 +206,115 @@ func NewPipeline(app awscdk.App, org *config.Org) (awscdk.Stack, error) {
 		}
 	}
 	return stack, nil
+}
+
+// CLIStageName is the name of the CDK stage that holds a CLI step's
+// stacks, and of its nested assembly (assembly-<name>) in PipelineOutDir.
+// Account names are lowercase, so it never meets an account's stage.
+func CLIStageName(step deployplan.Step) string { return "Rollout-" + step.Name }
+
+// DeployCommand is the command a CLI step runs: the CDK CLI deploys every
+// stack of the step's nested assembly, concurrency stacks at once, in the
+// order of their dependencies ("--concurrency: maximum number of
+// simultaneous deployments (dependency permitting)", AWS CDK Developer
+// Guide, "cdk deploy"); --require-approval never, since the pipeline's own
+// approval (and the gates of the synth step) come before.
+func DeployCommand(step deployplan.Step, concurrency int) string {
+	return fmt.Sprintf("npx cdk deploy --app %s/assembly-%s --all --require-approval never --concurrency %d --progress events",
+		PipelineOutDir, CLIStageName(step), concurrency)
+}
+
+// approval is the manual approval before a step of production accounts.
+func approval(step deployplan.Step) pipelines.Step {
+	var accounts []string
+	for _, st := range step.Stages {
+		accounts = append(accounts, st.Account.Name)
+	}
+	return pipelines.NewManualApprovalStep(jsii.String("Approve-"+step.Name), &pipelines.ManualApprovalStepProps{
+		Comment: jsii.String(fmt.Sprintf("Deploy %d stacks to the production accounts %s, and the rest of the rollout after them?", len(step.Stacks()), strings.Join(accounts, ", "))),
+	})
+}
+
+// addCLIStep adds a CLI step: its stacks go into one CDK stage that the
+// pipeline synthesizes (a nested assembly of PipelineOutDir) but does not
+// deploy itself, and one CodeBuild action deploys that assembly with the
+// CDK CLI (DeployCommand), after the step's approval when it has one.
+//
+// The action runs in the deploying account. The CDK CLI deploys each stack
+// through the target environment's bootstrap roles: it assumes
+// cdk-hnb659fds-deploy-role-<account>-<region> for CloudFormation,
+// cdk-hnb659fds-file-publishing-role-<account>-<region> to upload the
+// stack's template and file assets, and may assume the lookup role to read
+// the deployed stack (AWS CDK Developer Guide, "AWS CDK bootstrapping":
+// the roles the CLI assumes). Every account's bootstrap trusts the
+// deploying account for all three (`cdk bootstrap --trust <deployer>`, as
+// `palisade bootstrap-plan` prints it; in the pinned CLI's bootstrap
+// template, node_modules/aws-cdk/lib/api/bootstrap/bootstrap-template.yaml,
+// FilePublishingRole, DeploymentActionRole and LookupRole trust
+// TrustedAccounts for sts:AssumeRole and sts:TagSession), so the
+// CodeBuild role needs only the identity side: those actions on those
+// roles. The CLI needs no assets stage of the pipeline (it publishes the
+// step's assets itself) and installs from the repository's lock file
+// (npm ci), so it is the CLI version the synth step used.
+func addCLIStep(app awscdk.App, pipeline pipelines.CodePipeline, plan *deployplan.Plan, step deployplan.Step, source, synth pipelines.IFileSetProducer, org *config.Org, opts PipelineOptions) {
+	stage := awscdk.NewStage(app, jsii.String(CLIStageName(step)), &awscdk.StageProps{StageName: jsii.String(CLIStageName(step))})
+	if !opts.EmptyCLIStages {
+		keep := map[string]bool{}
+		for _, s := range step.Stacks() {
+			keep[s.Name] = true
+		}
+		awscdk.Aspects_Of(stage).Add(&namesInStage{*stage.Node().Path() + "/"}, nil)
+		AddStackChecks(BuildPlan(stage, plan, func(name string) bool { return keep[name] }))
+	}
+	roles := func(kind string) string {
+		// The account is "*": the step's accounts are up to the org's
+		// every account, and a list of 1,000 ARNs would pass IAM's 10,240
+		// characters of inline policy per role (IAM User Guide, "IAM and
+		// AWS STS quotas"); aws:ResourceOrgID keeps it to the org's
+		// accounts, and only roles whose trust names the deploying
+		// account can be assumed at all.
+		return fmt.Sprintf("arn:%s:iam::*:role/cdk-hnb659fds-%s-role-*", org.Partition(), kind)
+	}
+	deploy := pipelines.NewCodeBuildStep(jsii.String("Deploy-"+step.Name), &pipelines.CodeBuildStepProps{
+		Input:            source,
+		AdditionalInputs: &map[string]pipelines.IFileSetProducer{PipelineOutDir: synth},
+		InstallCommands:  jsii.Strings("npm ci --ignore-scripts"),
+		Commands:         jsii.Strings(DeployCommand(step, org.Deployment.Concurrency)),
+		Env:              &map[string]*string{"CDK_DISABLE_CLI_TELEMETRY": jsii.String("true")},
+		PartialBuildSpec: awscodebuild.BuildSpec_FromObject(&map[string]any{
+			"phases": map[string]any{"install": map[string]any{"runtime-versions": map[string]any{"nodejs": "20"}}},
+		}),
+		// The longest build timeout CloudFormation accepts: the
+		// AWS::CodeBuild::Project schema caps TimeoutInMinutes at 480
+		// (cfn-lint E3034 refused 2,160), although CodeBuild's API
+		// Reference (CreateProject timeoutInMinutes) now says 5 to 2,160.
+		// 1,000 workload accounts at concurrency 20 are ~400 rounds of one
+		// stack deploy; at that size raise deployment.concurrency so that
+		// the rounds fit 8 hours. Whether CodePipeline has its own time
+		// limit per CodeBuild action below that the docs at hand did not
+		// settle.
+		Timeout: awscdk.Duration_Hours(jsii.Number(8)),
+		RolePolicyStatements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("AssumeTheCDKBootstrapRolesOfTheOrg"),
+			Actions:   jsii.Strings("sts:AssumeRole", "sts:TagSession"),
+			Resources: jsii.Strings(roles("deploy"), roles("file-publishing"), roles("lookup")),
+			// aws:ResourceOrgID is the organization of the role assumed
+			// (IAM User Guide, "AWS global condition context keys";
+			// AWS's data perimeter examples apply it to sts:AssumeRole,
+			// aws-samples/data-perimeter-policy-examples,
+			// resource_perimeter_scp.json).
+			Conditions: &map[string]any{"StringEquals": map[string]any{"aws:ResourceOrgID": org.OrganizationID}},
+		})},
+	})
+	var pre *[]pipelines.Step
+	if step.Approval {
+		a := approval(step)
+		// In a wave without stages, CDK Pipelines does not order pre before
+		// post by itself (aws/aws-cdk#16130): the dependency does.
+		deploy.AddStepDependency(a)
+		pre = &[]pipelines.Step{a}
+	}
+	pipeline.AddWave(jsii.String(step.Name), &pipelines.WaveOptions{Pre: pre, Post: &[]pipelines.Step{deploy}})
 }
 
 // artifactBucket is the pipeline's artifact store: encrypted with a
@@ -328,6 +462,10 @@ var pipelinePolicies = []struct{ path, reason string }{
 		"on the deploying account's roles only where tagged aws-cdk:bootstrap-role deploy or publishing (the CDK bootstrap roles); " +
 		"cloudformation:DescribeStacks and s3:ListBucket on *, which the CDK CLI needs to find the bootstrap stack and bucket and which read nothing else; " +
 		"read-only S3 action groups on the artifact bucket, KMS's ReEncrypt* and GenerateDataKey* on the artifact key only"},
+	{"/Deploy-", "CodeBuild role of a CLI deploy step (cdk deploy --concurrency over a phase too large for one CodePipeline stage): its own " +
+		"log streams and report groups, S3's object-level action groups on the artifact bucket and KMS's ReEncrypt* and GenerateDataKey* on the " +
+		"artifact key only, and sts:AssumeRole and sts:TagSession on the CDK bootstrap roles (deploy, file-publishing, lookup) of any account " +
+		"of the org (aws:ResourceOrgID): 1,000 accounts' role ARNs would pass IAM's inline policy size, and each role trusts only the deploying account"},
 	{"/Assets/FileRole/", "CodeBuild role of CDK Pipelines' asset publishing: log groups and report groups of CodeBuild in the deploying account " +
 		"(the publishing project's name is not known to the role it uses), codebuild:StartBuild on *, which CDK Pipelines grants for its publishing " +
 		"projects, sts:AssumeRole only on the target accounts' CDK file-publishing roles, read-only S3 action groups on the artifact bucket"},

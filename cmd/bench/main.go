@@ -12,6 +12,12 @@
 //
 //	go run ./cmd/bench [-sizes 1,10,50,200] [-validation both|on|off] [-jobs auto,1] [-app path]
 //
+// It also prints, per size (and always for 1, 10, 50, 200 and 1,000), the
+// rollout the pipeline deploys (deployplan.Plan.Rollout): its sequential
+// depth, its deploy actions (CodePipeline actions after the pipeline's own
+// source, synth, self-update and assets stages) and how many of them are
+// CLI actions, beside the waves of per-stack stages it replaced.
+//
 // `make bench` runs it. It is a measurement, not a test: nothing here fails
 // on a time. Warm caches matter: run it twice and keep the second.
 package main
@@ -32,6 +38,8 @@ import (
 	"time"
 
 	"github.com/palisade-sec/palisade/cmd/bench/benchorg"
+	"github.com/palisade-sec/palisade/config"
+	"github.com/palisade-sec/palisade/deployplan"
 )
 
 func main() {
@@ -132,7 +140,71 @@ func run(w io.Writer, sizesFlag, validation, jobsFlag, app string) error {
 		results = append(results, r)
 	}
 	Print(w, results)
+	rollouts, err := Rollouts(sizes)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	PrintRollouts(w, rollouts)
 	return nil
+}
+
+// RolloutSizes are the sizes whose rollout is always printed.
+var RolloutSizes = []int{1, 10, 50, 200, 1000}
+
+// Rollout is the rollout of one bench org: plain Go, no synth.
+type Rollout struct {
+	Workloads, Stacks, Steps, Depth, Actions, CLI, Waves, WaveActions int
+}
+
+// Rollouts plans the rollout of the bench org at each of sizes and
+// RolloutSizes, in increasing size.
+func Rollouts(sizes []int) ([]Rollout, error) {
+	all := slices.Clone(RolloutSizes)
+	for _, n := range sizes {
+		if !slices.Contains(all, n) {
+			all = append(all, n)
+		}
+	}
+	slices.Sort(all)
+	var out []Rollout
+	for _, n := range all {
+		org, err := config.Load(fmt.Sprintf("bench-%d.yaml", n), []byte(benchorg.File(n)))
+		if err != nil {
+			return nil, err
+		}
+		plan := deployplan.New(org)
+		steps := plan.Rollout(0)
+		r := Rollout{Workloads: n, Stacks: len(plan.Stacks), Steps: len(steps), Depth: deployplan.Depth(steps)}
+		for _, s := range steps {
+			r.Actions += s.Actions()
+			if s.CLI {
+				r.CLI++
+			}
+		}
+		waves, err := plan.Waves(0)
+		if err != nil {
+			return nil, err
+		}
+		r.Waves = len(waves)
+		for _, w := range waves {
+			for _, st := range w.Stages {
+				r.WaveActions += st.Actions()
+			}
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// PrintRollouts writes the rollout table.
+func PrintRollouts(w io.Writer, rollouts []Rollout) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "workloads\tstacks\trollout depth\tdeploy actions\tCLI actions\tper-stack waves (before)\ttheir actions\t")
+	for _, r := range rollouts {
+		fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", r.Workloads, r.Stacks, r.Depth, r.Actions, r.CLI, r.Waves, r.WaveActions)
+	}
+	tw.Flush()
 }
 
 func synth(app, root, tmp string, ctx map[string]any, org, target string, validation bool, jobs string) (Result, error) {

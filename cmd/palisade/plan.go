@@ -11,7 +11,8 @@ import (
 
 // runBootstrapPlan prints, for every account, the commands that create the
 // execution policy and bootstrap every region to trust the deploying
-// account, and then the deploy waves.
+// account, and then the rollout's steps (deployplan.Plan.Rollout) and its
+// depth.
 func runBootstrapPlan(args []string, stdout, stderr io.Writer) int {
 	path := "organization.yaml"
 	if len(args) > 0 {
@@ -27,11 +28,7 @@ func runBootstrapPlan(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "palisade:", err)
 		return 1
 	}
-	waves, err := deployplan.New(org).Waves(deployplan.MaxActions)
-	if err != nil {
-		fmt.Fprintln(stderr, "palisade:", err)
-		return 1
-	}
+	steps := deployplan.New(org).Rollout(deployplan.MaxActions)
 	d := org.Deployer()
 	fmt.Fprintf(stdout, "# Bootstrap plan for %s: every account trusts %s (%s), which deploys.\n", org.Name, d.ID, d.Name)
 	fmt.Fprintf(stdout, "# Run each account's commands with that account's credentials, from the palisade checkout.\n")
@@ -43,18 +40,28 @@ func runBootstrapPlan(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintln(stdout, c.String())
 	}
-	fmt.Fprintf(stdout, "\n# Then, with %s's credentials: npx cdk deploy --all --concurrency 4 -c org=%s\n", d.Name, path)
-	fmt.Fprintf(stdout, "# Stack dependencies order it; the waves (what the pipeline deploys, stage by stage):\n")
-	for _, w := range waves {
-		var stages []string
-		for _, s := range w.Stages {
-			stage := fmt.Sprintf("%s (%d stacks)", s.Name, len(s.Stacks))
-			if s.Production {
-				stage += " after approval"
+	fmt.Fprintf(stdout, "\n# Then, with %s's credentials: npx cdk deploy --all --concurrency %d -c org=%s\n", d.Name, org.Deployment.Concurrency, path)
+	fmt.Fprintf(stdout, "# Stack dependencies order it; the rollout (what the pipeline deploys, step by step), %d sequential steps (at most %d at any size):\n",
+		deployplan.Depth(steps), deployplan.MaxDepth)
+	for _, step := range steps {
+		var what string
+		if step.CLI {
+			what = fmt.Sprintf("one action, cdk deploy --concurrency %d: %d stacks of %d accounts", org.Deployment.Concurrency, len(step.Stacks()), len(step.Stages))
+		} else {
+			var stages []string
+			for _, s := range step.Stages {
+				stage := fmt.Sprintf("%s (%d stacks)", s.Name, len(s.Stacks))
+				if s.Production {
+					stage += " after approval"
+				}
+				stages = append(stages, stage)
 			}
-			stages = append(stages, stage)
+			what = strings.Join(stages, ", ")
 		}
-		fmt.Fprintf(stdout, "#   %-12s %s\n", w.Name, strings.Join(stages, ", "))
+		if step.Approval {
+			what = "after approval: " + what
+		}
+		fmt.Fprintf(stdout, "#   %-12s %s\n", step.Name, what)
 	}
 	return 0
 }
@@ -92,6 +99,9 @@ func runPlan(args []string, stdout, stderr io.Writer) int {
 		wave := s.Wave
 		if wave == "" {
 			wave = s.Phase
+		}
+		if s.Step != wave {
+			wave += " (pipeline step " + s.Step + ")"
 		}
 		fmt.Fprintf(stdout, "\n%s\n  %s (%s) %s, wave %s: %s\n", s.Name, s.Account.Name, s.Account.ID, s.Region, wave, s.Description)
 		for _, d := range s.DependsOn {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/palisade-sec/palisade/cmd/bench/benchorg"
 	"github.com/palisade-sec/palisade/deployplan"
 )
 
@@ -39,6 +40,28 @@ func TestBootstrapPlan(t *testing.T) {
 	}
 	if !strings.Contains(got, "#   accounts     management (3 stacks), prod (8 stacks) after approval, dev (8 stacks)") {
 		t.Errorf("plan lacks the waves:\n%s", got)
+	}
+	if !strings.Contains(got, "5 sequential steps (at most 6 at any size)") {
+		t.Errorf("plan lacks the depth:\n%s", got)
+	}
+	// 1,000 workload accounts, one of them production: the accounts phase
+	// is one CLI action, then the approval and the production account.
+	big := filepath.Join(t.TempDir(), "bench.yaml")
+	if err := os.WriteFile(big, []byte(benchorg.File(1000)+"deployment:\n  productionAccounts: [w0000]\n  concurrency: 50\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if code := runBootstrapPlan([]string{big}, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	for _, want := range []string{
+		"6 sequential steps (at most 6 at any size):\n",
+		"#   accounts     one action, cdk deploy --concurrency 50: 7995 stacks of 1000 accounts\n",
+		"#   accounts-production after approval: w0000 (8 stacks)\n",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the 1,000-workload plan lacks %q:\n%s", want, out.String()[strings.LastIndex(out.String(), "# Then"):])
+		}
 	}
 	out.Reset()
 	errOut.Reset()
