@@ -421,18 +421,12 @@ func policies(p Props) map[string]string {
 		})
 	}
 	if len(p.ForwardedLogGroups) > 0 {
-		var groups []string
-		for _, g := range p.ForwardedLogGroups {
-			// The Service Authorization Reference writes a log group's ARN
-			// arn:aws:logs:<region>:<account>:log-group:<name>, and CloudWatch
-			// Logs also authorizes some actions on <that ARN>:* (CloudWatch
-			// Logs User Guide, "CloudWatch Logs permissions reference"): both
-			// forms are denied. A pattern ending in * matches both already.
-			groups = append(groups, "arn:aws:logs:*:*:log-group:"+g)
-			if !strings.HasSuffix(g, "*") {
-				groups = append(groups, "arn:aws:logs:*:*:log-group:"+g+":*")
-			}
-		}
+		// The Service Authorization Reference writes a log group's ARN
+		// arn:aws:logs:<region>:<account>:log-group:<name>, and CloudWatch
+		// Logs also authorizes some actions on <that ARN>:* (CloudWatch
+		// Logs User Guide, "CloudWatch Logs permissions reference"): both
+		// forms are denied.
+		groups := withQualifiers("arn:aws:logs:*:*:log-group:", p.ForwardedLogGroups)
 		baseline = append(baseline, map[string]any{
 			"Sid":       "ProtectForwardedLogGroups",
 			"Effect":    "Deny",
@@ -481,14 +475,8 @@ func policies(p Props) map[string]string {
 		},
 	}
 	if len(p.FunctionNames) > 0 {
-		var fns []string
-		for _, f := range p.FunctionNames {
-			// The function and, * matching :, its versions and aliases.
-			fns = append(fns, "arn:aws:lambda:*:*:function:"+f)
-			if !strings.HasSuffix(f, "*") {
-				fns = append(fns, "arn:aws:lambda:*:*:function:"+f+":*")
-			}
-		}
+		// The function and its versions and aliases (<function ARN>:<qualifier>).
+		fns := withQualifiers("arn:aws:lambda:*:*:function:", p.FunctionNames)
 		deployment = append(deployment, map[string]any{
 			"Sid":       "ProtectDeploymentFunctions",
 			"Effect":    "Deny",
@@ -609,4 +597,19 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// withQualifiers returns prefix+name for each name and, unless the name ends
+// in * (which matches the colon and what follows already), also
+// prefix+name+":*", the ARN with a qualifier (a log group's ":*", a
+// function's version or alias).
+func withQualifiers(prefix string, names []string) []string {
+	var out []string
+	for _, n := range names {
+		out = append(out, prefix+n)
+		if !strings.HasSuffix(n, "*") {
+			out = append(out, prefix+n+":*")
+		}
+	}
+	return out
 }
