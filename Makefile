@@ -23,7 +23,7 @@ LAMBDA_BINS := $(LAMBDAS:%=build/lambda/%/bootstrap)
 lambdas: $(LAMBDA_BINS)
 
 build/lambda/%/bootstrap: $(GO_SOURCES) go.mod go.sum
-	@CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -trimpath -tags lambda.norpc -ldflags='-s -w -buildid=' -o $@ ./cmd/lambda/$*
+	@CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -trimpath -buildvcs=false -tags lambda.norpc -ldflags='-s -w -buildid=' -o $@ ./cmd/lambda/$*
 
 ## setup: install the pinned CDK CLI, cfn-guard and the IAM policy engine (npm ci), Go modules; check cfn-lint (moto is checked by the targets that run the lane; Graphviz is needed only by make diagram)
 setup: node_modules/.installed
