@@ -67,6 +67,16 @@ func start(t *testing.T) *emulator.Emulator {
 	if err := shared.emu.Reset(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	// The tests of this package call the emulator one call at a time, so
+	// no write of theirs overlaps another in time; the window in which an
+	// Organizations write stays in flight (0.25 s by default, for the
+	// lane's parallel stacks) would only make each of their writes sleep.
+	// Overlap within one stack operation is refused whatever the window;
+	// the test of overlap in time (TestConcurrentOrganizationsWrites) sets
+	// its own window.
+	if err := shared.emu.Set(context.Background(), map[string]any{"organizationsWriteSeconds": 0}); err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("emulator log %s ends:\n%s", shared.emu.LogPath, shared.emu.Tail(40))

@@ -753,12 +753,6 @@ func TestStackSetsAtScale(t *testing.T) {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			emu := start(t)
 			ctx := context.Background()
-			// CreateAccount attaches the default policies, two Organizations
-			// writes that stay in flight 0.25 s each by default: 500 s for
-			// 1,000 accounts, none of it StackSets'.
-			if err := emu.Set(ctx, map[string]any{"organizationsWriteSeconds": 0}); err != nil {
-				t.Fatal(err)
-			}
 			cfg := config(emu)
 			orgs := organizations.NewFromConfig(cfg)
 			if _, err := orgs.CreateOrganization(ctx, &organizations.CreateOrganizationInput{FeatureSet: orgtypes.OrganizationFeatureSetAll}); err != nil {
