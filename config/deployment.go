@@ -22,7 +22,51 @@ type Deployment struct {
 	// for one CodePipeline stage of per-stack actions (deployplan.Rollout).
 	// Default DefaultConcurrency, at most MaxConcurrency.
 	Concurrency int
+	// StackSets, when not nil, deploys what is the same in every workload
+	// account through service-managed CloudFormation StackSets with
+	// automatic deployment to its Targets (docs/stacksets.md): an account
+	// created in or moved into a target OU gets it without a commit.
+	StackSets *StackSets
 }
+
+// StackSets is the org file's deployment.stackSets: where the workload
+// accounts' uniform stacks go and how a stack set operation proceeds.
+//
+// Today the workload accounts' log stacks (logs: the forwarded log groups
+// and their subscriptions to the drain) go this way; the baseline and
+// Session Manager stacks carry Lambda code, which a stack set can only take
+// from a bucket every account of the organization may read, and stay
+// per-account stacks until palisade publishes that code (docs/stacksets.md,
+// section 5, item 2).
+type StackSets struct {
+	// Targets are the organization root (r-...) or OUs (ou-...) whose
+	// accounts, and those of every OU below, get the stack sets' instances
+	// (AWS CloudFormation User Guide, "Service-managed permissions": a stack
+	// set deploys to the target OUs and their child OUs). Every workload
+	// account of the file must be in one; preflight says which is not.
+	Targets []string
+	// RetainStacksOnRemoval keeps the stacks in an account that leaves the
+	// targets. Default false: the stacks are deleted, and what they retain
+	// on delete (palisade's log groups) stays (AutoDeployment,
+	// RetainStacksOnAccountRemoval).
+	RetainStacksOnRemoval bool
+	// FailureTolerancePercentage is the share of accounts per region whose
+	// instance may fail before the operation stops there, 0 to 100.
+	// Default 0: the first failure stops the region.
+	FailureTolerancePercentage int
+	// MaxConcurrentPercentage is the share of accounts per region deployed
+	// at once, 1 to 100. Default DefaultStackSetConcurrency.
+	MaxConcurrentPercentage int
+}
+
+// DefaultStackSetConcurrency is deployment.stackSets.maxConcurrentPercentage
+// when the file does not set it: a quarter of the accounts of a region at
+// once, so that with the default tolerance of 0 a template that fails
+// everywhere fails in a quarter of them before the operation stops (with
+// STRICT_FAILURE_TOLERANCE, StackSets' default, concurrency is also capped
+// at tolerance + 1 accounts: AWS CloudFormation API Reference,
+// StackSetOperationPreferences, MaxConcurrentCount).
+const DefaultStackSetConcurrency = 25
 
 // The bounds of deployment.concurrency. The CLI runs every deploy of one
 // action in one Node process of one CodeBuild container, polling each
@@ -62,6 +106,7 @@ func (d *decoder) deploymentFields(dep *Deployment) []field {
 			doc: "Accounts (by name, not the management account) whose pipeline stages wait for a manual approval."}),
 		d.intField("concurrency", &dep.Concurrency, shape{min: ptr(1), max: ptr(MaxConcurrency), def: DefaultConcurrency,
 			doc: "How many stacks at once the pipeline deploys (cdk deploy --concurrency) in a phase too large for one CodePipeline stage of per-stack actions."}),
+		d.stackSetsField(dep),
 		d.presentObjectField("pipeline", shape{
 			doc: "The CDK pipeline (synthesized with -c pipeline=true). Its source: connectionArn with repository (GitHub, GitLab, Bitbucket through AWS CodeConnections), or codeCommitRepository.",
 		}, func() []field {
@@ -108,6 +153,7 @@ func (d *decoder) validateDeployment(org *Org) {
 			d.errorf(ip, "duplicate account %q", name)
 		}
 	}
+	d.validateStackSets(dep.StackSets)
 	pl := dep.Pipeline
 	if pl == nil {
 		return
@@ -150,4 +196,48 @@ func (o *Org) Deployer() Account {
 		}
 	}
 	return o.AccountByRole(RoleManagement)
+}
+
+func (d *decoder) stackSetsField(dep *Deployment) field {
+	ss := &StackSets{}
+	return d.presentObjectField("stackSets", shape{
+		doc: "Deploy the workload accounts' uniform stacks (today: logs) through service-managed CloudFormation StackSets, automatically to every account of targets, including accounts created or moved there later.",
+	}, func() []field {
+		return []field{
+			d.strListField("targets", &ss.Targets, shape{required: true, minItems: 1, unique: true,
+				doc:   "The org root (r-...) or OUs (ou-...-...) whose accounts, and those of the OUs below, get the stack sets. Required; every workload account of this file must be in one.",
+				items: &shape{pattern: policyTargetRE, doc: "An organization root id (r-...) or OU id (ou-...-...)."}}),
+			d.boolField("retainStacksOnRemoval", &ss.RetainStacksOnRemoval, shape{def: false,
+				doc: "Keep the stacks in an account that leaves the targets. Default false: they are deleted, and the log groups they retain stay."}),
+			d.intField("failureTolerancePercentage", &ss.FailureTolerancePercentage, shape{min: ptr(0), max: ptr(100), def: 0,
+				doc: "The share of a region's accounts whose instance may fail before the operation stops in that region."}),
+			d.intField("maxConcurrentPercentage", &ss.MaxConcurrentPercentage, shape{min: ptr(1), max: ptr(100), def: DefaultStackSetConcurrency,
+				doc: "The share of a region's accounts deployed at once."}),
+		}
+	}, func() { dep.StackSets = ss })
+}
+
+func (d *decoder) validateStackSets(ss *StackSets) {
+	if ss == nil {
+		return
+	}
+	sp := join("deployment", "stackSets")
+	if d.require(sp, "targets", "the org root (r-...) or the OUs (ou-...-...) whose accounts get the stack sets") && len(ss.Targets) == 0 {
+		d.errorf(join(sp, "targets"), "names no target: list the org root (r-...) or the OUs (ou-...-...) whose accounts get the stack sets")
+	}
+	for i, t := range ss.Targets {
+		if !policyTargetRE.MatchString(t) {
+			d.errorf(item(join(sp, "targets"), i), "%q is not an organization root id (r-...) or OU id (ou-...-...)", t)
+		} else if slices.Index(ss.Targets, t) != i {
+			d.errorf(item(join(sp, "targets"), i), "duplicate target %q", t)
+		}
+	}
+	if ss.FailureTolerancePercentage < 0 || ss.FailureTolerancePercentage > 100 {
+		d.errorf(join(sp, "failureTolerancePercentage"), "%d is not a percentage (0 to 100)", ss.FailureTolerancePercentage)
+	}
+	if !d.set[join(sp, "maxConcurrentPercentage")] {
+		ss.MaxConcurrentPercentage = DefaultStackSetConcurrency
+	} else if ss.MaxConcurrentPercentage < 1 || ss.MaxConcurrentPercentage > 100 {
+		d.errorf(join(sp, "maxConcurrentPercentage"), "%d is not a share of accounts StackSets accepts (1 to 100 percent)", ss.MaxConcurrentPercentage)
+	}
 }

@@ -68,6 +68,9 @@ func TestLoadBad(t *testing.T) {
 		{"sessions-unknown", "sessionManager.idleTimeout", 13, 3, "unknown field \"idleTimeout\"; allowed fields are idleTimeoutMinutes, ma"},
 		{"deployment-account", "deployment.account", 13, 12, "\"tooling\" is not an account of this file; name the management account "},
 		{"deployment-concurrency", "deployment.concurrency", 13, 16, "500 is not a deploy concurrency palisade accepts; use 1 to 100 stacks a"},
+		{"deployment-stacksets-no-targets", "deployment.stackSets.targets", 13, 3, "is required: the org root (r-...) or the OUs (ou-...-...) whose accoun"},
+		{"deployment-stacksets-target", "deployment.stackSets.targets[1]", 14, 33, "\"333333333333\" is not an organization root id (r-...) or OU id (ou-...-"},
+		{"deployment-stacksets-concurrency", "deployment.stackSets.maxConcurrentPercentage", 15, 30, "0 is not a share of accounts StackSets accepts (1 to 100 percent)"},
 		{"deployment-connection", "deployment.pipeline.connectionArn", 14, 20, "\"arn:aws:iam::111111111111:role/github\" is not a connection ARN such a"},
 		{"deployment-no-source", "deployment.pipeline", 13, 3, "names no source: give connectionArn with repository (GitHub, GitLab, B"},
 		{"deployment-production-management", "deployment.productionAccounts[0]", 13, 24, "\"management\" is the management account, which runs no workloads; list "},
@@ -327,7 +330,9 @@ func TestLoadGoodFull(t *testing.T) {
 		t.Errorf("Sessions = %+v\nwant %+v", org.Sessions, wantS)
 	}
 	wantD := config.Deployment{Account: "data-platform", ProductionAccounts: []string{"data-platform"}, Concurrency: 40,
-		Pipeline: &config.Pipeline{CodeCommitRepository: "org-config", Branch: "release"}}
+		Pipeline: &config.Pipeline{CodeCommitRepository: "org-config", Branch: "release"},
+		// maxConcurrentPercentage not set: the default.
+		StackSets: &config.StackSets{Targets: []string{"ou-abcd-12345678", "ou-abcd-87654321"}, FailureTolerancePercentage: 10, MaxConcurrentPercentage: config.DefaultStackSetConcurrency}}
 	if !reflect.DeepEqual(org.Deployment, wantD) || org.Deployer().ID != "000000000003" {
 		t.Errorf("Deployment = %+v (deployer %v)\nwant %+v", org.Deployment, org.Deployer(), wantD)
 	}
