@@ -39,7 +39,16 @@ const (
 	Baseline   = "baseline"
 	Sessions   = "sessions"
 	Compliance = "compliance"
+	// FanOut is the management account's stack of the org's stack sets
+	// (deployment.stackSets): the workload accounts' stacks that are the
+	// same everywhere, deployed by StackSets instead of one stack each.
+	FanOut = "fanout"
 )
+
+// StackSetName is <org>-<purpose>, the name of the stack set that deploys
+// a purpose's stacks (FanOut); StackSets names each account's stack
+// StackSet-<org>-<purpose>-<uuid>.
+func StackSetName(org, purpose string) string { return org + "-" + purpose }
 
 // DeployFunctionName is <org>-deploy-fn-<region>: the name of the security
 // account's deploy-time function (CDK's AwsCustomResource function of the

@@ -100,6 +100,9 @@ type (
 		SecurityAccount string
 		Guardrails      *GuardrailsProps // nil: no SCPs from this region
 		Inspector       bool
+		// StackSetsTrustedAccess activates StackSets' trusted access with
+		// AWS Organizations (home region, with deployment.stackSets).
+		StackSetsTrustedAccess bool
 	}
 	// GuardrailsProps are the guardrails.Props the home orgadmin stack
 	// attaches as SCPs.
@@ -107,6 +110,10 @@ type (
 		TargetIds, ProtectedStackNames, ForwardedLogGroups, LogDestinations []string
 		FunctionRoleArns, FunctionNames, DeployingAccounts, AllowedRegions  []string
 		FunctionRoleActions                                                 []string
+		// MoreExemptRoleArns are exempt beside the CDK execution roles
+		// (guardrails.DefaultExemptRoleArns): with deployment.stackSets,
+		// the roles StackSets deploys each instance's stack with.
+		MoreExemptRoleArns []string
 	}
 	TrailProps struct {
 		TrailName, BucketName, KeyAliasArn string
@@ -142,6 +149,30 @@ type (
 		PackName   string
 		Compliance config.Compliance
 	}
+	// FanOutProps are the stack sets of the FanOut stack: for each purpose
+	// the workload accounts receive through StackSets, the props its stack
+	// reads in every account and region, with the region and partition
+	// left as ${AWS::Region} and ${AWS::Partition} (CloudFormation
+	// pseudo-parameters, resolved by Fn::Sub in each instance), since one
+	// template serves every account and region.
+	FanOutProps struct {
+		StackSets config.StackSets
+		Sets      []StackSetProps
+	}
+	StackSetProps struct {
+		Name    string // StackSetName
+		Purpose string // the purpose whose stack it deploys (Logs)
+		Regions []string
+		// Description of every instance's stack.
+		Description string
+		Props       any // as the purpose's Stack.Props: *LogsProps
+	}
+)
+
+// The pseudo-parameters a stack set's template leaves for each instance.
+const (
+	RegionParameter    = "${AWS::Region}"
+	PartitionParameter = "${AWS::Partition}"
 )
 
 // InstanceRoleName is the name of the instance role (and profile) of
@@ -218,7 +249,7 @@ func (s regionSet) of(o *config.Org, a *config.Account) []string {
 type after struct {
 	purpose string
 	account string // "security", "management", "same" (the stack's own) or "every" (each of the org's accounts)
-	region  string // "same" or "home"
+	region  string // "same", "home" or "every" (each of the org's regions)
 	reason  string
 }
 
@@ -228,6 +259,8 @@ func (d after) String() string {
 		return d.purpose + " (its account's home region)"
 	case d.account == "every":
 		return d.purpose + " (every account, same region)"
+	case d.region == "every":
+		return d.purpose + " (every region)"
 	}
 	return fmt.Sprintf("%s (%s region)", d.purpose, d.region)
 }
@@ -240,6 +273,10 @@ type entry struct {
 	regions  regionSet
 	// forwarding: only when the org forwards log groups.
 	forwarding bool
+	// fanout: the purpose's stacks go through StackSets when the org file
+	// has deployment.stackSets (perAccountUnlessStackSets), or the entry
+	// exists only then (onlyWithStackSets).
+	fanout fanoutMode
 	// phase is the rollout step; "" means by the account's role: security
 	// for the security account, accounts for the others.
 	phase    string
@@ -248,6 +285,14 @@ type entry struct {
 	describe func(o *config.Org, a *config.Account, region string) string
 	props    func(o *config.Org, a *config.Account, region string) any
 }
+
+type fanoutMode int
+
+const (
+	always fanoutMode = iota
+	perAccountUnlessStackSets
+	onlyWithStackSets
+)
 
 // purposes is the org -> stacks table, in the order the stacks are
 // created. Adding a stack purpose is one entry here and one factory in
@@ -297,19 +342,13 @@ var purposes = []entry{
 	},
 	{
 		purpose:  Logs,
-		accounts: workloadAccounts, regions: everyRegion, forwarding: true,
+		accounts: workloadAccounts, regions: everyRegion, forwarding: true, fanout: perAccountUnlessStackSets,
 		after: []after{{LogArchive, "security", "same", "the drain's destination must admit the subscription filters first"}},
 		logs:  []string{LogGroups},
 		describe: func(o *config.Org, a *config.Account, r string) string {
 			return fmt.Sprintf("palisade %s: log groups of %s in %s, forwarded to the security account", o.Name, a.Name, r)
 		},
-		props: func(o *config.Org, _ *config.Account, r string) any {
-			return &LogsProps{
-				DestinationArn:    o.LogDestinationArn(o.Partition(), r),
-				ForwardLogGroups:  o.Logging.ForwardLogGroups,
-				LogGroupRetention: o.Logging.LogGroupRetentionDays,
-			}
-		},
+		props: logsProps,
 	},
 	{
 		purpose:  OrgAdmin,
@@ -407,6 +446,18 @@ var purposes = []entry{
 		},
 	},
 	{
+		purpose:  FanOut,
+		accounts: managementAccount, regions: homeRegion, forwarding: true, fanout: onlyWithStackSets,
+		after: []after{
+			{LogArchive, "security", "every", "the drain's destination of every region must admit the subscription filters first"},
+			{OrgAdmin, "management", "home", "service-managed stack sets need StackSets' trusted access with AWS Organizations first"},
+		},
+		describe: func(o *config.Org, _ *config.Account, _ string) string {
+			return fmt.Sprintf("palisade %s: the stack sets that deploy the workload accounts' uniform stacks to the organization's target OUs", o.Name)
+		},
+		props: fanOutProps,
+	},
+	{
 		purpose:  Compliance,
 		accounts: securityAccount, regions: everyRegion, phase: "compliance",
 		after: []after{
@@ -422,10 +473,40 @@ var purposes = []entry{
 	},
 }
 
+// fanOutProps are the stack sets of the org: one per purpose whose
+// per-account stacks StackSets replaces (today: Logs).
+func fanOutProps(o *config.Org, _ *config.Account, _ string) any {
+	return &FanOutProps{
+		StackSets: *o.Deployment.StackSets,
+		Sets: []StackSetProps{{
+			Name:        StackSetName(o.Name, Logs),
+			Purpose:     Logs,
+			Regions:     o.Regions,
+			Description: fmt.Sprintf("palisade %s: log groups of this account, forwarded to the security account (stack set %s)", o.Name, StackSetName(o.Name, Logs)),
+			Props:       logsProps(o, nil, RegionParameter),
+		}},
+	}
+}
+
+// logsProps are a Logs stack's props in region (RegionParameter for a
+// stack set's template, whose partition is then PartitionParameter too).
+func logsProps(o *config.Org, _ *config.Account, r string) any {
+	partition := o.Partition()
+	if r == RegionParameter {
+		partition = PartitionParameter
+	}
+	return &LogsProps{
+		DestinationArn:    o.LogDestinationArn(partition, r),
+		ForwardLogGroups:  o.Logging.ForwardLogGroups,
+		LogGroupRetention: o.Logging.LogGroupRetentionDays,
+	}
+}
+
 // orgAdminProps: the home region's stack attaches the guardrails when the
 // org file names policy targets.
 func orgAdminProps(o *config.Org, a *config.Account, r string) any {
-	p := &OrgAdminProps{SecurityAccount: o.AccountByRole(config.RoleSecurity).ID, Inspector: len(o.Detection.Inspector) > 0}
+	p := &OrgAdminProps{SecurityAccount: o.AccountByRole(config.RoleSecurity).ID, Inspector: len(o.Detection.Inspector) > 0,
+		StackSetsTrustedAccess: o.Deployment.StackSets != nil && r == o.HomeRegion}
 	if d := o.Detection; r == o.HomeRegion && len(d.PolicyTargets) > 0 {
 		g := &GuardrailsProps{
 			TargetIds: d.PolicyTargets,
@@ -447,6 +528,19 @@ func orgAdminProps(o *config.Org, a *config.Account, r string) any {
 		if dep := o.Deployer(); dep.ID != a.ID {
 			g.DeployingAccounts = []string{dep.ID}
 		}
+		if o.Deployment.StackSets != nil {
+			// A service-managed stack set deploys each account's stack as
+			// the role stacksets-exec-<id> that StackSets makes in every
+			// target account: the role its service-linked role in the
+			// management account may assume (AWS managed policy
+			// CloudFormationStackSetsOrgAdminServiceRolePolicy:
+			// sts:AssumeRole on arn:aws:iam::*:role/stacksets-exec-*).
+			// SCPs apply to it (it is not service-linked), so it is exempt
+			// like CDK's execution role, and its stacks,
+			// StackSet-<stack set>-<uuid>, are protected like the org's.
+			g.MoreExemptRoleArns = []string{"arn:aws:iam::*:role/stacksets-exec-*"}
+			g.ProtectedStackNames = append(g.ProtectedStackNames, "StackSet-"+o.Name+"-*")
+		}
 		if d.DenyOtherRegions {
 			g.AllowedRegions = o.Regions
 		}
@@ -461,6 +555,9 @@ func New(org *config.Org) *Plan {
 	p := &Plan{Org: org, index: map[string]int{}}
 	for _, e := range purposes {
 		if e.forwarding && len(org.Logging.ForwardLogGroups) == 0 {
+			continue
+		}
+		if stackSets := org.Deployment.StackSets != nil; (e.fanout == perAccountUnlessStackSets && stackSets) || (e.fanout == onlyWithStackSets && !stackSets) {
 			continue
 		}
 		for _, a := range e.accounts.of(org) {
@@ -536,15 +633,20 @@ func (p *Plan) add(e entry, a *config.Account, region string) {
 		case "every":
 			accounts = everyAccount.of(o)
 		}
-		r := region
-		if d.region == "home" {
-			r = o.HomeRegion
+		regions := []string{region}
+		switch d.region {
+		case "home":
+			regions = []string{o.HomeRegion}
+		case "every":
+			regions = o.Regions
 		}
 		for _, acct := range accounts {
-			name := StackName(o.Name, d.purpose, acct.Name, r)
-			if _, ok := p.index[name]; ok && !seen[name] {
-				seen[name] = true
-				s.DependsOn = append(s.DependsOn, Dependency{name, d.reason})
+			for _, r := range regions {
+				name := StackName(o.Name, d.purpose, acct.Name, r)
+				if _, ok := p.index[name]; ok && !seen[name] {
+					seen[name] = true
+					s.DependsOn = append(s.DependsOn, Dependency{name, d.reason})
+				}
 			}
 		}
 	}
@@ -608,6 +710,12 @@ func Table() string {
 		if e.forwarding {
 			regions += " (*)"
 		}
+		switch e.fanout {
+		case perAccountUnlessStackSets:
+			regions += " (s)"
+		case onlyWithStackSets:
+			regions += " (S)"
+		}
 		phase := e.phase
 		if phase == "" {
 			phase = "by account"
@@ -632,5 +740,6 @@ func Table() string {
 		}
 	}
 	b.WriteString("(*) only when the org forwards log groups; phase by account: security for the security account, accounts for the others\n")
+	b.WriteString("(s) one stack per account without deployment.stackSets, else one stack set of the fanout stack; (S) only with deployment.stackSets\n")
 	return b.String()
 }

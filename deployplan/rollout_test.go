@@ -16,6 +16,16 @@ import (
 // production.
 func benchOrg(t *testing.T, n int, production ...string) *config.Org {
 	t.Helper()
+	file := benchFile(n, production...)
+	org, err := config.Load(fmt.Sprintf("bench-%d.yaml", n), []byte(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return org
+}
+
+// benchFile is benchOrg's org file.
+func benchFile(n int, production ...string) string {
 	file := benchorg.File(n)
 	if len(production) > 0 {
 		file += "deployment:\n  productionAccounts: ["
@@ -27,11 +37,7 @@ func benchOrg(t *testing.T, n int, production ...string) *config.Org {
 		}
 		file += "]\n"
 	}
-	org, err := config.Load(fmt.Sprintf("bench-%d.yaml", n), []byte(file))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return org
+	return file
 }
 
 // checkRollout: the steps hold every stack of the plan exactly once, each

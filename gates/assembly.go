@@ -1,12 +1,16 @@
 package gates
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/palisade-sec/palisade/internal/assembly"
 )
@@ -41,8 +45,67 @@ func readAssembly(outDir string) ([]*stack, error) {
 		}
 		s.indexLogicalIDs()
 		stacks = append(stacks, s)
+		sets, err := stackSetTemplates(outDir, s)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		stacks = append(stacks, sets...)
 	}
 	return stacks, errors.Join(errs...)
+}
+
+// stackSetTemplates are the templates that s deploys through StackSets (the
+// TemplateBody of each AWS::CloudFormation::StackSet), written to
+// <outDir>/stacksets/<stack>.<logical id>.template.json and judged as stacks
+// of their own, named <stack>/<logical id>, so that what reaches every
+// target account passes the same cfn-lint, cfn-guard and own checks as any
+// stack. cdk-nag ran on them when they were synthesized (stacks.
+// StackSetTemplate), and its errors are the fanout stack's. cfn-lint checks
+// them against s's region, not each target region.
+func stackSetTemplates(outDir string, s *stack) ([]*stack, error) {
+	if !s.types["AWS::CloudFormation::StackSet"] {
+		return nil, nil
+	}
+	raw, err := os.ReadFile(s.template)
+	if err != nil {
+		return nil, err
+	}
+	var t struct {
+		Resources map[string]struct {
+			Type       string
+			Properties struct{ TemplateBody any }
+		}
+	}
+	if err := json.Unmarshal(raw, &t); err != nil {
+		return nil, fmt.Errorf("stack %s: %w", s.name, err)
+	}
+	var out []*stack
+	for id, r := range t.Resources {
+		body, ok := r.Properties.TemplateBody.(string)
+		if r.Type != "AWS::CloudFormation::StackSet" || !ok {
+			continue // a TemplateURL, or a body computed at deploy time: not here to judge
+		}
+		var pretty bytes.Buffer
+		if err := json.Indent(&pretty, []byte(body), "", " "); err != nil {
+			return nil, fmt.Errorf("stack %s: %s's TemplateBody is not JSON: %w", s.name, id, err)
+		}
+		dir := filepath.Join(outDir, "stacksets")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+		file := filepath.Join(dir, s.name+"."+id+".template.json")
+		if err := os.WriteFile(file, pretty.Bytes(), 0o644); err != nil {
+			return nil, err
+		}
+		set := &stack{name: s.name + "/" + id, account: "unknown-account", region: s.region, template: file}
+		if err := set.readTemplate(); err != nil {
+			return nil, err
+		}
+		set.indexLogicalIDs()
+		out = append(out, set)
+	}
+	slices.SortFunc(out, func(a, b *stack) int { return strings.Compare(a.name, b.name) })
+	return out, nil
 }
 
 func (s *stack) readTemplate() error {

@@ -7,6 +7,7 @@ package stacks
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -122,6 +123,7 @@ var factories = map[string]func(r *renderer, s *deployplan.Stack) awscdk.Stack{
 			LogGroupRetention: retention(p.LogGroupRetention),
 		})
 	},
+	deployplan.FanOut: fanOutFactory,
 	deployplan.OrgAdmin: func(r *renderer, s *deployplan.Stack) awscdk.Stack {
 		p := s.Props.(*deployplan.OrgAdminProps)
 		var rails *guardrails.Props
@@ -137,16 +139,20 @@ var factories = map[string]func(r *renderer, s *deployplan.Stack) awscdk.Stack{
 				DeployingAccounts:   g.DeployingAccounts,
 				AllowedRegions:      g.AllowedRegions,
 			}
+			if len(g.MoreExemptRoleArns) > 0 {
+				rails.ExemptRoleArns = append(slices.Clone(guardrails.DefaultExemptRoleArns), g.MoreExemptRoleArns...)
+			}
 		}
 		return NewOrgAdmin(r.scope, s.Name, &OrgAdminProps{
-			StackName:       s.Name,
-			Description:     s.Description,
-			Account:         s.Account.ID,
-			Region:          s.Region,
-			SecurityAccount: p.SecurityAccount,
-			Home:            s.Home,
-			Guardrails:      rails,
-			Inspector:       p.Inspector,
+			StackName:              s.Name,
+			Description:            s.Description,
+			Account:                s.Account.ID,
+			Region:                 s.Region,
+			SecurityAccount:        p.SecurityAccount,
+			Home:                   s.Home,
+			Guardrails:             rails,
+			Inspector:              p.Inspector,
+			StackSetsTrustedAccess: p.StackSetsTrustedAccess,
 		})
 	},
 	deployplan.Trail: func(r *renderer, s *deployplan.Stack) awscdk.Stack {

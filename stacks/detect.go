@@ -14,6 +14,7 @@ import (
 	"github.com/palisade-sec/palisade/constructs/inspector"
 	"github.com/palisade-sec/palisade/constructs/orgtrail"
 	"github.com/palisade-sec/palisade/constructs/securityhub"
+	"github.com/palisade-sec/palisade/constructs/stackset"
 )
 
 // OrgAdminProps is what the management account's stack of one region reads.
@@ -31,6 +32,9 @@ type OrgAdminProps struct {
 	Guardrails *guardrails.Props
 	// Inspector delegates Amazon Inspector to SecurityAccount in this region.
 	Inspector bool
+	// StackSetsTrustedAccess activates StackSets' trusted access with AWS
+	// Organizations, for the fanout stack's service-managed stack sets.
+	StackSetsTrustedAccess bool
 }
 
 // NewOrgAdmin creates the management account's stack of one region: it
@@ -75,6 +79,9 @@ func NewOrgAdmin(scope constructs.Construct, id string, props *OrgAdminProps) aw
 		then(accessanalyzer.NewDelegatedAdmin(stack, "AccessAnalyzerAdmin", props.SecurityAccount))
 		then(configrecorder.NewDelegatedAdmin(stack, "ConfigAdmin", props.SecurityAccount))
 		then(orgtrail.NewTrustedAccess(stack, "CloudTrailTrustedAccess"))
+		if props.StackSetsTrustedAccess {
+			then(stackset.NewTrustedAccess(stack, "StackSetsTrustedAccess"))
+		}
 		if props.Guardrails != nil {
 			then(guardrails.New(stack, "Guardrails", props.Guardrails))
 		}

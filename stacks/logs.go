@@ -104,19 +104,23 @@ type LogForwardProps struct {
 	DestinationArn    string
 	ForwardLogGroups  []string
 	LogGroupRetention awslogs.RetentionDays
+	// ForStackSet makes the template of a stack set (StackSetTemplate):
+	// no Account, Region or StackName (each instance's own), DestinationArn
+	// an Fn::Sub string over ${AWS::Region} and ${AWS::Partition}.
+	ForStackSet bool
 }
 
 // NewLogForward creates a workload account's log stack for one region: the
 // log groups the org forwards, each subscribed to the security account's
 // drain.
 func NewLogForward(scope constructs.Construct, id string, props *LogForwardProps) awscdk.Stack {
-	stack := awscdk.NewStack(scope, &id, &awscdk.StackProps{
-		StackName:   jsii.String(props.StackName),
-		Description: jsii.String(props.Description),
-		Env:         &awscdk.Environment{Account: jsii.String(props.Account), Region: jsii.String(props.Region)},
-	})
+	stack := awscdk.NewStack(scope, &id, stackProps(props.StackName, props.Description, props.Account, props.Region, props.ForStackSet))
+	destination := props.DestinationArn
+	if props.ForStackSet {
+		destination = *awscdk.Fn_Sub(jsii.String(destination), nil)
+	}
 	logforward.New(stack, "LogForward", &logforward.Props{
-		DestinationArn: props.DestinationArn,
+		DestinationArn: destination,
 		LogGroups:      props.ForwardLogGroups,
 		Retention:      props.LogGroupRetention,
 		// The drain admits the organization.
