@@ -60,12 +60,10 @@ type StackSets struct {
 }
 
 // DefaultStackSetConcurrency is deployment.stackSets.maxConcurrentPercentage
-// when the file does not set it: a quarter of the accounts of a region at
-// once, so that with the default tolerance of 0 a template that fails
-// everywhere fails in a quarter of them before the operation stops (with
-// STRICT_FAILURE_TOLERANCE, StackSets' default, concurrency is also capped
-// at tolerance + 1 accounts: AWS CloudFormation API Reference,
-// StackSetOperationPreferences, MaxConcurrentCount).
+// when the file does not set it: a quarter of a region's accounts at once,
+// so that a template that fails everywhere, with the default tolerance of
+// 0, fails in at most a quarter of them before the region stops (palisade's
+// stack sets run in SOFT_FAILURE_TOLERANCE mode: constructs/stackset).
 const DefaultStackSetConcurrency = 25
 
 // The bounds of deployment.concurrency. The CLI runs every deploy of one
