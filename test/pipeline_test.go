@@ -256,11 +256,16 @@ func TestPipelineStagesDeployTheSameTemplates(t *testing.T) {
 // its stages deploy the direct app's templates.
 func TestPipelineFromCodeCommit(t *testing.T) {
 	o := optionsOrgSynth(t)
-	org, err := config.Load(optionsFile, []byte(optionsOrg+`
+	// Into the options org's deployment section.
+	file := strings.Replace(optionsOrg, "\ndeployment:\n", `
 deployment:
   pipeline: {codeCommitRepository: palisade-org, branch: release}
   productionAccounts: [app]
-`))
+`, 1)
+	if file == optionsOrg {
+		t.Fatal("the options org has no deployment section to extend")
+	}
+	org, err := config.Load(optionsFile, []byte(file))
 	if err != nil {
 		t.Fatal(err)
 	}

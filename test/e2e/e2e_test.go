@@ -150,6 +150,22 @@ func deployLane(t *testing.T, path string, full bool) {
 	for _, f := range got.findings() {
 		t.Error(f)
 	}
+	if l.fanOut != nil {
+		// The stack sets (fanout_test.go): in every account of the OU,
+		// and in one created there after the deploy.
+		if err := l.step(ctx, "stack sets", func(ctx context.Context) error {
+			if err := l.fanOutArrived(ctx, l.fanOut.accounts(l.org)); err != nil {
+				return err
+			}
+			// The check can fail: the security account is outside the OU.
+			if err := l.fanOutArrived(ctx, []string{l.org.Security().ID}); err == nil {
+				return fmt.Errorf("the stack set check found the stack sets' stacks in the security account, which is not in the OU")
+			}
+			return l.newAccountGetsTheFanOut(ctx)
+		}); err != nil {
+			t.Error(err)
+		}
+	}
 
 	// A lane that cannot fail proves nothing: verify again against an org
 	// file with deliberate mistakes and expect each to be reported where it is.

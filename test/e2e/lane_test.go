@@ -43,6 +43,9 @@ const (
 	// accountIDTag asks the emulator's CreateAccount for a given account id
 	// (see test/emulator/launcher.py).
 	accountIDTag = "emulator:account-id"
+	// organizationsWriteSeconds is the emulator's default Organizations
+	// write window (emulator.Emulator.Set).
+	organizationsWriteSeconds = 0.25
 )
 
 // lane is one run: an emulator, the example organization created in it,
@@ -57,6 +60,9 @@ type lane struct {
 	emu   *emulator.Emulator
 	mgmt  aws.Credentials            // the management account's operator
 	creds map[string]aws.Credentials // account id -> memberRole credentials
+	// fanOut: the OU and accounts made for deployment.stackSets
+	// (fanout_test.go); nil without.
+	fanOut *fanOut
 
 	mu    sync.Mutex
 	steps []timing
@@ -119,6 +125,19 @@ func (l *lane) startEmulator(ctx context.Context) error {
 func (l *lane) createOrganization(ctx context.Context) error {
 	mgmt := l.management()
 	home := l.org.HomeRegion
+	// The organization is made here one call at a time, so the emulator's
+	// Organizations write window (each write in flight 0.25 s, to refuse
+	// overlapping ones) would only sleep: it is 0 until the organization
+	// stands, and back to its default for the deploy, whose stacks write
+	// to Organizations in parallel.
+	if err := l.emu.Set(ctx, map[string]any{"organizationsWriteSeconds": 0}); err != nil {
+		return err
+	}
+	defer func() {
+		if err := l.emu.Set(ctx, map[string]any{"organizationsWriteSeconds": organizationsWriteSeconds}); err != nil {
+			l.logf("restoring the Organizations write window: %v", err)
+		}
+	}()
 	// Before any credentials exist, act in the management account through
 	// moto's account header; everything after uses real (fake) keys.
 	boot := iam.NewFromConfig(asAccount(sdkConfig(l.emu.Endpoint, home, aws.Credentials{
@@ -177,6 +196,12 @@ func (l *lane) createOrganization(ctx context.Context) error {
 		}
 		if s := out.CreateAccountStatus; s.State != orgtypes.CreateAccountStateSucceeded || aws.ToString(s.AccountId) != u.ID {
 			return fmt.Errorf("creating the unmanaged account %s: state %s, id %s", u.ID, s.State, aws.ToString(s.AccountId))
+		}
+	}
+
+	if l.org.Deployment.StackSets != nil {
+		if err := l.createFanOutOU(ctx, orgs); err != nil {
+			return err
 		}
 	}
 

@@ -58,6 +58,13 @@ func (v *verifier) heldResources(ctx context.Context, asm *assembly) (*held, err
 		}
 		h.stacks = append(h.stacks, heldStack{s.name, s.account, s.region, res})
 	}
+	// The stacks StackSets deployed for the fanout stack's stack sets
+	// (fanout_test.go) hold the file's workload accounts' log groups.
+	sets, err := v.stackSetStacks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	h.stacks = append(h.stacks, sets...)
 	return h, nil
 }
 

@@ -84,6 +84,11 @@ func (l *lane) withEmulatorRoot(ctx context.Context) error {
 			return err
 		}
 	}
+	for key, v := range l.fanOutEdits() {
+		if err := replace(key, v, yaml.Flow(true)); err != nil {
+			return err
+		}
+	}
 	out := filepath.Join(l.dir, "organization.generated.yaml")
 	if err := os.WriteFile(out, []byte(file.String()+"\n"), 0o644); err != nil {
 		return err

@@ -1135,7 +1135,22 @@ def _org_register_admin(account_id, region_name, p):
     return {}
 
 
+def _cfn_activate_organizations_access(account_id, region_name, p):
+    # StackSets' trusted access, through CloudFormation's own call
+    # (stacksets.py models it: management account only, and it enables the
+    # service principal in Organizations too).
+    import stacksets
+
+    org, mgmt = _org_of(account_id)
+    if account_id != mgmt:
+        raise ValueError(f"CloudFormation ActivateOrganizationsAccess: {account_id} is not the management account")
+    org.enable_aws_service_access(ServicePrincipal=stacksets.SERVICE_PRINCIPAL)
+    stacksets.ACCESS.add(mgmt)
+    return {}
+
+
 SDK_CALLS = {
+    ("cloudformation", "activateorganizationsaccess"): _cfn_activate_organizations_access,
     ("guardduty", "enableorganizationadminaccount"): _gd_enable_admin,
     ("guardduty", "updateorganizationconfiguration"): _gd_update_org_config,
     ("guardduty", "listdetectors"): _gd_list_detectors,
