@@ -86,6 +86,8 @@ var Checks = []Check{
 		Doc: "AWS Organizations API Reference, AttachPolicy (PolicyTypeNotEnabledException, TargetNotFoundException); User Guide, \"Enabling a policy type\" (EnablePolicyType on the root)"},
 	{Name: "accounts", Scope: ScopeOrg, Run: checkAccounts,
 		Doc: "AWS Config API Reference, PutOrganizationConformancePack: the pack needs a recorder in every member account, ExcludedAccounts leaves accounts out (superwerker#291)"},
+	{Name: "stack-set-targets", Scope: ScopeOrg, Run: checkStackSetTargets,
+		Doc: "AWS CloudFormation User Guide, \"Service-managed permissions\": a service-managed stack set deploys to the accounts of its target OUs and of every OU below them; CreateStackInstances with an unknown OU fails; AWS Organizations API Reference, ListParents"},
 	{Name: "trusted-access", Scope: ScopeOrg, Run: checkTrustedAccess,
 		Doc: "AWS CloudTrail API Reference, CreateTrail, CloudTrailAccessNotEnabledException; AWS Organizations API Reference, ListAWSServiceAccessForOrganization"},
 	{Name: "delegated-admin", Scope: ScopeOrg, Run: checkDelegatedAdmins,
@@ -243,6 +245,86 @@ func checkAccounts(ctx context.Context, e *Env) ([]Finding, error) {
 		}
 	}
 	return fs, nil
+}
+
+// checkStackSetTargets: with deployment.stackSets, every target exists,
+// and every workload account of the file is in one (in a target OU or an
+// OU below it, or anywhere when the root is a target), since its log
+// stacks come from the stack set alone: one outside would get none.
+func checkStackSetTargets(ctx context.Context, e *Env) ([]Finding, error) {
+	ss := e.Org.Deployment.StackSets
+	if ss == nil {
+		return nil, nil
+	}
+	roots, err := e.Orgs.ListRoots(ctx, &organizations.ListRootsInput{})
+	if err != nil {
+		return nil, err
+	}
+	root := ""
+	if len(roots.Roots) > 0 {
+		root = aws.ToString(roots.Roots[0].Id)
+	}
+	var fs []Finding
+	targets := map[string]bool{}
+	for _, t := range ss.Targets {
+		switch {
+		case strings.HasPrefix(t, "r-") && t != root:
+			fs = append(fs, Finding{Check: "stack-set-targets", Found: fmt.Sprintf("deployment.stackSets.targets names the root %s, the organization's root is %s", t, root),
+				Fix: fmt.Sprintf("replace %s with %s in %s", t, root, e.Org.Source)})
+			continue
+		case strings.HasPrefix(t, "ou-"):
+			if _, err := e.Orgs.DescribeOrganizationalUnit(ctx, &organizations.DescribeOrganizationalUnitInput{OrganizationalUnitId: aws.String(t)}); err != nil {
+				var nf *orgtypes.OrganizationalUnitNotFoundException
+				if !errors.As(err, &nf) {
+					return nil, err
+				}
+				fs = append(fs, Finding{Check: "stack-set-targets", Found: fmt.Sprintf("deployment.stackSets.targets names the OU %s, which the organization does not have", t),
+					Fix: "create the OU (aws organizations create-organizational-unit) or correct its id"})
+				continue
+			}
+		}
+		targets[t] = true
+	}
+	if targets[root] {
+		return fs, nil // every account is below the root
+	}
+	for _, a := range e.Org.Workloads() {
+		in, err := underTargets(ctx, e.Orgs, a.ID, targets)
+		if err != nil {
+			return nil, err
+		}
+		if !in {
+			fs = append(fs, Finding{Check: "stack-set-targets", Account: a.ID,
+				Found: fmt.Sprintf("the workload account %s (%s) is in none of deployment.stackSets.targets (%s): its log stacks come from the stack set, which deploys only there", a.Name, a.ID, strings.Join(ss.Targets, ", ")),
+				Fix:   fmt.Sprintf("move it into a target OU (aws organizations move-account --account-id %s ...), or add its OU to deployment.stackSets.targets", a.ID)})
+		}
+	}
+	return fs, nil
+}
+
+// underTargets walks account's parents up to the root and reports whether
+// one of them is a target. Each account and OU has exactly one parent (AWS
+// Organizations API Reference, ListParents: "In the current release, a child
+// can have only a single parent").
+func underTargets(ctx context.Context, orgs Organizations, account string, targets map[string]bool) (bool, error) {
+	child := account
+	for range 6 { // the root, and at most five levels of OUs below it (AWS Organizations quotas: OU nesting depth 5)
+		out, err := orgs.ListParents(ctx, &organizations.ListParentsInput{ChildId: aws.String(child)})
+		if err != nil {
+			return false, err
+		}
+		if len(out.Parents) == 0 {
+			return false, nil
+		}
+		child = aws.ToString(out.Parents[0].Id)
+		if targets[child] {
+			return true, nil
+		}
+		if out.Parents[0].Type == orgtypes.ParentTypeRoot {
+			return false, nil
+		}
+	}
+	return false, nil
 }
 
 func checkTrustedAccess(ctx context.Context, e *Env) ([]Finding, error) {

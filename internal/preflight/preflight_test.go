@@ -45,6 +45,7 @@ type world struct {
 	featureSet  orgtypes.OrganizationFeatureSet
 	rootID      string
 	ous         []string
+	parents     map[string]string // child (account or OU) -> parent; absent: the root
 	scpEnabled  bool
 	accounts    []orgtypes.Account
 	trusted     []string
@@ -158,6 +159,14 @@ func (o orgs) DescribeOrganizationalUnit(_ context.Context, in *organizations.De
 		return nil, &orgtypes.OrganizationalUnitNotFoundException{Message: aws.String("no such OU")}
 	}
 	return &organizations.DescribeOrganizationalUnitOutput{OrganizationalUnit: &orgtypes.OrganizationalUnit{Id: in.OrganizationalUnitId}}, nil
+}
+
+func (o orgs) ListParents(_ context.Context, in *organizations.ListParentsInput, _ ...func(*organizations.Options)) (*organizations.ListParentsOutput, error) {
+	o.w.record(o.w.mgmt, "ListParents")
+	if p, ok := o.w.parents[aws.ToString(in.ChildId)]; ok {
+		return &organizations.ListParentsOutput{Parents: []orgtypes.Parent{{Id: aws.String(p), Type: orgtypes.ParentTypeOrganizationalUnit}}}, nil
+	}
+	return &organizations.ListParentsOutput{Parents: []orgtypes.Parent{{Id: aws.String(o.w.rootID), Type: orgtypes.ParentTypeRoot}}}, nil
 }
 
 func (o orgs) ListPolicies(_ context.Context, in *organizations.ListPoliciesInput, _ ...func(*organizations.Options)) (*organizations.ListPoliciesOutput, error) {
@@ -408,6 +417,38 @@ func TestUnknownOU(t *testing.T) {
 	w.ous = []string{"ou-abcd-12345678"}
 	if res := run(t, org, w); len(res.Findings) > 0 {
 		t.Errorf("findings with the OU there:\n%v", res.Findings)
+	}
+}
+
+// With deployment.stackSets, a workload account outside the targets
+// blocks (it would get no log stacks), and so does a target OU the
+// organization lacks; accounts in a target OU, or in an OU below one, pass,
+// and the root as a target admits every account.
+func TestStackSetTargets(t *testing.T) {
+	org := example(t)
+	org.Deployment.StackSets = &config.StackSets{Targets: []string{"ou-abcd-11111111"}, MaxConcurrentPercentage: 25}
+	w := clean(org)
+	w.ous = []string{"ou-abcd-11111111", "ou-abcd-22222222"}
+	w.parents = map[string]string{"333333333333": "ou-abcd-11111111", "444444444444": "ou-abcd-22222222", "ou-abcd-22222222": "ou-abcd-11111111"}
+	if res := run(t, org, w); len(res.Findings) > 0 {
+		t.Errorf("findings with both workloads below the target:\n%v", res.Findings)
+	}
+	delete(w.parents, "444444444444") // dev under the root
+	res := run(t, org, w)
+	if len(res.Findings) != 1 || res.Findings[0].Check != "stack-set-targets" || res.Findings[0].Account != "444444444444" || !res.Blocked() ||
+		!strings.Contains(res.Findings[0].Found, "the workload account dev (444444444444) is in none of deployment.stackSets.targets") {
+		t.Errorf("findings:\n%v", res.Findings)
+	}
+	org.Deployment.StackSets.Targets = []string{"r-abcd"}
+	if res := run(t, org, w); len(res.Findings) > 0 {
+		t.Errorf("findings with the root as target:\n%v", res.Findings)
+	}
+	org.Deployment.StackSets.Targets = []string{"ou-abcd-99999999"}
+	res = run(t, org, w)
+	if !res.Blocked() || !slices.ContainsFunc(res.Findings, func(f preflight.Finding) bool {
+		return strings.Contains(f.Found, "names the OU ou-abcd-99999999, which the organization does not have")
+	}) {
+		t.Errorf("findings with an unknown target OU:\n%v", res.Findings)
 	}
 }
 
