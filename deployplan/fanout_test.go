@@ -101,3 +101,29 @@ func TestNoFanOutWithoutStackSets(t *testing.T) {
 		t.Errorf("%d logs stacks, want 20", logs)
 	}
 }
+
+// TestFanOutGuardrails: with stackSets the guardrails exempt the role
+// StackSets deploys each instance's stack with (stacksets-exec-*) and
+// protect those stacks like the org's own; without, neither; and the home
+// orgadmin stack activates StackSets' trusted access.
+func TestFanOutGuardrails(t *testing.T) {
+	for _, with := range []bool{false, true} {
+		org := benchOrg(t, 10)
+		if with {
+			org = withStackSets(t, 10)
+		}
+		org.Detection.PolicyTargets = []string{"r-abcd"}
+		plan := deployplan.New(org)
+		s, ok := plan.Stack(deployplan.StackName(org.Name, deployplan.OrgAdmin, org.Management().Name, org.HomeRegion))
+		if !ok {
+			t.Fatal("no home orgadmin stack")
+		}
+		p := s.Props.(*deployplan.OrgAdminProps)
+		g := p.Guardrails
+		exempt := slices.Contains(g.MoreExemptRoleArns, "arn:aws:iam::*:role/stacksets-exec-*")
+		protected := slices.Contains(g.ProtectedStackNames, "StackSet-"+org.Name+"-*")
+		if exempt != with || protected != with || p.StackSetsTrustedAccess != with {
+			t.Errorf("stackSets %v: stacksets-exec exempt %v, StackSet stacks protected %v, trusted access %v", with, exempt, protected, p.StackSetsTrustedAccess)
+		}
+	}
+}

@@ -25,9 +25,12 @@ import (
 // accounts' stacks (stacks.BuildSelected: the org keeps every account, so
 // the policies list them all), runs the own checks on them (stacks.Synth
 // does, as every synth) and logs each policy that grows with the org,
-// with its size at each scale (-v shows them). The security account's
-// logarchive stacks and the management account's trail stack, which every
-// account writes into, must be byte-identical at every scale: their
+// with its size at each scale (-v shows them). The orgs attach the
+// guardrails and fan out through StackSets, so the SCPs and the fanout
+// stack (its stack set's template too) are measured. The security account's
+// logarchive stacks, the management account's trail stack, which every
+// account writes into, and its fanout stack must be byte-identical at every
+// scale: their
 // policies are scoped to the organization (aws:SourceOrgID,
 // aws:PrincipalOrgID), so a new account needs no redeploy of them.
 func TestSharedPoliciesAtScale(t *testing.T) {
@@ -37,7 +40,11 @@ func TestSharedPoliciesAtScale(t *testing.T) {
 	var order []key
 	fixed := map[string][]byte{} // the logarchive and trail templates at the first scale, by stack name
 	for i, n := range scales {
-		org, err := config.Load(fmt.Sprintf("bench-%d.yaml", n), []byte(benchorg.File(n)))
+		// With the guardrails (policy targets) and the fan-out (stack
+		// sets): the SCPs and the fanout stack are shared too.
+		file := strings.Replace(benchorg.File(n), "security:\n", "security:\n  policyTargets: [r-abcd]\n", 1) +
+			"deployment:\n  stackSets:\n    targets: [ou-abcd-11111111]\n"
+		org, err := config.Load(fmt.Sprintf("bench-%d.yaml", n), []byte(file))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -65,7 +72,7 @@ func TestSharedPoliciesAtScale(t *testing.T) {
 		}
 		for _, st := range built {
 			name := *st.StackName()
-			if !strings.Contains(name, "-logarchive-") && !strings.Contains(name, "-trail-") {
+			if !strings.Contains(name, "-logarchive-") && !strings.Contains(name, "-trail-") && !strings.Contains(name, "-fanout-") {
 				continue
 			}
 			tpl, err := os.ReadFile(filepath.Join(dir, name+".template.json"))
@@ -84,8 +91,8 @@ func TestSharedPoliciesAtScale(t *testing.T) {
 			t.Errorf("%d workloads: %v", n, synthErr)
 		}
 	}
-	if len(fixed) != 3 /* two regions' logarchive stacks and the trail */ {
-		t.Errorf("compared %d logarchive and trail stacks, want one logarchive per region and the trail: %v", len(fixed), slices.Sorted(maps.Keys(fixed)))
+	if len(fixed) != 4 /* two regions' logarchive stacks, the trail and the fanout */ {
+		t.Errorf("compared %d logarchive, trail and fanout stacks, want one logarchive per region, the trail and the fanout: %v", len(fixed), slices.Sorted(maps.Keys(fixed)))
 	}
 	limits := map[string]gates.Limit{}
 	for _, l := range gates.Limits {

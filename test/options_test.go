@@ -142,3 +142,64 @@ func TestOptions(t *testing.T) {
 		}
 	}
 }
+
+// TestFanOutTemplate: the options org's deployment.stackSets puts the
+// workload account's log stack into one service-managed stack set of the
+// management account's fanout stack. The set's template comes from the
+// logs stack's own factory, environment-agnostic: no workload account id,
+// no fixed region, no CDK bootstrap rule or asset (a target account has
+// neither); the org file's options reach the StackSet resource; the
+// home orgadmin stack activates StackSets' trusted access, and no
+// workload account has a logs stack of its own.
+func TestFanOutTemplate(t *testing.T) {
+	o := optionsOrgSynth(t)
+	fan := readTemplate(t, o.outdir, stacks.StackName("opts", "fanout", "management", "eu-west-1"))
+	var sets []map[string]any
+	for _, r := range fan.Resources {
+		if r.Type == "AWS::CloudFormation::StackSet" {
+			sets = append(sets, r.Properties)
+		}
+	}
+	if len(sets) != 1 {
+		t.Fatalf("stack sets = %d, want 1", len(sets))
+	}
+	set := sets[0]
+	body, _ := set["TemplateBody"].(string)
+	for _, want := range []string{`"AWS::Logs::LogGroup"`, `"AWS::Logs::SubscriptionFilter"`, `"/app/audit"`, "${AWS::Region}",
+		"arn:${AWS::Partition}:logs:${AWS::Region}:222222222222:destination:"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the stack set's template lacks %s:\n%s", want, body)
+		}
+	}
+	for _, bad := range []string{"333333333333", "eu-west-1", "BootstrapVersion", "cdk-hnb659fds"} {
+		if strings.Contains(body, bad) {
+			t.Errorf("the stack set's template holds %s: it must be the same for every account and region", bad)
+		}
+	}
+	for key, want := range map[string]string{
+		"PermissionModel":      `"SERVICE_MANAGED"`,
+		"AutoDeployment":       `{"Enabled":true,"RetainStacksOnAccountRemoval":true}`,
+		"OperationPreferences": `{"ConcurrencyMode":"SOFT_FAILURE_TOLERANCE","FailureTolerancePercentage":10,"MaxConcurrentPercentage":50,"RegionConcurrencyType":"PARALLEL"}`,
+		"StackInstancesGroup":  `[{"DeploymentTargets":{"OrganizationalUnitIds":["ou-abcd-11111111"]},"Regions":["eu-west-1"]}]`,
+	} {
+		if got := js(set[key]); got != want {
+			t.Errorf("%s = %s, want %s", key, got, want)
+		}
+	}
+	for _, s := range o.report.Stacks {
+		if strings.HasPrefix(s.Name, "opts-logs-") {
+			t.Errorf("%s is synthesized: with stackSets the workload accounts' log stacks are the stack set's", s.Name)
+		}
+	}
+	judged := slices.ContainsFunc(o.report.Stacks, func(s gates.StackResult) bool {
+		return strings.HasPrefix(s.Name, stacks.StackName("opts", "fanout", "management", "eu-west-1")+"/") && s.Resources > 0
+	})
+	if !judged {
+		t.Error("the gates did not judge the stack set's template as a stack of its own")
+	}
+	// The options org attaches no guardrails (no policy targets): their
+	// StackSets exemption is deployplan's TestFanOutGuardrails.
+	if admin := js(readTemplate(t, o.outdir, stacks.StackName("opts", "orgadmin", "management", "eu-west-1")).Resources); !strings.Contains(admin, "activateOrganizationsAccess") {
+		t.Error("the orgadmin stack does not activate StackSets' trusted access")
+	}
+}
