@@ -96,6 +96,8 @@ var Checks = []Check{
 		Doc: "AWS Organizations API Reference, CreatePolicy, DuplicatePolicyException (a policy with the same name and type exists)"},
 	{Name: "bootstrap", Scope: ScopeRegion, Run: checkBootstrap,
 		Doc: "AWS CDK Developer Guide, \"AWS CDK bootstrapping\": every environment deployed to holds the CDKToolkit stack"},
+	{Name: "fanout-collision", Scope: ScopeRegion, Run: checkFanOutCollision,
+		Doc: "AWS CloudFormation User Guide, \"Name type\": a resource with a custom name cannot be created while one of that name exists; palisade's log groups are named and retained on delete (DeletionPolicy Retain), so a stack set instance cannot create them beside, or after, the per-account log stack that made them"},
 	{Name: "config-recorder", Scope: ScopeRegion, Run: checkRecorder,
 		Doc: "AWS Config Developer Guide, \"Starting AWS Config with a customer managed configuration recorder\": one customer managed recorder per account per Region (PutConfigurationRecorder, MaxNumberOfConfigurationRecordersExceededException)"},
 	{Name: "delivery-channel", Scope: ScopeRegion, Run: checkChannel,
@@ -412,6 +414,32 @@ func checkSCPNames(ctx context.Context, e *Env) ([]Finding, error) {
 		}
 	}
 	return fs, nil
+}
+
+// checkFanOutCollision: with deployment.stackSets, a workload account
+// still holding its per-account log stack (<org>-logs-<account>-<region>,
+// from a deploy without stack sets) blocks: the stack set's instance would
+// create the same named log groups, which exist (and stay, retained, if
+// that stack is deleted).
+func checkFanOutCollision(ctx context.Context, e *Env) ([]Finding, error) {
+	if e.Org.Deployment.StackSets == nil || e.Account.Role != config.RoleWorkload || len(e.Org.Logging.ForwardLogGroups) == 0 {
+		return nil, nil
+	}
+	name := e.Org.Name + "-logs-" + e.Account.Name + "-" + e.Region
+	out, err := e.Clients.CloudFormation.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(name)})
+	if notFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(out.Stacks) == 0 || out.Stacks[0].StackStatus == "DELETE_COMPLETE" {
+		return nil, nil
+	}
+	return []Finding{e.finding("fanout-collision",
+		fmt.Sprintf("the per-account log stack %s exists: with deployment.stackSets the stack set creates the same named log groups (%s) in this account, which fails while they exist", name, strings.Join(e.Org.Logging.ForwardLogGroups, ", ")),
+		"move the log groups into the stack set (aws cloudformation import-stacks-to-stack-set; palisade does not automate it), or delete the stack and then its retained log groups (their logs are in the archive), or deploy without deployment.stackSets"),
+	}, nil
 }
 
 func checkBootstrap(ctx context.Context, e *Env) ([]Finding, error) {

@@ -46,6 +46,7 @@ type world struct {
 	rootID      string
 	ous         []string
 	parents     map[string]string // child (account or OU) -> parent; absent: the root
+	deployed    map[string]bool   // account/region/stack name: stacks beside CDKToolkit
 	scpEnabled  bool
 	accounts    []orgtypes.Account
 	trusted     []string
@@ -255,6 +256,9 @@ func (e env) GetAccountSettings(context.Context, *lambda.GetAccountSettingsInput
 
 func (e env) DescribeStacks(_ context.Context, in *cloudformation.DescribeStacksInput, _ ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error) {
 	e.w.record(e.account, "DescribeStacks")
+	if e.w.deployed[e.key()+"/"+aws.ToString(in.StackName)] {
+		return &cloudformation.DescribeStacksOutput{Stacks: []cfntypes.Stack{{StackName: in.StackName, StackStatus: cfntypes.StackStatusCreateComplete}}}, nil
+	}
 	if aws.ToString(in.StackName) != "CDKToolkit" || !e.w.toolkit[e.key()] {
 		return nil, apiErr{"ValidationError", "Stack with id " + aws.ToString(in.StackName) + " does not exist"}
 	}
@@ -443,6 +447,16 @@ func TestStackSetTargets(t *testing.T) {
 	if res := run(t, org, w); len(res.Findings) > 0 {
 		t.Errorf("findings with the root as target:\n%v", res.Findings)
 	}
+	// A workload account that still has its per-account log stack (from a
+	// deploy without stack sets) blocks: the stack set would create the
+	// same named log groups there.
+	w.deployed = map[string]bool{"333333333333/eu-west-1/example-logs-prod-eu-west-1": true}
+	res = run(t, org, w)
+	if len(res.Findings) != 1 || res.Findings[0].Check != "fanout-collision" || res.Findings[0].Account != "333333333333" || res.Findings[0].Region != "eu-west-1" ||
+		!res.Blocked() || !strings.Contains(res.Findings[0].Found, "the per-account log stack example-logs-prod-eu-west-1 exists") {
+		t.Errorf("findings with a per-account log stack left:\n%v", res.Findings)
+	}
+	w.deployed = nil
 	org.Deployment.StackSets.Targets = []string{"ou-abcd-99999999"}
 	res = run(t, org, w)
 	if !res.Blocked() || !slices.ContainsFunc(res.Findings, func(f preflight.Finding) bool {
