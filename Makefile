@@ -91,6 +91,12 @@ test: setup moto lambdas
 e2e: node_modules/.installed moto lambdas
 	go test ./test/e2e -run '^TestDeploy$$' -count=1 -v -args -org $(ORG)
 
+## e2e-scale: the options lane with its stack sets deployed to an OU of N accounts outside the org file (N=50 by default; CI runs 10), and one created after the deploy
+.PHONY: e2e-scale
+N ?= 50
+e2e-scale: node_modules/.installed moto lambdas
+	go test ./test/e2e -run '^TestDeployOptions$$' -count=1 -v -timeout 30m -args -fanout-accounts $(N)
+
 ## demo: the e2e lane, then a readable report of the accounts, stacks and every check
 demo: node_modules/.installed moto lambdas
 	@go test ./test/e2e -run '^TestDeploy$$' -count=1 -v -args -org $(ORG) -demo

@@ -34,6 +34,8 @@ var (
 	demo    = flag.Bool("demo", false, "print a readable report of what was deployed and verified")
 	keep    = flag.Bool("keep", false, "keep the scratch directory (emulator log, CLI logs, cloud assemblies) when the lane passes")
 	orgFile = flag.String("org", "organization.yaml", "the org file to deploy, relative to the repository")
+	// fanOutN: make e2e-scale N=50 runs the options lane with more.
+	fanOutN = flag.Int("fanout-accounts", 10, "how many accounts outside the org file the options lane puts in the stack sets' target OU")
 )
 
 // optionsFile is the options org (test/testdata/options.yaml, which

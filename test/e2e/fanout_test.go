@@ -34,9 +34,10 @@ import (
 )
 
 // fanOutAccounts is how many accounts beside the file's the lane puts in
-// the target OU: with the options org's one workload account, the stack set
-// deploys to 11 workload accounts in CI.
-const fanOutAccounts = 10
+// the target OU (-fanout-accounts, 10 by default): with the options org's
+// one workload account, the stack set deploys to 11 workload accounts in CI;
+// make e2e-scale N=50 deploys to 51.
+func fanOutAccounts() int { return *fanOutN }
 
 // fanOutAccountID is the id of the lane's i-th account outside the file.
 func fanOutAccountID(i int) string { return fmt.Sprintf("5555%08d", i) }
@@ -67,7 +68,7 @@ func (l *lane) createFanOutOU(ctx context.Context, orgs *organizations.Client) e
 	for _, a := range l.org.Workloads() {
 		ids = append(ids, a.ID)
 	}
-	for i := range fanOutAccounts {
+	for i := range fanOutAccounts() {
 		id := fanOutAccountID(i)
 		if err := l.createAccount(ctx, orgs, fmt.Sprintf("fanout-%d", i), id); err != nil {
 			return err
@@ -198,7 +199,7 @@ func (l *lane) instanceDeployed(ctx context.Context, set deployplan.StackSetProp
 // stacks stay while its instances go.
 func (l *lane) newAccountGetsTheFanOut(ctx context.Context) error {
 	orgs := organizations.NewFromConfig(sdkConfig(l.emu.Endpoint, l.org.HomeRegion, l.mgmt))
-	id := fanOutAccountID(fanOutAccounts)
+	id := fanOutAccountID(fanOutAccounts())
 	if err := l.createAccount(ctx, orgs, "newcomer", id); err != nil {
 		return err
 	}
