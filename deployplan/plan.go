@@ -488,6 +488,13 @@ func fanOutProps(o *config.Org, _ *config.Account, _ string) any {
 	}
 }
 
+// fansOut: the org has a fanout stack, which holds a stack set for every
+// purpose it fans out (today Logs, which exists only when the org forwards
+// log groups).
+func fansOut(o *config.Org) bool {
+	return o.Deployment.StackSets != nil && len(o.Logging.ForwardLogGroups) > 0
+}
+
 // logsProps are a Logs stack's props in region (RegionParameter for a
 // stack set's template, whose partition is then PartitionParameter too).
 func logsProps(o *config.Org, _ *config.Account, r string) any {
@@ -506,7 +513,7 @@ func logsProps(o *config.Org, _ *config.Account, r string) any {
 // org file names policy targets.
 func orgAdminProps(o *config.Org, a *config.Account, r string) any {
 	p := &OrgAdminProps{SecurityAccount: o.AccountByRole(config.RoleSecurity).ID, Inspector: len(o.Detection.Inspector) > 0,
-		StackSetsTrustedAccess: o.Deployment.StackSets != nil && r == o.HomeRegion}
+		StackSetsTrustedAccess: fansOut(o) && r == o.HomeRegion}
 	if d := o.Detection; r == o.HomeRegion && len(d.PolicyTargets) > 0 {
 		g := &GuardrailsProps{
 			TargetIds: d.PolicyTargets,
@@ -528,7 +535,7 @@ func orgAdminProps(o *config.Org, a *config.Account, r string) any {
 		if dep := o.Deployer(); dep.ID != a.ID {
 			g.DeployingAccounts = []string{dep.ID}
 		}
-		if o.Deployment.StackSets != nil {
+		if fansOut(o) {
 			// A service-managed stack set deploys each account's stack as
 			// the role stacksets-exec-<id> that StackSets makes in every
 			// target account: the role its service-linked role in the

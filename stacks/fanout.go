@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -105,31 +106,37 @@ func stackProps(name, description, account, region string, forStackSet bool) *aw
 // code, say) is an error too, since a target account has no CDK bootstrap
 // bucket to read it from.
 func StackSetTemplate(set deployplan.StackSetProps) (body string, errs []string) {
+	return StackSetTemplateOf(set.Name, func(scope constructs.Construct) awscdk.Stack {
+		switch set.Purpose {
+		case deployplan.Logs:
+			p := set.Props.(*deployplan.LogsProps)
+			return NewLogForward(scope, set.Name, &LogForwardProps{
+				Description:       set.Description,
+				DestinationArn:    p.DestinationArn,
+				ForwardLogGroups:  p.ForwardLogGroups,
+				LogGroupRetention: retention(p.LogGroupRetention),
+				ForStackSet:       true,
+			})
+		}
+		panic(fmt.Sprintf("stacks: no stack set template for purpose %q: teach StackSetTemplate its factory", set.Purpose))
+	})
+}
+
+// StackSetTemplateOf is StackSetTemplate of the stack that build makes in
+// scope, the app of its own, for the stack set name.
+func StackSetTemplateOf(name string, build func(scope constructs.Construct) awscdk.Stack) (body string, errs []string) {
 	dir, err := os.MkdirTemp("", "palisade-stackset-")
 	if err != nil {
 		return "", []string{err.Error()}
 	}
 	defer os.RemoveAll(dir)
 	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(dir), AnalyticsReporting: jsii.Bool(false), StackTraces: jsii.Bool(false)})
-	var stack awscdk.Stack
-	switch set.Purpose {
-	case deployplan.Logs:
-		p := set.Props.(*deployplan.LogsProps)
-		stack = NewLogForward(app, set.Name, &LogForwardProps{
-			Description:       set.Description,
-			DestinationArn:    p.DestinationArn,
-			ForwardLogGroups:  p.ForwardLogGroups,
-			LogGroupRetention: retention(p.LogGroupRetention),
-			ForStackSet:       true,
-		})
-	default:
-		panic(fmt.Sprintf("stacks: no stack set template for purpose %q: teach StackSetTemplate its factory", set.Purpose))
-	}
+	stack := build(app)
 	AddChecks(stack)
 	artifact := app.Synth(nil).GetStackByName(stack.StackName())
 	for _, m := range *artifact.Messages() {
 		if m.Level == cxapi.SynthesisMessageLevel_ERROR {
-			errs = append(errs, fmt.Sprintf("stack set %s: %s: %v", set.Name, *m.Id, m.Entry.Data))
+			errs = append(errs, fmt.Sprintf("stack set %s: %s: %v", name, *m.Id, m.Entry.Data))
 		}
 	}
 	raw, err := json.Marshal(artifact.Template())
@@ -137,8 +144,30 @@ func StackSetTemplate(set deployplan.StackSetProps) (body string, errs []string)
 		return "", append(errs, err.Error())
 	}
 	body = string(raw)
-	if assets := *artifact.Assets(); len(assets) > 0 || strings.Contains(body, "cdk-hnb659fds") {
-		errs = append(errs, fmt.Sprintf("stack set %s: its template needs CDK assets (%d), which no target account can read: a stack set's template must carry everything itself", set.Name, len(assets)))
+	// The stack's asset manifest (DefaultStackSynthesizer) lists every file
+	// and image it needs published, the template itself among the files
+	// (the CLI uploads it to deploy the stack; a stack set carries it in
+	// TemplateBody); a template naming the bootstrap's buckets or
+	// repositories needs them too.
+	var manifest struct {
+		Files map[string]struct {
+			Source struct{ Path string }
+		}
+		DockerImages map[string]any
+	}
+	if data, err := os.ReadFile(filepath.Join(dir, *artifact.Id()+".assets.json")); err == nil {
+		if err := json.Unmarshal(data, &manifest); err != nil {
+			errs = append(errs, fmt.Sprintf("stack set %s: its asset manifest: %v", name, err))
+		}
+	}
+	n := len(manifest.DockerImages)
+	for _, f := range manifest.Files {
+		if f.Source.Path != *artifact.TemplateFile() {
+			n++
+		}
+	}
+	if n > 0 || strings.Contains(body, "cdk-hnb659fds") {
+		errs = append(errs, fmt.Sprintf("stack set %s: its template needs CDK assets (%d), which no target account can read: a stack set's template must carry everything itself", name, n))
 	}
 	return body, errs
 }
