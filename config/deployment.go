@@ -152,6 +152,9 @@ func (d *decoder) validateDeployment(org *Org) {
 		}
 	}
 	d.validateStackSets(dep.StackSets)
+	if dep.StackSets != nil && len(org.Logging.ForwardLogGroups) == 0 {
+		d.errorf(join(dp, "stackSets"), "fans out the workload accounts' log stacks, the only stacks StackSets deploys today, and logging.forwardLogGroups names no log group: there is nothing to fan out; forward log groups or drop deployment.stackSets")
+	}
 	pl := dep.Pipeline
 	if pl == nil {
 		return

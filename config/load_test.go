@@ -70,6 +70,7 @@ func TestLoadBad(t *testing.T) {
 		{"deployment-concurrency", "deployment.concurrency", 13, 16, "500 is not a deploy concurrency palisade accepts; use 1 to 100 stacks a"},
 		{"deployment-stacksets-no-targets", "deployment.stackSets.targets", 13, 3, "is required: the org root (r-...) or the OUs (ou-...-...) whose accoun"},
 		{"deployment-stacksets-target", "deployment.stackSets.targets[1]", 14, 33, "\"333333333333\" is not an organization root id (r-...) or OU id (ou-...-"},
+		{"deployment-stacksets-nothing", "deployment.stackSets", 13, 3, "fans out the workload accounts' log stacks, the only stacks StackSets "},
 		{"deployment-stacksets-concurrency", "deployment.stackSets.maxConcurrentPercentage", 15, 30, "0 is not a share of accounts StackSets accepts (1 to 100 percent)"},
 		{"deployment-connection", "deployment.pipeline.connectionArn", 14, 20, "\"arn:aws:iam::111111111111:role/github\" is not a connection ARN such a"},
 		{"deployment-no-source", "deployment.pipeline", 13, 3, "names no source: give connectionArn with repository (GitHub, GitLab, B"},

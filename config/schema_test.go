@@ -194,6 +194,7 @@ var badFiles = map[string]struct {
 	"deployment-stacksets-no-targets":   {structural, ""},
 	"deployment-stacksets-target":       {structural, ""},
 	"deployment-stacksets-concurrency":  {structural, ""},
+	"deployment-stacksets-nothing":      {rule, "stack sets fan out forwarded log groups"},
 	"deployment-connection":             {structural, ""},
 	"deployment-no-source":              {rule, "a pipeline has one source"},
 	"deployment-production-management":  {rule, "deployment accounts are accounts of the file"},
