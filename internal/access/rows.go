@@ -82,7 +82,7 @@ var ProtectedActions = []string{
 // protectedResource is the resource a protected action acts on in account
 // a, region r, as the Service Authorization Reference names its resource
 // type; the wrapper evaluates actions without resource types on "*".
-func protectedResource(action, a, r, trail string) string {
+func protectedResource(action, a, r, trail, logGroup string) string {
 	svc, name, _ := strings.Cut(action, ":")
 	switch svc {
 	case "cloudtrail":
@@ -109,7 +109,7 @@ func protectedResource(action, a, r, trail string) string {
 	case "ec2":
 		return fmt.Sprintf("arn:aws:ec2:%s:%s:vpc-flow-log/fl-0123456789abcdef0", r, a)
 	case "logs":
-		return fmt.Sprintf("arn:aws:logs:%s:%s:log-group:/var/log/messages:*", r, a)
+		return fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s:*", r, a, logGroup)
 	case "config":
 		return fmt.Sprintf("arn:aws:config:%s:%s:configuration-recorder/default/abcdefghijklmnop", r, a)
 	}
@@ -875,7 +875,7 @@ func (b *builder) guardrails() {
 		forgeSteps := []Step{{"creates the role", create}, {"assumes it", assume}}
 		exec := Request{Principal: execRole(a, r), ResourceAccount: a, Context: ctx, IdentityPolicies: b.ExecPolicies, SCPs: scps}
 		for _, act := range ProtectedActions {
-			res := protectedResource(act, a, r, trail)
+			res := protectedResource(act, a, r, trail, b.forwardedGroup())
 			for _, c := range []struct {
 				who   string
 				q     Request
@@ -914,7 +914,7 @@ func (b *builder) guardrails() {
 		if a == b.Org.Security().ID {
 			// The function's role itself may adopt the detector.
 			q := Request{Principal: fnRole, ResourceAccount: a, Context: ctx, SCPs: scps, Action: "guardduty:UpdateDetector",
-				Resource:         protectedResource("guardduty:UpdateDetector", a, r, trail),
+				Resource:         protectedResource("guardduty:UpdateDetector", a, r, trail, b.forwardedGroup()),
 				IdentityPolicies: []string{`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"guardduty:UpdateDetector","Resource":"arn:aws:guardduty:*:*:detector/*"}]}`}}
 			b.add(Row{Name: fmt.Sprintf("guardrail %s deploy-time function role: guardduty:UpdateDetector", a), Want: Allowed, Doc: docSCP, Request: q})
 			// And nothing else the guardrails protect, even were its own
@@ -924,10 +924,13 @@ func (b *builder) guardrails() {
 					continue
 				}
 				q := q
-				q.Action, q.Resource = act, protectedResource(act, a, r, trail)
+				q.Action, q.Resource = act, protectedResource(act, a, r, trail, b.forwardedGroup())
 				q.IdentityPolicies = []string{`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`}
 				b.add(Row{Name: fmt.Sprintf("guardrail %s deploy-time function role: %s", a, act), Want: Denied, Doc: docSCP, Request: q})
 			}
+		}
+		if b.Org.Deployment.StackSets != nil && len(b.Org.Logging.ForwardLogGroups) > 0 {
+			b.stackSetsExemption(a, r, trail, admin, forgeSteps)
 		}
 		bypass("rewrites the exec role's trust policy", "iam:UpdateAssumeRolePolicy", execRole(a, r))
 		bypass("passes the exec role to CloudFormation", "iam:PassRole", execRole(a, r), "iam:PassedToService", "cloudformation.amazonaws.com")
@@ -944,6 +947,52 @@ func (b *builder) guardrails() {
 		q := root
 		q.Action, q.Resource = "iam:CreateAccessKey", fmt.Sprintf("arn:aws:iam::%s:user/anyone", a)
 		b.add(Row{Name: fmt.Sprintf("guardrail %s root user: iam:CreateAccessKey", a), Want: Denied, Doc: docSCPRoot, Request: q})
+	}
+}
+
+// forwardedGroup is the log group the guardrail rows act on: the org's
+// first forwarded one, which the guardrails protect.
+func (b *builder) forwardedGroup() string {
+	if g := b.Org.Logging.ForwardLogGroups; len(g) > 0 {
+		return g[0]
+	}
+	return "/var/log/messages"
+}
+
+// StackSetsExecRole is the role a service-managed stack set deploys each
+// account's stack with: StackSets makes it in every target account, and the
+// management account's service-linked role assumes it (AWS managed policy
+// CloudFormationStackSetsOrgAdminServiceRolePolicy: sts:AssumeRole on
+// arn:aws:iam::*:role/stacksets-exec-*). Its name's suffix is StackSets'
+// own; "a1b2c3" stands for it.
+func StackSetsExecRole(account string) string {
+	return fmt.Sprintf("arn:aws:iam::%s:role/stacksets-exec-a1b2c3", account)
+}
+
+// stackSetsExemption: with deployment.stackSets the guardrails exempt
+// StackSets' execution role, which deploys the fanned-out log stacks (it
+// creates the forwarded log groups and their subscription filters, which
+// the guardrails protect); a member admin cannot borrow that exemption by
+// making a role of that name and acting as it.
+func (b *builder) stackSetsExemption(a, r, trail string, admin Request, forgeSteps []Step) {
+	docSS := docSCP + "; AWS managed policy CloudFormationStackSetsOrgAdminServiceRolePolicy (sts:AssumeRole on stacksets-exec-*)"
+	exec := admin
+	exec.Principal = StackSetsExecRole(a)
+	forged := admin
+	forged.Principal = fmt.Sprintf("arn:aws:iam::%s:role/stacksets-exec-forged", a)
+	create := forgeSteps[0].Request
+	create.Resource = forged.Principal
+	assume := forgeSteps[1].Request
+	assume.Resource = forged.Principal
+	steps := []Step{{"creates the role", create}, {"assumes it", assume}}
+	for _, act := range []string{"logs:PutSubscriptionFilter", "logs:DeleteSubscriptionFilter", "logs:DeleteLogGroup"} {
+		res := protectedResource(act, a, r, trail, b.forwardedGroup())
+		q := exec
+		q.Action, q.Resource = act, res
+		b.add(Row{Name: fmt.Sprintf("guardrail %s StackSets' execution role: %s", a, act), Want: Allowed, Doc: docSS, Request: q})
+		q = forged
+		q.Action, q.Resource = act, res
+		b.add(Row{Name: fmt.Sprintf("guardrail %s admin as a role it named like StackSets': %s", a, act), Want: Denied, Doc: docSS, Request: q, Steps: steps})
 	}
 }
 

@@ -465,7 +465,7 @@ var functionRoleActions = []string{"guardduty:UpdateDetector"}
 // exemption cannot be forged.
 var (
 	deployPathActions = []string{"iam:CreateRole", "iam:UpdateAssumeRolePolicy", "iam:PassRole", "cloudformation:UpdateStack", "cloudformation:ExecuteChangeSet"}
-	deployPath        = []string{guardrailExemption, "arn:aws:iam::*:role/cdk-hnb659fds-deploy-role-*"}
+	deployRolePattern = "arn:aws:iam::*:role/cdk-hnb659fds-deploy-role-*"
 )
 
 // guardrails checks the management account's guardrail SCPs: each exists,
@@ -494,6 +494,13 @@ func (v *verifier) guardrails(ctx context.Context, h *held) (*target, error) {
 		}
 		policies = append(policies, page.Policies...)
 	}
+	// With deployment.stackSets, StackSets' execution role is exempt
+	// beside CDK's (deployplan: it deploys the fanned-out stacks).
+	exempt := []string{guardrailExemption}
+	if v.org.Deployment.StackSets != nil && len(v.org.Logging.ForwardLogGroups) > 0 {
+		exempt = append(exempt, "arn:aws:iam::*:role/stacksets-exec-*")
+	}
+	deployPath := append(slices.Clone(exempt), deployRolePattern)
 	denied, fnDenied, deployDenied := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	var notes []string
 	for _, name := range want {
@@ -526,10 +533,10 @@ func (v *verifier) guardrails(ctx context.Context, h *held) (*target, error) {
 		// and the calls palisade's own deploy-time function makes (it adopts
 		// GuardDuty's detector) to all but it and the function's role,
 		// which only the deployment may create or change.
-		for _, a := range scpExemptDenies(aws.ToString(d.Policy.Content), []string{guardrailExemption}) {
+		for _, a := range scpExemptDenies(aws.ToString(d.Policy.Content), exempt) {
 			denied[a] = true
 		}
-		fnExemption := []string{guardrailExemption, "arn:aws:iam::*:role/" + deployplan.DeployFunctionName(v.org.Name, "*")}
+		fnExemption := append(slices.Clone(exempt), "arn:aws:iam::*:role/"+deployplan.DeployFunctionName(v.org.Name, "*"))
 		for _, a := range scpExemptDenies(aws.ToString(d.Policy.Content), fnExemption) {
 			fnDenied[a] = true
 		}
@@ -541,13 +548,13 @@ func (v *verifier) guardrails(ctx context.Context, h *held) (*target, error) {
 	for _, a := range guardrailActions {
 		if !denied[a] {
 			stack, _, _ := h.first(mgmt, home, "AWS::Organizations::Policy")
-			l.failIn(stack, "ProtectSecurityBaseline [AWS::Organizations::Policy]", "no guardrail denies %s with the exemption ArnNotLike aws:PrincipalArn %s alone", a, guardrailExemption)
+			l.failIn(stack, "ProtectSecurityBaseline [AWS::Organizations::Policy]", "no guardrail denies %s with the exemption ArnNotLike aws:PrincipalArn %s alone", a, strings.Join(exempt, ", "))
 		}
 	}
 	for _, a := range functionRoleActions {
 		if !fnDenied[a] {
 			stack, _, _ := h.first(mgmt, home, "AWS::Organizations::Policy")
-			l.failIn(stack, "ProtectSecurityBaseline [AWS::Organizations::Policy]", "no guardrail denies %s with the exemption ArnNotLike aws:PrincipalArn %s and palisade's deploy-time function role", a, guardrailExemption)
+			l.failIn(stack, "ProtectSecurityBaseline [AWS::Organizations::Policy]", "no guardrail denies %s with the exemption ArnNotLike aws:PrincipalArn %s and palisade's deploy-time function role", a, strings.Join(exempt, ", "))
 		}
 	}
 	for _, a := range deployPathActions {
@@ -556,7 +563,7 @@ func (v *verifier) guardrails(ctx context.Context, h *held) (*target, error) {
 			l.failIn(stack, "ProtectDeployment [AWS::Organizations::Policy]", "no guardrail denies %s with the exemption ArnNotLike aws:PrincipalArn %s", a, strings.Join(deployPath, ", "))
 		}
 	}
-	l.c.seen("%s; deny %s to all but %s; deny %s to all but it and the deploy-time function role; deny %s to all but %s", strings.Join(notes, ", "), strings.Join(guardrailActions, ", "), guardrailExemption,
+	l.c.seen("%s; deny %s to all but %s; deny %s to all but it and the deploy-time function role; deny %s to all but %s", strings.Join(notes, ", "), strings.Join(guardrailActions, ", "), strings.Join(exempt, ", "),
 		strings.Join(functionRoleActions, ", "), strings.Join(deployPathActions, ", "), strings.Join(deployPath, ", "))
 	return l.t, nil
 }
