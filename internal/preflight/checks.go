@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/configservice"
 	"github.com/aws/aws-sdk-go-v2/service/guardduty"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -98,6 +99,8 @@ var Checks = []Check{
 		Doc: "AWS CDK Developer Guide, \"AWS CDK bootstrapping\": every environment deployed to holds the CDKToolkit stack"},
 	{Name: "fanout-collision", Scope: ScopeRegion, Run: checkFanOutCollision,
 		Doc: "AWS CloudFormation User Guide, \"Name type\": a resource with a custom name cannot be created while one of that name exists; palisade's log groups are named and retained on delete (DeletionPolicy Retain), so a stack set instance cannot create them beside, or after, the per-account log stack that made them"},
+	{Name: "stack-sets", Scope: ScopeRegion, Run: checkStackSets,
+		Doc: "AWS CloudFormation API Reference, CreateStackSet (NameAlreadyExistsException), DescribeStackSet, DescribeOrganizationsAccess; User Guide, \"Activate trusted access for StackSets with AWS Organizations\""},
 	{Name: "config-recorder", Scope: ScopeRegion, Run: checkRecorder,
 		Doc: "AWS Config Developer Guide, \"Starting AWS Config with a customer managed configuration recorder\": one customer managed recorder per account per Region (PutConfigurationRecorder, MaxNumberOfConfigurationRecordersExceededException)"},
 	{Name: "delivery-channel", Scope: ScopeRegion, Run: checkChannel,
@@ -412,6 +415,48 @@ func checkSCPNames(ctx context.Context, e *Env) ([]Finding, error) {
 			fs = append(fs, Finding{Check: "scp-name", Found: fmt.Sprintf("an SCP named %s (%s) exists and is not palisade's: the guardrail of that name cannot be created", name, id),
 				Fix: fmt.Sprintf("rename or delete it (aws organizations update-policy --policy-id %s --name %s-old, or detach it and delete-policy --policy-id %s)", id, name, id)})
 		}
+	}
+	return fs, nil
+}
+
+// checkStackSets, in the management account's home region with
+// deployment.stackSets: a stack set of palisade's name that no palisade
+// stack holds blocks (CreateStackSet refuses the name), and StackSets'
+// trusted access being off is a notice (the home orgadmin stack activates
+// it before the fanout stack deploys).
+func checkStackSets(ctx context.Context, e *Env) ([]Finding, error) {
+	ss := e.Org.Deployment.StackSets
+	if ss == nil || len(e.Org.Logging.ForwardLogGroups) == 0 || e.Account.Role != config.RoleManagement || e.Region != e.Org.HomeRegion {
+		return nil, nil
+	}
+	var fs []Finding
+	access, err := e.Clients.CloudFormation.DescribeOrganizationsAccess(ctx, &cloudformation.DescribeOrganizationsAccessInput{CallAs: cfntypes.CallAsSelf})
+	if err != nil {
+		return nil, err
+	}
+	if access.Status != cfntypes.OrganizationStatusEnabled {
+		f := e.finding("stack-sets", fmt.Sprintf("StackSets' trusted access with AWS Organizations is %s", access.Status),
+			"nothing: the home orgadmin stack activates it (ActivateOrganizationsAccess) before the fanout stack")
+		f.Notice = true
+		fs = append(fs, f)
+	}
+	name := e.Org.Name + "-logs" // deployplan.StackSetName(org, Logs)
+	out, err := e.Clients.CloudFormation.DescribeStackSet(ctx, &cloudformation.DescribeStackSetInput{StackSetName: aws.String(name), CallAs: cfntypes.CallAsSelf})
+	var nf *cfntypes.StackSetNotFoundException
+	switch {
+	case errors.As(err, &nf):
+		return fs, nil
+	case err != nil:
+		return nil, err
+	}
+	id := aws.ToString(out.StackSet.StackSetId)
+	if stack, ok := ownedByPalisade(ctx, e, id); !ok {
+		held := ""
+		if stack != "" {
+			held = " (it belongs to the stack " + stack + ")"
+		}
+		fs = append(fs, e.finding("stack-sets", fmt.Sprintf("a stack set named %s (%s) exists and is not palisade's%s: the fanout stack cannot create it", name, id, held),
+			fmt.Sprintf("delete it (aws cloudformation delete-stack-instances for its instances, then delete-stack-set --stack-set-name %s), or choose another org name", name)))
 	}
 	return fs, nil
 }

@@ -47,6 +47,8 @@ type world struct {
 	ous         []string
 	parents     map[string]string // child (account or OU) -> parent; absent: the root
 	deployed    map[string]bool   // account/region/stack name: stacks beside CDKToolkit
+	stackSets   map[string]string // name -> stack set id, in the management account's home region
+	ssAccess    bool              // StackSets' trusted access
 	scpEnabled  bool
 	accounts    []orgtypes.Account
 	trusted     []string
@@ -274,6 +276,24 @@ func (e env) DescribeStackResources(_ context.Context, in *cloudformation.Descri
 	return &cloudformation.DescribeStackResourcesOutput{StackResources: []cfntypes.StackResource{{StackName: aws.String(stack)}}}, nil
 }
 
+func (e env) DescribeStackSet(_ context.Context, in *cloudformation.DescribeStackSetInput, _ ...func(*cloudformation.Options)) (*cloudformation.DescribeStackSetOutput, error) {
+	e.w.record(e.account, "DescribeStackSet")
+	id, ok := e.w.stackSets[aws.ToString(in.StackSetName)]
+	if !ok {
+		return nil, &cfntypes.StackSetNotFoundException{Message: aws.String("StackSet not found")}
+	}
+	return &cloudformation.DescribeStackSetOutput{StackSet: &cfntypes.StackSet{StackSetName: in.StackSetName, StackSetId: aws.String(id)}}, nil
+}
+
+func (e env) DescribeOrganizationsAccess(context.Context, *cloudformation.DescribeOrganizationsAccessInput, ...func(*cloudformation.Options)) (*cloudformation.DescribeOrganizationsAccessOutput, error) {
+	e.w.record(e.account, "DescribeOrganizationsAccess")
+	status := cfntypes.OrganizationStatusDisabled
+	if e.w.ssAccess {
+		status = cfntypes.OrganizationStatusEnabled
+	}
+	return &cloudformation.DescribeOrganizationsAccessOutput{Status: status}, nil
+}
+
 func (w *world) dial(_ context.Context, a config.Account, region string) (*preflight.Clients, error) {
 	if w.unreachable[a.ID] {
 		return nil, errors.New("AccessDenied: not authorized to perform sts:AssumeRole")
@@ -432,6 +452,7 @@ func TestStackSetTargets(t *testing.T) {
 	org := example(t)
 	org.Deployment.StackSets = &config.StackSets{Targets: []string{"ou-abcd-11111111"}, MaxConcurrentPercentage: 25}
 	w := clean(org)
+	w.ssAccess = true
 	w.ous = []string{"ou-abcd-11111111", "ou-abcd-22222222"}
 	w.parents = map[string]string{"333333333333": "ou-abcd-11111111", "444444444444": "ou-abcd-22222222", "ou-abcd-22222222": "ou-abcd-11111111"}
 	if res := run(t, org, w); len(res.Findings) > 0 {
@@ -457,6 +478,23 @@ func TestStackSetTargets(t *testing.T) {
 		t.Errorf("findings with a per-account log stack left:\n%v", res.Findings)
 	}
 	w.deployed = nil
+	// A stack set of palisade's name that is not the fanout stack's blocks;
+	// the fanout stack's own (a rerun) does not; trusted access off is a
+	// notice.
+	w.stackSets = map[string]string{"example-logs": "example-logs:0a1b2c3d"}
+	res = run(t, org, w)
+	if len(res.Findings) != 1 || res.Findings[0].Check != "stack-sets" || res.Findings[0].Account != "111111111111" || !res.Blocked() ||
+		!strings.Contains(res.Findings[0].Found, "a stack set named example-logs (example-logs:0a1b2c3d) exists and is not palisade's") {
+		t.Errorf("findings with a foreign stack set of palisade's name:\n%v", res.Findings)
+	}
+	w.stacks["example-logs:0a1b2c3d"] = "example-fanout-management-us-east-1"
+	w.ssAccess = false
+	res = run(t, org, w)
+	if len(res.Findings) != 1 || res.Findings[0].Check != "stack-sets" || !res.Findings[0].Notice || res.Blocked() ||
+		!strings.Contains(res.Findings[0].Found, "StackSets' trusted access with AWS Organizations is DISABLED") {
+		t.Errorf("findings with palisade's own stack set and trusted access off:\n%v", res.Findings)
+	}
+	w.ssAccess, w.stackSets = true, nil
 	org.Deployment.StackSets.Targets = []string{"ou-abcd-99999999"}
 	res = run(t, org, w)
 	if !res.Blocked() || !slices.ContainsFunc(res.Findings, func(f preflight.Finding) bool {
