@@ -488,6 +488,16 @@ func fanOutProps(o *config.Org, _ *config.Account, _ string) any {
 	}
 }
 
+// purposeLogs are the kinds of log a purpose's stacks send.
+func purposeLogs(purpose string) []string {
+	for _, e := range purposes {
+		if e.purpose == purpose {
+			return e.logs
+		}
+	}
+	return nil
+}
+
 // fansOut: the org has a fanout stack, which holds a stack set for every
 // purpose it fans out (today Logs, which exists only when the org forwards
 // log groups).
@@ -687,6 +697,16 @@ func (p *Plan) Flows() []Flow {
 	for _, s := range p.Stacks {
 		k := place{s.Account.Name, s.Region}
 		kinds[k] = append(kinds[k], s.Logs...)
+		if s.Purpose == FanOut {
+			// The stack sets' stacks send from the workload accounts.
+			for _, set := range s.Props.(*FanOutProps).Sets {
+				for _, a := range p.Org.Workloads() {
+					for _, r := range set.Regions {
+						kinds[place{a.Name, r}] = append(kinds[place{a.Name, r}], purposeLogs(set.Purpose)...)
+					}
+				}
+			}
+		}
 	}
 	var out []Flow
 	for _, a := range p.Org.Accounts {

@@ -227,6 +227,17 @@ func TestFlowsOfTheExample(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("flows =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+	// Through the stack sets, the workload accounts' log groups flow all
+	// the same.
+	ss := *org
+	ss.Deployment.StackSets = &config.StackSets{Targets: []string{"ou-abcd-11111111"}, MaxConcurrentPercentage: 25}
+	var fanned []string
+	for _, f := range deployplan.New(&ss).Flows() {
+		fanned = append(fanned, fmt.Sprintf("%s/%s -> %s: %s", f.Account, f.Region, f.To, strings.Join(f.Kinds, ", ")))
+	}
+	if !slices.Equal(fanned, want) {
+		t.Errorf("flows with stack sets =\n%s\nwant\n%s", strings.Join(fanned, "\n"), strings.Join(want, "\n"))
+	}
 	org.Logging.ForwardLogGroups = nil
 	for _, f := range deployplan.New(org).Flows() {
 		if slices.Contains(f.Kinds, deployplan.LogGroups) {
