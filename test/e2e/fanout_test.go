@@ -27,7 +27,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
-	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 
 	"github.com/palisade-sec/palisade/config"
 	"github.com/palisade-sec/palisade/deployplan"
@@ -83,23 +82,6 @@ func (l *lane) createFanOutOU(ctx context.Context, orgs *organizations.Client) e
 	}
 	l.fanOut = f
 	l.logf("stack set target: OU %s with %d workload accounts (%d outside the file)", f.ou, len(ids), len(f.extra))
-	return nil
-}
-
-// createAccount creates an account of the organization with the given id
-// (the emulator's tag), under the root.
-func (l *lane) createAccount(ctx context.Context, orgs *organizations.Client, name, id string) error {
-	out, err := orgs.CreateAccount(ctx, &organizations.CreateAccountInput{
-		AccountName: aws.String(name),
-		Email:       aws.String(fmt.Sprintf("aws+%s-%s@example.invalid", l.org.Name, name)),
-		Tags:        []orgtypes.Tag{{Key: aws.String(accountIDTag), Value: aws.String(id)}},
-	})
-	if err != nil {
-		return fmt.Errorf("creating account %s (%s): %w", name, id, err)
-	}
-	if s := out.CreateAccountStatus; s.State != orgtypes.CreateAccountStateSucceeded || aws.ToString(s.AccountId) != id {
-		return fmt.Errorf("creating account %s: state %s, id %s, want SUCCEEDED and %s", name, s.State, aws.ToString(s.AccountId), id)
-	}
 	return nil
 }
 

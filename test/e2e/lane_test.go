@@ -168,16 +168,8 @@ func (l *lane) createOrganization(ctx context.Context) error {
 		if a.ID == mgmt.ID {
 			continue
 		}
-		out, err := orgs.CreateAccount(ctx, &organizations.CreateAccountInput{
-			AccountName: aws.String(a.Name),
-			Email:       aws.String(fmt.Sprintf("aws+%s-%s@example.invalid", l.org.Name, a.Name)),
-			Tags:        []orgtypes.Tag{{Key: aws.String(accountIDTag), Value: aws.String(a.ID)}},
-		})
-		if err != nil {
-			return fmt.Errorf("creating account %s (%s): %w", a.Name, a.ID, err)
-		}
-		if s := out.CreateAccountStatus; s.State != orgtypes.CreateAccountStateSucceeded || aws.ToString(s.AccountId) != a.ID {
-			return fmt.Errorf("creating account %s: state %s, id %s, want SUCCEEDED and %s", a.Name, s.State, aws.ToString(s.AccountId), a.ID)
+		if err := l.createAccount(ctx, orgs, a.Name, a.ID); err != nil {
+			return err
 		}
 	}
 
@@ -186,16 +178,8 @@ func (l *lane) createOrganization(ctx context.Context) error {
 	// organization conformance pack must exclude them, or fail in them for
 	// want of a recorder (superwerker#291; the emulator models it).
 	for _, u := range l.org.Compliance.UnmanagedAccounts {
-		out, err := orgs.CreateAccount(ctx, &organizations.CreateAccountInput{
-			AccountName: aws.String("unmanaged-" + u.ID),
-			Email:       aws.String(fmt.Sprintf("aws+%s-unmanaged-%s@example.invalid", l.org.Name, u.ID)),
-			Tags:        []orgtypes.Tag{{Key: aws.String(accountIDTag), Value: aws.String(u.ID)}},
-		})
-		if err != nil {
-			return fmt.Errorf("creating the unmanaged account %s: %w", u.ID, err)
-		}
-		if s := out.CreateAccountStatus; s.State != orgtypes.CreateAccountStateSucceeded || aws.ToString(s.AccountId) != u.ID {
-			return fmt.Errorf("creating the unmanaged account %s: state %s, id %s", u.ID, s.State, aws.ToString(s.AccountId))
+		if err := l.createAccount(ctx, orgs, "unmanaged-"+u.ID, u.ID); err != nil {
+			return fmt.Errorf("the unmanaged account: %w", err)
 		}
 	}
 
@@ -215,6 +199,23 @@ func (l *lane) createOrganization(ctx context.Context) error {
 			return fmt.Errorf("account %s: %w", a.Name, err)
 		}
 		l.creds[a.ID] = c
+	}
+	return nil
+}
+
+// createAccount creates an account of the organization with the given id
+// (the emulator's tag), under the root.
+func (l *lane) createAccount(ctx context.Context, orgs *organizations.Client, name, id string) error {
+	out, err := orgs.CreateAccount(ctx, &organizations.CreateAccountInput{
+		AccountName: aws.String(name),
+		Email:       aws.String(fmt.Sprintf("aws+%s-%s@example.invalid", l.org.Name, name)),
+		Tags:        []orgtypes.Tag{{Key: aws.String(accountIDTag), Value: aws.String(id)}},
+	})
+	if err != nil {
+		return fmt.Errorf("creating account %s (%s): %w", name, id, err)
+	}
+	if s := out.CreateAccountStatus; s.State != orgtypes.CreateAccountStateSucceeded || aws.ToString(s.AccountId) != id {
+		return fmt.Errorf("creating account %s: state %s, id %s, want SUCCEEDED and %s", name, s.State, aws.ToString(s.AccountId), id)
 	}
 	return nil
 }
