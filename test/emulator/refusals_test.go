@@ -67,6 +67,11 @@ func TestSettings(t *testing.T) {
 	if got := settings(t, emu)["lambdaConcurrencyQuota"]; got != 1000.0 {
 		t.Errorf("Lambda concurrency quota %v after a reset, want 1000", got)
 	}
+	// start sets no Organizations write window for this package's tests;
+	// a reset brings back the default the deploy lane relies on.
+	if got := settings(t, emu)["organizationsWriteSeconds"]; got != 0.25 {
+		t.Errorf("Organizations write window %v s after a reset, want the default 0.25", got)
+	}
 }
 
 // deploy creates (or, when the stack exists, updates) a stack through a
