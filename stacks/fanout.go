@@ -40,10 +40,16 @@ type FanOutSet struct {
 
 // NewFanOut creates the management account's fanout stack: one
 // service-managed stack set per FanOutSet, deployed to the org file's
-// target OUs with automatic deployment (constructs/stackset). StackSets'
-// trusted access is the home orgadmin stack's, which deploys first.
+// target OUs with automatic deployment (constructs/stackset), termination
+// protection on. StackSets' trusted access is the home orgadmin stack's,
+// which deploys first.
 func NewFanOut(scope constructs.Construct, id string, props *FanOutProps) awscdk.Stack {
-	stack := awscdk.NewStack(scope, &id, stackProps(props.StackName, props.Description, props.Account, props.Region, false))
+	sp := stackProps(props.StackName, props.Description, props.Account, props.Region, false)
+	// Deleting it deletes every instance's stack in every target account:
+	// termination protection is on, as on the archive's and the
+	// delegations' stacks.
+	sp.TerminationProtection = jsii.Bool(true)
+	stack := awscdk.NewStack(scope, &id, sp)
 	ss := props.StackSets
 	for _, set := range props.Sets {
 		var caps []string

@@ -2,6 +2,7 @@ package test
 
 import (
 	_ "embed"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -196,6 +197,20 @@ func TestFanOutTemplate(t *testing.T) {
 	})
 	if !judged {
 		t.Error("the gates did not judge the stack set's template as a stack of its own")
+	}
+	// Deleting the fanout stack deletes every account's instance stack.
+	raw, err := os.ReadFile(filepath.Join(o.outdir, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var manifest struct {
+		Artifacts map[string]struct{ Properties map[string]any }
+	}
+	if err := json.Unmarshal(raw, &manifest); err != nil {
+		t.Fatal(err)
+	}
+	if p := manifest.Artifacts[stacks.StackName("opts", "fanout", "management", "eu-west-1")].Properties; p["terminationProtection"] != true {
+		t.Errorf("the fanout stack's properties %v: no termination protection", p)
 	}
 	// The options org attaches no guardrails (no policy targets): their
 	// StackSets exemption is deployplan's TestFanOutGuardrails.
