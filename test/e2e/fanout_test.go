@@ -54,8 +54,11 @@ type fanOut struct {
 // not list.
 func (l *lane) createFanOutOU(ctx context.Context, orgs *organizations.Client) error {
 	roots, err := orgs.ListRoots(ctx, &organizations.ListRootsInput{})
-	if err != nil || len(roots.Roots) != 1 {
-		return fmt.Errorf("listing the organization's root: %v (%d roots)", err, len(roots.Roots))
+	if err != nil {
+		return fmt.Errorf("listing the organization's root: %w", err)
+	}
+	if len(roots.Roots) != 1 {
+		return fmt.Errorf("the organization has %d roots, want 1", len(roots.Roots))
 	}
 	f := &fanOut{root: aws.ToString(roots.Roots[0].Id)}
 	ou, err := orgs.CreateOrganizationalUnit(ctx, &organizations.CreateOrganizationalUnitInput{ParentId: aws.String(f.root), Name: aws.String("workloads")})
