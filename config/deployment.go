@@ -187,6 +187,14 @@ func (d *decoder) validateDeployment(org *Org) {
 	}
 }
 
+// FansOut reports whether the org deploys through StackSets: it has
+// deployment.stackSets and forwards log groups, whose stacks are the only
+// ones StackSets deploys today (the loader refuses stackSets without them;
+// an org made in code may still have it).
+func (o *Org) FansOut() bool {
+	return o.Deployment.StackSets != nil && len(o.Logging.ForwardLogGroups) > 0
+}
+
 // Deployer is the deploying account: the one every account's bootstrap
 // trusts and the pipeline runs in. It is found among AllAccounts, so it is
 // known after Filter too.

@@ -120,7 +120,7 @@ func TestFanOutGuardrails(t *testing.T) {
 		}
 		p := s.Props.(*deployplan.OrgAdminProps)
 		g := p.Guardrails
-		exempt := slices.Contains(g.MoreExemptRoleArns, "arn:aws:iam::*:role/stacksets-exec-*")
+		exempt := slices.Contains(g.MoreExemptRoleArns, "arn:aws:iam::*:role/stacksets-exec-*") // the literal, as AWS's policy names it
 		protected := slices.Contains(g.ProtectedStackNames, "StackSet-"+org.Name+"-*")
 		if exempt != with || protected != with || p.StackSetsTrustedAccess != with {
 			t.Errorf("stackSets %v: stacksets-exec exempt %v, StackSet stacks protected %v, trusted access %v", with, exempt, protected, p.StackSetsTrustedAccess)

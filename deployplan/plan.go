@@ -169,6 +169,14 @@ type (
 	}
 )
 
+// StackSetsExecRoleArns matches the role a service-managed stack set deploys
+// each account's stack with: StackSets makes stacksets-exec-<id> in every
+// target account, and its service-linked role in the management account may
+// assume exactly these (AWS managed policy
+// CloudFormationStackSetsOrgAdminServiceRolePolicy: sts:AssumeRole on
+// arn:aws:iam::*:role/stacksets-exec-*).
+const StackSetsExecRoleArns = "arn:aws:iam::*:role/stacksets-exec-*"
+
 // The pseudo-parameters a stack set's template leaves for each instance.
 const (
 	RegionParameter    = "${AWS::Region}"
@@ -483,7 +491,7 @@ func fanOutProps(o *config.Org, _ *config.Account, _ string) any {
 			Purpose:     Logs,
 			Regions:     o.Regions,
 			Description: fmt.Sprintf("palisade %s: log groups of this account, forwarded to the security account (stack set %s)", o.Name, StackSetName(o.Name, Logs)),
-			Props:       logsProps(o, nil, RegionParameter),
+			Props:       logsPropsIn(o, PartitionParameter, RegionParameter),
 		}},
 	}
 }
@@ -498,20 +506,14 @@ func purposeLogs(purpose string) []string {
 	return nil
 }
 
-// fansOut: the org has a fanout stack, which holds a stack set for every
-// purpose it fans out (today Logs, which exists only when the org forwards
-// log groups).
-func fansOut(o *config.Org) bool {
-	return o.Deployment.StackSets != nil && len(o.Logging.ForwardLogGroups) > 0
+// logsProps are a Logs stack's props in region.
+func logsProps(o *config.Org, _ *config.Account, r string) any {
+	return logsPropsIn(o, o.Partition(), r)
 }
 
-// logsProps are a Logs stack's props in region (RegionParameter for a
-// stack set's template, whose partition is then PartitionParameter too).
-func logsProps(o *config.Org, _ *config.Account, r string) any {
-	partition := o.Partition()
-	if r == RegionParameter {
-		partition = PartitionParameter
-	}
+// logsPropsIn are the Logs props in partition and region: a stack set's
+// template passes PartitionParameter and RegionParameter.
+func logsPropsIn(o *config.Org, partition, r string) *LogsProps {
 	return &LogsProps{
 		DestinationArn:    o.LogDestinationArn(partition, r),
 		ForwardLogGroups:  o.Logging.ForwardLogGroups,
@@ -523,7 +525,7 @@ func logsProps(o *config.Org, _ *config.Account, r string) any {
 // org file names policy targets.
 func orgAdminProps(o *config.Org, a *config.Account, r string) any {
 	p := &OrgAdminProps{SecurityAccount: o.AccountByRole(config.RoleSecurity).ID, Inspector: len(o.Detection.Inspector) > 0,
-		StackSetsTrustedAccess: fansOut(o) && r == o.HomeRegion}
+		StackSetsTrustedAccess: o.FansOut() && r == o.HomeRegion}
 	if d := o.Detection; r == o.HomeRegion && len(d.PolicyTargets) > 0 {
 		g := &GuardrailsProps{
 			TargetIds: d.PolicyTargets,
@@ -545,7 +547,7 @@ func orgAdminProps(o *config.Org, a *config.Account, r string) any {
 		if dep := o.Deployer(); dep.ID != a.ID {
 			g.DeployingAccounts = []string{dep.ID}
 		}
-		if fansOut(o) {
+		if o.FansOut() {
 			// A service-managed stack set deploys each account's stack as
 			// the role stacksets-exec-<id> that StackSets makes in every
 			// target account: the role its service-linked role in the
@@ -555,7 +557,7 @@ func orgAdminProps(o *config.Org, a *config.Account, r string) any {
 			// SCPs apply to it (it is not service-linked), so it is exempt
 			// like CDK's execution role, and its stacks,
 			// StackSet-<stack set>-<uuid>, are protected like the org's.
-			g.MoreExemptRoleArns = []string{"arn:aws:iam::*:role/stacksets-exec-*"}
+			g.MoreExemptRoleArns = []string{StackSetsExecRoleArns}
 			g.ProtectedStackNames = append(g.ProtectedStackNames, "StackSet-"+o.Name+"-*")
 		}
 		if d.DenyOtherRegions {
@@ -680,6 +682,17 @@ func (p *Plan) Stack(name string) (*Stack, bool) {
 	return &p.Stacks[i], true
 }
 
+// StackSets are the stack sets of the plan's fanout stack (none without
+// one).
+func (p *Plan) StackSets() []StackSetProps {
+	for _, s := range p.Stacks {
+		if s.Purpose == FanOut {
+			return s.Props.(*FanOutProps).Sets
+		}
+	}
+	return nil
+}
+
 // Flow is the logs an account sends from a region to the security
 // account's archive of a region.
 type Flow struct {
@@ -697,14 +710,12 @@ func (p *Plan) Flows() []Flow {
 	for _, s := range p.Stacks {
 		k := place{s.Account.Name, s.Region}
 		kinds[k] = append(kinds[k], s.Logs...)
-		if s.Purpose == FanOut {
-			// The stack sets' stacks send from the workload accounts.
-			for _, set := range s.Props.(*FanOutProps).Sets {
-				for _, a := range p.Org.Workloads() {
-					for _, r := range set.Regions {
-						kinds[place{a.Name, r}] = append(kinds[place{a.Name, r}], purposeLogs(set.Purpose)...)
-					}
-				}
+	}
+	// The stack sets' stacks send from the workload accounts.
+	for _, set := range p.StackSets() {
+		for _, a := range p.Org.Workloads() {
+			for _, r := range set.Regions {
+				kinds[place{a.Name, r}] = append(kinds[place{a.Name, r}], purposeLogs(set.Purpose)...)
 			}
 		}
 	}

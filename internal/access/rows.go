@@ -929,7 +929,7 @@ func (b *builder) guardrails() {
 				b.add(Row{Name: fmt.Sprintf("guardrail %s deploy-time function role: %s", a, act), Want: Denied, Doc: docSCP, Request: q})
 			}
 		}
-		if b.Org.Deployment.StackSets != nil && len(b.Org.Logging.ForwardLogGroups) > 0 {
+		if b.Org.FansOut() {
 			b.stackSetsExemption(a, r, trail, admin, forgeSteps)
 		}
 		bypass("rewrites the exec role's trust policy", "iam:UpdateAssumeRolePolicy", execRole(a, r))
@@ -959,13 +959,9 @@ func (b *builder) forwardedGroup() string {
 	return "/var/log/messages"
 }
 
-// StackSetsExecRole is the role a service-managed stack set deploys each
-// account's stack with: StackSets makes it in every target account, and the
-// management account's service-linked role assumes it (AWS managed policy
-// CloudFormationStackSetsOrgAdminServiceRolePolicy: sts:AssumeRole on
-// arn:aws:iam::*:role/stacksets-exec-*). Its name's suffix is StackSets'
-// own; "a1b2c3" stands for it.
-func StackSetsExecRole(account string) string {
+// stackSetsExecRole is account's role that deployplan.StackSetsExecRoleArns
+// matches; its name's suffix is StackSets' own, "a1b2c3" stands for it.
+func stackSetsExecRole(account string) string {
 	return fmt.Sprintf("arn:aws:iam::%s:role/stacksets-exec-a1b2c3", account)
 }
 
@@ -977,7 +973,7 @@ func StackSetsExecRole(account string) string {
 func (b *builder) stackSetsExemption(a, r, trail string, admin Request, forgeSteps []Step) {
 	docSS := docSCP + "; AWS managed policy CloudFormationStackSetsOrgAdminServiceRolePolicy (sts:AssumeRole on stacksets-exec-*)"
 	exec := admin
-	exec.Principal = StackSetsExecRole(a)
+	exec.Principal = stackSetsExecRole(a)
 	forged := admin
 	forged.Principal = fmt.Sprintf("arn:aws:iam::%s:role/stacksets-exec-forged", a)
 	create := forgeSteps[0].Request

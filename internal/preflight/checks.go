@@ -23,6 +23,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/palisade-sec/palisade/config"
+	"github.com/palisade-sec/palisade/deployplan"
 )
 
 // Names palisade creates, as the constructs name them (constructs never
@@ -425,8 +426,7 @@ func checkSCPNames(ctx context.Context, e *Env) ([]Finding, error) {
 // trusted access being off is a notice (the home orgadmin stack activates
 // it before the fanout stack deploys).
 func checkStackSets(ctx context.Context, e *Env) ([]Finding, error) {
-	ss := e.Org.Deployment.StackSets
-	if ss == nil || len(e.Org.Logging.ForwardLogGroups) == 0 || e.Account.Role != config.RoleManagement || e.Region != e.Org.HomeRegion {
+	if !e.Org.FansOut() || e.Account.Role != config.RoleManagement || e.Region != e.Org.HomeRegion {
 		return nil, nil
 	}
 	var fs []Finding
@@ -440,7 +440,7 @@ func checkStackSets(ctx context.Context, e *Env) ([]Finding, error) {
 		f.Notice = true
 		fs = append(fs, f)
 	}
-	name := e.Org.Name + "-logs" // deployplan.StackSetName(org, Logs)
+	name := deployplan.StackSetName(e.Org.Name, deployplan.Logs)
 	out, err := e.Clients.CloudFormation.DescribeStackSet(ctx, &cloudformation.DescribeStackSetInput{StackSetName: aws.String(name), CallAs: cfntypes.CallAsSelf})
 	var nf *cfntypes.StackSetNotFoundException
 	switch {
@@ -467,10 +467,10 @@ func checkStackSets(ctx context.Context, e *Env) ([]Finding, error) {
 // create the same named log groups, which exist (and stay, retained, if
 // that stack is deleted).
 func checkFanOutCollision(ctx context.Context, e *Env) ([]Finding, error) {
-	if e.Org.Deployment.StackSets == nil || e.Account.Role != config.RoleWorkload || len(e.Org.Logging.ForwardLogGroups) == 0 {
+	if !e.Org.FansOut() || e.Account.Role != config.RoleWorkload {
 		return nil, nil
 	}
-	name := e.Org.Name + "-logs-" + e.Account.Name + "-" + e.Region
+	name := deployplan.StackName(e.Org.Name, deployplan.Logs, e.Account.Name, e.Region)
 	out, err := e.Clients.CloudFormation.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(name)})
 	if notFound(err) {
 		return nil, nil

@@ -3,7 +3,7 @@ package e2e
 // The fan-out (deployment.stackSets, issue 16): the options org deploys its
 // workload accounts' log stacks through a service-managed stack set to an
 // OU that the lane creates, holding the file's workload account and
-// fanOutAccounts more, which are in no stack of the CDK app: they get their
+// fanOutN more, which are in no stack of the CDK app: they get their
 // stacks from StackSets alone. After the deploy an account created in the
 // OU gets its stacks without anything deployed again, and one moved out
 // keeps them (retainStacksOnRemoval: true) while its instances go.
@@ -32,11 +32,10 @@ import (
 	"github.com/palisade-sec/palisade/deployplan"
 )
 
-// fanOutAccounts is how many accounts beside the file's the lane puts in
-// the target OU (-fanout-accounts, 10 by default): with the options org's
-// one workload account, the stack set deploys to 11 workload accounts in CI;
-// make e2e-scale N=50 deploys to 51.
-func fanOutAccounts() int { return *fanOutN }
+// The lane puts -fanout-accounts (fanOutN, 10 by default) accounts beside
+// the file's in the target OU: with the options org's one workload
+// account, the stack set deploys to 11 workload accounts in CI; make
+// e2e-scale N=50 deploys to 51.
 
 // fanOutAccountID is the id of the lane's i-th account outside the file.
 func fanOutAccountID(i int) string { return fmt.Sprintf("5555%08d", i) }
@@ -49,7 +48,7 @@ type fanOut struct {
 }
 
 // createFanOutOU creates the OU the stack sets target, moves the file's
-// workload accounts into it and creates fanOutAccounts more there, as a
+// workload accounts into it and creates fanOutN more there, as a
 // platform team's "workloads" OU holds accounts that palisade's file does
 // not list.
 func (l *lane) createFanOutOU(ctx context.Context, orgs *organizations.Client) error {
@@ -70,7 +69,7 @@ func (l *lane) createFanOutOU(ctx context.Context, orgs *organizations.Client) e
 	for _, a := range l.org.Workloads() {
 		ids = append(ids, a.ID)
 	}
-	for i := range fanOutAccounts() {
+	for i := range *fanOutN {
 		id := fanOutAccountID(i)
 		if err := l.createAccount(ctx, orgs, fmt.Sprintf("fanout-%d", i), id); err != nil {
 			return err
@@ -129,14 +128,7 @@ func (l *lane) fanOutArrived(ctx context.Context, accounts []string) error {
 }
 
 // stackSets are the plan's stack sets (the fanout stack's).
-func (l *lane) stackSets() []deployplan.StackSetProps {
-	for _, s := range deployplan.New(l.org).Stacks {
-		if s.Purpose == deployplan.FanOut {
-			return s.Props.(*deployplan.FanOutProps).Sets
-		}
-	}
-	return nil
-}
+func (l *lane) stackSets() []deployplan.StackSetProps { return deployplan.New(l.org).StackSets() }
 
 // instanceDeployed checks one account's and region's instance of set.
 func (l *lane) instanceDeployed(ctx context.Context, set deployplan.StackSetProps, account, region string) error {
@@ -184,7 +176,7 @@ func (l *lane) instanceDeployed(ctx context.Context, set deployplan.StackSetProp
 // stacks stay while its instances go.
 func (l *lane) newAccountGetsTheFanOut(ctx context.Context) error {
 	orgs := organizations.NewFromConfig(sdkConfig(l.emu.Endpoint, l.org.HomeRegion, l.mgmt))
-	id := fanOutAccountID(fanOutAccounts())
+	id := fanOutAccountID(*fanOutN)
 	if err := l.createAccount(ctx, orgs, "newcomer", id); err != nil {
 		return err
 	}
@@ -234,14 +226,8 @@ func (l *lane) newAccountGetsTheFanOut(ctx context.Context) error {
 // accounts for the plan's stack sets (StackSet-<set>-<uuid>), with their
 // resources.
 func (v *verifier) stackSetStacks(ctx context.Context) ([]heldStack, error) {
-	var sets []deployplan.StackSetProps
-	for _, s := range deployplan.New(v.org).Stacks {
-		if s.Purpose == deployplan.FanOut {
-			sets = s.Props.(*deployplan.FanOutProps).Sets
-		}
-	}
 	var out []heldStack
-	for _, set := range sets {
+	for _, set := range deployplan.New(v.org).StackSets() {
 		for _, a := range v.org.Workloads() {
 			for _, r := range set.Regions {
 				cl := newClients(v.endpoint, a.ID, r, v.creds[a.ID])

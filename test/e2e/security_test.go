@@ -497,8 +497,8 @@ func (v *verifier) guardrails(ctx context.Context, h *held) (*target, error) {
 	// With deployment.stackSets, StackSets' execution role is exempt
 	// beside CDK's (deployplan: it deploys the fanned-out stacks).
 	exempt := []string{guardrailExemption}
-	if v.org.Deployment.StackSets != nil && len(v.org.Logging.ForwardLogGroups) > 0 {
-		exempt = append(exempt, "arn:aws:iam::*:role/stacksets-exec-*")
+	if v.org.FansOut() {
+		exempt = append(exempt, deployplan.StackSetsExecRoleArns)
 	}
 	deployPath := append(slices.Clone(exempt), deployRolePattern)
 	denied, fnDenied, deployDenied := map[string]bool{}, map[string]bool{}, map[string]bool{}
