@@ -73,6 +73,12 @@ type Props struct {
 	// and only where nothing has created it yet. Default: false, the role
 	// is assumed to exist.
 	CreateServiceLinkedRole bool
+	// RoleName, when set, makes a customer managed role of that name for the
+	// recorder instead of using the service-linked role (see the package
+	// doc): IAM role names are account-wide, so give each region's its own
+	// (the region in the name). Not with CreateServiceLinkedRole. Default:
+	// "", the service-linked role.
+	RoleName string
 	// RecordGlobalResources records IAM users, groups, roles and customer
 	// managed policies. Set it in the home region only. Default: false.
 	RecordGlobalResources bool
@@ -93,6 +99,8 @@ type Recorder struct {
 	// ServiceLinkedRole is AWSServiceRoleForConfig; nil unless
 	// CreateServiceLinkedRole.
 	ServiceLinkedRole awsiam.CfnServiceLinkedRole
+	// Role is the recorder's customer managed role; nil unless RoleName.
+	Role awsiam.Role
 	// Aggregator is the organization aggregator; nil unless
 	// OrganizationAggregator.
 	Aggregator awsconfig.CfnConfigurationAggregator
@@ -104,6 +112,7 @@ type Recorder struct {
 var (
 	bucketName = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 	keyPrefix  = regexp.MustCompile(`^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*$`)
+	roleName   = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
 	keyArn     = regexp.MustCompile(`^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$`)
 )
 
@@ -122,6 +131,10 @@ func New(scope constructs.Construct, id string, props *Props) *Recorder {
 		r.ServiceLinkedRole.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN, nil)
 	}
 	roleArn := fmt.Sprintf("arn:%s:iam::%s:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig", *stack.Partition(), *stack.Account())
+	if p.RoleName != "" {
+		r.Role = recorderRole(c, p.RoleName)
+		roleArn = *r.Role.RoleArn()
+	}
 	r.Recorder = awsconfig.NewCfnConfigurationRecorder(c, jsii.String("Recorder"), &awsconfig.CfnConfigurationRecorderProps{
 		RoleArn: jsii.String(roleArn),
 		RecordingGroup: &awsconfig.CfnConfigurationRecorder_RecordingGroupProperty{
@@ -131,6 +144,9 @@ func New(scope constructs.Construct, id string, props *Props) *Recorder {
 	})
 	if r.ServiceLinkedRole != nil {
 		r.Recorder.Node().AddDependency(r.ServiceLinkedRole)
+	}
+	if r.Role != nil {
+		r.Recorder.Node().AddDependency(r.Role)
 	}
 
 	channel := &awsconfig.CfnDeliveryChannelProps{
@@ -178,6 +194,28 @@ func NewOrganizationAggregator(scope constructs.Construct, id string) (awsconfig
 	return agg, role
 }
 
+// recorderRole is the recorder's own role: AWS Config's documented set-up
+// for a customer managed role (AWS Config Developer Guide, "Permissions for
+// the IAM Role Assigned to AWS Config": the AWS managed policy
+// AWS_ConfigRole, and a trust policy for config.amazonaws.com with
+// aws:SourceAccount against the confused deputy).
+func recorderRole(scope constructs.Construct, name string) awsiam.Role {
+	account := awscdk.Stack_Of(scope).Account()
+	role := awsiam.NewRole(scope, jsii.String("Role"), &awsiam.RoleProps{
+		RoleName: jsii.String(name),
+		AssumedBy: awsiam.NewServicePrincipal(jsii.String("config.amazonaws.com"), &awsiam.ServicePrincipalOpts{
+			Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": account}},
+		}),
+		Description: jsii.String("AWS Config records this account's resources in this region"),
+		ManagedPolicies: &[]awsiam.IManagedPolicy{
+			awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("service-role/AWS_ConfigRole")),
+		},
+	})
+	suppress(role, nagRule{"AwsSolutions-IAM4",
+		"AWS_ConfigRole is the policy AWS documents for a recorder's customer managed role: read-only Describe/List/Get calls of every type Config records, kept current by AWS as types are added"})
+	return role
+}
+
 func withDefaults(props *Props) Props {
 	var p Props
 	if props != nil {
@@ -191,6 +229,12 @@ func withDefaults(props *Props) Props {
 	}
 	if (!keyPrefix.MatchString(p.S3KeyPrefix) || strings.Contains(p.S3KeyPrefix, "AWSLogs")) && !unresolved(p.S3KeyPrefix) {
 		panic(fmt.Sprintf("configrecorder: Props.S3KeyPrefix %q is not a key prefix such as config or org/config: no leading or trailing slash, no AWSLogs", p.S3KeyPrefix))
+	}
+	if p.RoleName != "" && p.CreateServiceLinkedRole {
+		panic("configrecorder: Props.RoleName and Props.CreateServiceLinkedRole exclude each other: the recorder has one role")
+	}
+	if p.RoleName != "" && !roleName.MatchString(p.RoleName) && !unresolved(p.RoleName) {
+		panic(fmt.Sprintf("configrecorder: Props.RoleName %q is not an IAM role name (1-64 of letters, digits and +=,.@_-)", p.RoleName))
 	}
 	if p.KmsKeyArn != "" && !keyArn.MatchString(p.KmsKeyArn) && !unresolved(p.KmsKeyArn) {
 		panic(fmt.Sprintf("configrecorder: Props.KmsKeyArn %q is not a KMS key ARN such as arn:aws:kms:us-east-1:111111111111:key/<key id>", p.KmsKeyArn))

@@ -125,6 +125,37 @@ func TestHomeRegion(t *testing.T) {
 	}
 }
 
+func TestRegionalRole(t *testing.T) {
+	rs, r := synth(t, &configrecorder.Props{BucketName: "example-log-archive", RoleName: "palisade-config-us-east-1"})
+	if r.Role == nil || r.ServiceLinkedRole != nil {
+		t.Fatalf("Recorder fields: %+v", r)
+	}
+	if n := count(rs, "AWS::IAM::ServiceLinkedRole"); n != 0 {
+		t.Errorf("%d service-linked roles, want none", n)
+	}
+	roleID, role := only(t, rs, "AWS::IAM::Role")
+	if role.Properties["RoleName"] != "palisade-config-us-east-1" {
+		t.Errorf("role name = %v", role.Properties["RoleName"])
+	}
+	trust := str(role.Properties["AssumeRolePolicyDocument"])
+	if !strings.Contains(trust, `"Principal":{"Service":"config.amazonaws.com"}`) || !strings.Contains(trust, `"aws:SourceAccount":"333333333333"`) {
+		t.Errorf("recorder role trust = %s", trust)
+	}
+	if got := str(role.Properties["ManagedPolicyArns"]); !strings.Contains(got, `:iam::aws:policy/service-role/AWS_ConfigRole"`) || strings.Count(got, "policy/") != 1 {
+		t.Errorf("recorder role policies = %s", got)
+	}
+	if !strings.Contains(str(role.Metadata), "AwsSolutions-IAM4") {
+		t.Error("the AWS managed policy has no recorded reason")
+	}
+	_, rec := only(t, rs, "AWS::Config::ConfigurationRecorder")
+	if got, want := str(rec.Properties["RoleARN"]), `{"Fn::GetAtt":["`+roleID+`","Arn"]}`; got != want {
+		t.Errorf("recorder role = %s, want %s", got, want)
+	}
+	if len(rec.DependsOn) != 1 || rec.DependsOn[0] != roleID {
+		t.Errorf("recorder depends on %v, want its role", rec.DependsOn)
+	}
+}
+
 func TestOrganizationAggregator(t *testing.T) {
 	rs, r := synth(t, &configrecorder.Props{BucketName: "example-log-archive", OrganizationAggregator: true})
 	if r.Aggregator == nil || r.AggregatorRole == nil {
@@ -161,6 +192,8 @@ func TestMisusePanics(t *testing.T) {
 		{&configrecorder.Props{BucketName: "example-log-archive", S3KeyPrefix: "/config/"}, `Props.S3KeyPrefix "/config/"`},
 		{&configrecorder.Props{BucketName: "example-log-archive", S3KeyPrefix: "AWSLogs"}, "Props.S3KeyPrefix"},
 		{&configrecorder.Props{BucketName: "example-log-archive", KmsKeyArn: "alias/archive"}, `Props.KmsKeyArn "alias/archive"`},
+		{&configrecorder.Props{BucketName: "example-log-archive", RoleName: "r", CreateServiceLinkedRole: true}, "exclude each other"},
+		{&configrecorder.Props{BucketName: "example-log-archive", RoleName: "a role"}, `Props.RoleName "a role"`},
 	} {
 		func() {
 			defer func() {
